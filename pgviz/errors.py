@@ -1,0 +1,56 @@
+"""Exceptions of the public API, split by who was wrong (this side or the peer)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "PgvizError",
+    "ProtocolError",
+    "LocalProtocolError",
+    "RemoteProtocolError",
+    "FrameTooLarge",
+    "AuthenticationError",
+    "ConnectionRefused",
+    "NotLocalError",
+    "NoScopeError",
+    "NodeNotRunning",
+]
+
+
+class PgvizError(Exception):
+    """Base class of every pgviz error."""
+
+
+class ProtocolError(PgvizError):
+    """Bytes on a connection that break the pgviz protocol."""
+
+
+class LocalProtocolError(ProtocolError):
+    """This side used the protocol wrongly (a bug here, not the peer's fault)."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent something that breaks the protocol: garbage, a bad frame, a bad message."""
+
+
+class FrameTooLarge(RemoteProtocolError):
+    """A length prefix announced a frame larger than the configured maximum."""
+
+
+class AuthenticationError(PgvizError):
+    """The peer does not share our cookie (its challenge response was wrong), or refused ours."""
+
+
+class ConnectionRefused(PgvizError):
+    """The peer completed no handshake: it refused us, or could not be reached in time."""
+
+
+class NotLocalError(PgvizError, ValueError):
+    """A pid that must live on this node (a member to join or leave, a subscriber) does not."""
+
+
+class NoScopeError(PgvizError, LookupError):
+    """No pg scope of that name runs on this node."""
+
+
+class NodeNotRunning(PgvizError, RuntimeError):
+    """The node was used before start() or after stop()."""

@@ -1,0 +1,467 @@
+"""RuntimeNode: processes, names, routing and node events on top of the distribution."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..dist import Distribution, Faults, MemoryNetwork, new_creation, resolve_cookie
+from ..dist.distribution import HANDSHAKE_TIMEOUT_DEFAULT, MAX_BUFFER_DEFAULT, TICK_TIME_DEFAULT
+from ..errors import LocalProtocolError, NodeNotRunning
+from ..wire.frames import MAX_FRAME_DEFAULT
+from ..wire.terms import Pid, Ref, short_node
+from .process import Process
+from .signals import SignalsMixin, _reason_text
+
+__all__ = ["RuntimeNode", "TraceObserver"]
+
+log = logging.getLogger(__name__)
+
+TraceObserver = Callable[[dict[str, Any]], None]
+PG_TAGS = frozenset({"discover", "sync", "join", "leave"})
+
+
+def message_kind(msg: Any) -> str:
+    """"pg" for the scope protocol's messages, "user" for everything else."""
+    if type(msg) is tuple and msg and msg[0] in PG_TAGS:
+        return "pg"
+    return "user"
+
+
+def summarize(msg: Any, limit: int = 60) -> str:
+    text = str(msg) if not isinstance(msg, tuple) else "(" + ", ".join(map(str, msg)) + ")"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RuntimeNode(SignalsMixin):
+    def __init__(
+        self,
+        name: str = "node",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        cookie: str | None = None,
+        *,
+        network: MemoryNetwork | None = None,
+        faults: Faults | None = None,
+        tick_time: float = TICK_TIME_DEFAULT,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT_DEFAULT,
+        max_frame: int = MAX_FRAME_DEFAULT,
+        max_buffer: int = MAX_BUFFER_DEFAULT,
+    ) -> None:
+        if not name or any(c.isspace() for c in name) or name.count("@") > 1:
+            raise ValueError(f"bad node name {name!r}")
+        self.name = name if "@" in name else f"{name}@{host}"
+        self.short_name = short_node(self.name)
+        self.host = host
+        self.port = port
+        self._cookie = cookie
+        self._network = network
+        self._faults = faults
+        self._dist_opts = dict(tick_time=tick_time, handshake_timeout=handshake_timeout,
+                               max_frame=max_frame, max_buffer=max_buffer)
+        self.creation = 0
+        self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
+        self._dist: Distribution | None = None
+        self._procs: dict[int, Process] = {}
+        self._names: dict[str, Pid] = {}
+        self._ids = itertools.count(1)
+        self._refs = itertools.count(1)
+        self._observers: list[TraceObserver] = []
+        self._node_monitors: dict[Pid, int] = {}
+        self._node_callbacks: list[Callable[[str, str, str], None]] = []
+        self._out_monitors = {}
+        self._in_monitors = {}
+        self._remote_links = {}
+        self.running = False
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self.running:
+            return
+        self.loop = asyncio.get_running_loop()
+        self.creation = new_creation()
+        self._dist = Distribution(
+            self, name=self.name, creation=self.creation, cookie=resolve_cookie(self._cookie),
+            host=self.host, port=self.port, network=self._network, faults=self._faults,
+            **self._dist_opts)  # type: ignore[arg-type]
+        await self._dist.start()
+        self.running = True
+        log.info("node %s started at %s", self.name, self.address)
+
+    async def stop(self) -> None:
+        if not self.running:
+            return
+        self.running = False
+        for proc in list(self._procs.values()):
+            self._terminate(proc, "shutdown")
+        assert self._dist is not None
+        await self._dist.stop()
+        log.info("node %s stopped", self.name)
+
+    async def __aenter__(self) -> RuntimeNode:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _require_running(self) -> Distribution:
+        if not self.running or self._dist is None:
+            raise NodeNotRunning(f"node {self.name} is not running (call await node.start())")
+        return self._dist
+
+    # -- cluster ---------------------------------------------------------------------------------------
+    @property
+    def address(self) -> str:
+        return self._dist.address if self._dist is not None else ""
+
+    @property
+    def faults(self) -> Faults | None:
+        return self._faults
+
+    async def connect(self, address: str) -> str:
+        """Connect to the node listening at `address`; returns its name. AuthenticationError
+        when its cookie differs, ConnectionRefused when it cannot be reached."""
+        return await self._require_running().connect(address)
+
+    async def disconnect(self, name: str) -> bool:
+        return await self._require_running().disconnect(name)
+
+    def nodes(self) -> list[str]:
+        return self._dist.nodes() if self._dist is not None and self.running else []
+
+    def connection_info(self, peer: str) -> dict[str, Any] | None:
+        conn = self._dist.connection(peer) if self._dist is not None else None
+        if conn is None:
+            return None
+        return {"name": peer, "address": conn.peer_address, "initiator": conn.initiator,
+                "bytes_in": conn.bytes_in, "bytes_out": conn.bytes_out,
+                "queued": conn.write_buffer_size}
+
+    async def drain(self, peer: str) -> None:
+        """Wait until the outgoing buffer to `peer` is below its high-water mark."""
+        conn = self._dist.connection(peer) if self._dist is not None else None
+        if conn is not None:
+            await conn.drain()
+
+    def monitor_nodes(self, pid: Pid, enable: bool = True) -> None:
+        """Like net_kernel:monitor_nodes: ("nodeup", name) and ("nodedown", name, reason)
+        arrive in `pid`'s mailbox."""
+        if enable:
+            self._node_monitors[pid] = self._node_monitors.get(pid, 0) + 1
+        else:
+            self._node_monitors.pop(pid, None)
+
+    def add_node_callback(self, cb: Callable[[str, str, str], None]) -> None:
+        """cb(event, node, reason) with event "nodeup" or "nodedown" (synchronous)."""
+        self._node_callbacks.append(cb)
+
+    # -- processes --------------------------------------------------------------------------------------
+    def spawn(self, fn: Callable[..., Any], *args: Any, name: str | None = None) -> Pid:
+        """Start `async def fn(proc, *args)` as a process; returns its pid."""
+        self._require_running()
+        if not inspect.iscoroutinefunction(fn) and not (
+                callable(fn) and inspect.iscoroutinefunction(getattr(fn, "__call__", None))):
+            raise TypeError(f"spawn needs an async function taking (proc, ...), got {fn!r}")
+        proc = self._new_process(name)
+        task = self.loop.create_task(self._run(proc, fn, args), name=f"pgviz {proc.pid}")
+        proc._task = task
+        task.add_done_callback(lambda t, p=proc: self._task_done(p, t))
+        return proc.pid
+
+    def _new_process(self, name: str | None, handler: Callable[[Any], None] | None = None
+                     ) -> Process:
+        if name is not None:
+            self._check_name_free(name)
+        pid = Pid(self.name, next(self._ids), 0, self.creation)
+        proc = Process(self, pid, handler)
+        self._procs[pid.id] = proc
+        if name is not None:
+            self._names[name] = pid
+            proc.name = name
+        self._trace("spawn", pid=str(pid), name=name)
+        return proc
+
+    def spawn_handler(self, handler: Callable[[Any], None], *, name: str | None = None
+                      ) -> Process:
+        """A process whose messages go to a synchronous callback, one per loop iteration
+        batch (system processes such as pg scopes)."""
+        self._require_running()
+        return self._new_process(name, handler)
+
+    def stop_handler(self, proc: Process, reason: Any = "shutdown") -> None:
+        self._terminate(proc, reason)
+
+    async def _run(self, proc: Process, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        await fn(proc, *args)
+
+    def _task_done(self, proc: Process, task: asyncio.Task[Any]) -> None:
+        if not proc.alive:
+            return
+        if task.cancelled():
+            reason: Any = proc._kill_reason or "killed"
+        elif (exc := task.exception()) is not None:
+            reason = repr(exc)
+            log.warning("process %s crashed: %r", proc.pid, exc, exc_info=exc)
+        else:
+            reason = proc._kill_reason or "normal"
+        self._process_exited(proc, reason)
+
+    def _forget_process(self, proc: Process) -> None:
+        self._procs.pop(proc.pid.id, None)
+        if proc.name is not None and self._names.get(proc.name) == proc.pid:
+            del self._names[proc.name]
+        self._node_monitors.pop(proc.pid, None)
+
+    def exit(self, pid: Pid, reason: Any = "kill") -> None:
+        """erlang:exit/2: "kill" always kills (reason "killed"); "normal" is ignored unless the
+        process traps exits; any other reason kills it unless it traps exits."""
+        if not isinstance(pid, Pid):
+            raise TypeError(f"exit needs a pid, got {pid!r}")
+        if pid.node == self.name:
+            self._exit_signal(pid, None, reason)
+        else:
+            self._dist_send(pid.node, ["EXIT2", None, pid, reason])
+
+    def is_alive(self, pid: Pid) -> bool:
+        p = self._local(pid)
+        return p is not None and p.alive
+
+    def process(self, pid: Pid) -> Process | None:
+        """The local Process of a pid (None for a remote or dead pid)."""
+        return self._local(pid)
+
+    def processes(self) -> list[Pid]:
+        return [p.pid for p in self._procs.values()]
+
+    def _local(self, pid: Pid) -> Process | None:
+        if pid.node != self.name or pid.creation != self.creation:
+            return None
+        return self._procs.get(pid.id)
+
+    # -- names ------------------------------------------------------------------------------------------
+    def register(self, name: str, pid: Pid) -> None:
+        self._check_name_free(name)
+        proc = self._local(pid)
+        if proc is None or not proc.alive:
+            raise ValueError(f"cannot register {name!r}: {pid} is not a live local process")
+        if proc.name is not None:
+            raise ValueError(f"{pid} is already registered as {proc.name!r}")
+        self._names[name] = pid
+        proc.name = name
+
+    def unregister(self, name: str) -> None:
+        pid = self._names.pop(name, None)
+        proc = self._local(pid) if pid is not None else None
+        if proc is not None:
+            proc.name = None
+
+    def whereis(self, name: str) -> Pid | None:
+        return self._names.get(name)
+
+    def registered(self) -> list[str]:
+        return list(self._names)
+
+    def _check_name_free(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"a registered name is a non-empty str, got {name!r}")
+        if name in self._names:
+            raise ValueError(f"the name {name!r} is already registered to {self._names[name]}")
+
+    def _resolve_name(self, name: str) -> Pid | None:
+        return self._names.get(name)
+
+    def _new_ref(self) -> Ref:
+        return Ref(self.name, next(self._refs), self.creation)
+
+    def make_ref(self) -> Ref:
+        return self._new_ref()
+
+    # -- sending ----------------------------------------------------------------------------------------
+    def send(self, dest: Pid | str | tuple[str, str], msg: Any) -> None:
+        """Send without blocking. A dead or unknown destination drops the message silently,
+        as in Erlang; only a message that cannot be encoded for a remote node raises."""
+        if type(dest) is Pid:
+            if dest.node == self.name:
+                proc = self._procs.get(dest.id) if dest.creation == self.creation else None
+                if proc is not None:
+                    if self._observers:
+                        self._trace_local(dest, msg)
+                    proc._deliver(msg)
+                return
+            self._dist_send(dest.node, ["SEND", dest, msg], message_kind(msg), dest)
+            return
+        if isinstance(dest, str):
+            pid = self._names.get(dest)
+            if pid is not None:
+                self.send(pid, msg)
+            return
+        if isinstance(dest, tuple) and len(dest) == 2:
+            name, node = dest
+            if node == self.name:
+                self.send(name, msg)
+            else:
+                self._dist_send(node, ["REG_SEND", name, msg], message_kind(msg), dest)
+            return
+        raise TypeError(f"cannot send to {dest!r}: expected a pid, a name or (name, node)")
+
+    def send_multi(self, pids: list[Pid], msg: Any) -> None:
+        """The same message to many pids: local ones directly, one frame per remote node."""
+        remote: dict[str, list[Pid]] = {}
+        for pid in pids:
+            if pid.node == self.name:
+                self.send(pid, msg)
+            else:
+                remote.setdefault(pid.node, []).append(pid)
+        for node, targets in remote.items():
+            if len(targets) == 1:
+                self._dist_send(node, ["SEND", targets[0], msg], message_kind(msg), targets[0])
+            else:
+                self._dist_send(node, ["SEND_MULTI", targets, msg], message_kind(msg), targets)
+
+    def _deliver_local(self, pid: Pid, msg: Any) -> None:
+        proc = self._local(pid)
+        if proc is not None:
+            proc._deliver(msg)
+
+    def _dist_send(self, peer: str, term: list[Any], kind: str = "control",
+                   to: Any = None) -> bool:
+        dist = self._dist
+        if dist is None:
+            return False
+        conn = dist.conns.get(peer)
+        if conn is None:
+            return False
+        try:
+            size = conn.send(term)
+        except LocalProtocolError:
+            if kind == "control":
+                raise
+            raise
+        if self._observers:
+            self._trace_frame("send", peer, term, kind, size, to)
+        return True
+
+    # -- distribution callbacks ----------------------------------------------------------------------------
+    def dist_message(self, peer: str, term: Any, size: int) -> None:
+        try:
+            op = term[0]
+            if op == "SEND":
+                _, to, msg = term
+                self._deliver_remote(peer, to, msg, term, size)
+            elif op == "SEND_MULTI":
+                _, pids, msg = term
+                if self._observers:
+                    self._trace_frame("recv", peer, term, message_kind(msg), size, pids)
+                for pid in pids:
+                    self._deliver_local(pid, msg)
+            elif op == "REG_SEND":
+                _, name, msg = term
+                if self._observers:
+                    self._trace_frame("recv", peer, term, message_kind(msg), size, name)
+                pid = self._names.get(name)
+                if pid is not None:
+                    self._deliver_local(pid, msg)
+            elif op == "MONITOR_P":
+                self._ctrl_monitor(peer, term[1], term[2], term[3])
+            elif op == "DEMONITOR_P":
+                self._ctrl_demonitor(peer, term[3])
+            elif op == "MONITOR_P_EXIT":
+                self._ctrl_monitor_exit(peer, term[1], term[2], term[3], term[4])
+            elif op == "LINK":
+                self._ctrl_link(peer, term[1], term[2])
+            elif op == "UNLINK":
+                self._ctrl_unlink(peer, term[1], term[2])
+            elif op == "EXIT":
+                self._ctrl_exit(peer, term[1], term[2], term[3])
+            elif op == "EXIT2":
+                if isinstance(term[2], Pid):
+                    self._exit_signal(term[2], term[1], term[3])
+            else:
+                log.warning("%s: unknown control message %r from %s ignored", self.name,
+                            summarize(term), peer)
+        except (TypeError, ValueError, IndexError, AttributeError, KeyError) as exc:
+            log.warning("%s: malformed control message from %s ignored (%s): %s",
+                        self.name, peer, exc, summarize(term))
+
+    def _deliver_remote(self, peer: str, to: Pid, msg: Any, term: Any, size: int) -> None:
+        if self._observers:
+            self._trace_frame("recv", peer, term, message_kind(msg), size, to)
+        proc = self._local(to)
+        if proc is not None:
+            proc._deliver(msg)
+
+    def dist_nodeup(self, peer: str) -> None:
+        self._trace("nodeup", peer=peer)
+        for pid in list(self._node_monitors):
+            self._deliver_local(pid, ("nodeup", peer))
+        for cb in list(self._node_callbacks):
+            cb("nodeup", peer, "")
+
+    def dist_nodedown(self, peer: str, reason: str) -> None:
+        self._peer_lost(peer)
+        self._trace("nodedown", peer=peer, reason=reason)
+        for pid in list(self._node_monitors):
+            self._deliver_local(pid, ("nodedown", peer, reason))
+        for cb in list(self._node_callbacks):
+            cb("nodedown", peer, reason)
+
+    # -- trace --------------------------------------------------------------------------------------------
+    def add_observer(self, observer: TraceObserver) -> None:
+        """observer(event: dict) for every message sent or received, spawn, exit, membership
+        change and node up/down. Events are plain msgpack-able data (see pgviz.trace)."""
+        self._observers.append(observer)
+
+    def remove_observer(self, observer: TraceObserver) -> None:
+        if observer in self._observers:
+            self._observers.remove(observer)
+
+    def _trace(self, event: str, **fields: Any) -> None:
+        if not self._observers:
+            return
+        ev = {"event": event, "t": time.time(), "node": self.name, **fields}
+        for obs in list(self._observers):
+            try:
+                obs(ev)
+            except Exception:
+                log.exception("trace observer %r failed; removed", obs)
+                self.remove_observer(obs)
+
+    def _trace_frame(self, direction: str, peer: str, term: list[Any], kind: str, size: int,
+                     to: Any) -> None:
+        op = term[0]
+        msg = term[-1] if op in ("SEND", "SEND_MULTI", "REG_SEND") else term[1:]
+        if isinstance(to, list):
+            to_text = f"{len(to)} pids"
+        else:
+            to_text = str(to) if to is not None else ""
+        self._trace(direction, peer=peer, op=op, kind=kind, size=size, to=to_text,
+                    summary=summarize(msg), **({"count": len(to)} if isinstance(to, list)
+                                               else {}))
+
+    def _trace_local(self, dest: Pid, msg: Any) -> None:
+        self._trace("local", to=str(dest), kind=message_kind(msg), summary=summarize(msg))
+
+    # -- pid text ----------------------------------------------------------------------------------------------
+    def parse_pid(self, text: str) -> Pid:
+        """"<alice.12>" -> the pid of process 12 on this node or on a connected node whose
+        short name is alice. ValueError when unknown or ambiguous."""
+        short, id_, serial = Pid.parse_text(text)
+        if short == self.short_name:
+            return Pid(self.name, id_, serial, self.creation)
+        matches = [n for n in self.nodes() if short_node(n) == short]
+        if not matches:
+            raise ValueError(f"no connected node is called {short!r}")
+        if len(matches) > 1:
+            raise ValueError(f"{short!r} is ambiguous: {', '.join(matches)}")
+        assert self._dist is not None
+        creation = self._dist.peer_creation(matches[0]) or 0
+        return Pid(matches[0], id_, serial, creation)
+
+
+__all__ += ["message_kind", "summarize", "_reason_text"]

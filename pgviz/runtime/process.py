@@ -1,0 +1,138 @@
+"""Processes: an asyncio task (or a synchronous handler) with a mailbox and a pid."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..wire.terms import Pid, Ref
+
+if TYPE_CHECKING:
+    from .node import RuntimeNode
+
+__all__ = ["Process"]
+
+_NOTHING = object()
+
+
+class Process:
+    """A running process, as seen from its own code: `async def fn(proc, *args)`.
+
+    `proc.pid` is its pid; `await proc.receive()` takes the next message. Set `proc.trap_exit`
+    to receive exit signals from links as ("EXIT", pid, reason) messages instead of dying.
+    """
+
+    __slots__ = ("pid", "node", "name", "trap_exit", "alive", "exit_reason", "links",
+                 "monitors", "monitored_by", "_mailbox", "_waiter", "_task", "_handler",
+                 "_drain_scheduled", "_kill_reason", "__weakref__")
+
+    def __init__(self, node: RuntimeNode, pid: Pid,
+                 handler: Callable[[Any], None] | None = None) -> None:
+        self.pid = pid
+        self.node = node
+        self.name: str | None = None
+        self.trap_exit = False
+        self.alive = True
+        self.exit_reason: Any = None
+        self.links: set[Pid] = set()
+        self.monitors: dict[Ref, Pid] = {}  # monitors this process holds: ref -> target
+        self.monitored_by: dict[Ref, Pid] = {}  # ref -> watcher
+        self._mailbox: deque[Any] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._handler = handler
+        self._drain_scheduled = False
+        self._kill_reason: Any = None
+
+    # -- delivery (called by the node) ------------------------------------------------------------
+    def _deliver(self, msg: Any) -> None:
+        if not self.alive:
+            return
+        self._mailbox.append(msg)
+        if self._handler is not None:
+            # Handlers run on a later loop iteration, never inside the sender's call.
+            if not self._drain_scheduled:
+                self._drain_scheduled = True
+                self.node.loop.call_soon(self._drain)
+            return
+        w = self._waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    def _drain(self) -> None:
+        self._drain_scheduled = False
+        handler = self._handler
+        box = self._mailbox
+        assert handler is not None
+        while box and self.alive:
+            handler(box.popleft())
+
+    # -- the process's own API --------------------------------------------------------------------
+    async def receive(self, timeout: float | None = None,
+                      match: Callable[[Any], bool] | None = None) -> Any:
+        """Next message (the first one `match` accepts, if given; others stay queued).
+        TimeoutError after `timeout` seconds; timeout=0 only looks at what is queued."""
+        loop = self.node.loop
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            msg = self._take(match)
+            if msg is not _NOTHING:
+                return msg
+            if deadline is not None and loop.time() >= deadline:
+                raise TimeoutError(f"{self.pid}: no message within {timeout} s")
+            self._waiter = loop.create_future()
+            try:
+                if deadline is None:
+                    await self._waiter
+                else:
+                    await asyncio.wait_for(self._waiter, max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                raise TimeoutError(f"{self.pid}: no message within {timeout} s") from None
+            finally:
+                self._waiter = None
+
+    def _take(self, match: Callable[[Any], bool] | None) -> Any:
+        box = self._mailbox
+        if not box:
+            return _NOTHING
+        if match is None:
+            return box.popleft()
+        for i, msg in enumerate(box):
+            if match(msg):
+                del box[i]
+                return msg
+        return _NOTHING
+
+    def flush(self) -> list[Any]:
+        """Take every queued message at once."""
+        msgs = list(self._mailbox)
+        self._mailbox.clear()
+        return msgs
+
+    def __len__(self) -> int:
+        return len(self._mailbox)
+
+    def send(self, dest: Any, msg: Any) -> None:
+        self.node.send(dest, msg)
+
+    def monitor(self, target: Pid | str | tuple[str, str]) -> Ref:
+        return self.node._monitor(self.pid, target)
+
+    def demonitor(self, ref: Ref, flush: bool = False) -> bool:
+        ok = self.node._demonitor(self.pid, ref)
+        if flush:
+            self._mailbox = deque(m for m in self._mailbox if not (
+                type(m) is tuple and len(m) == 5 and m[0] == "DOWN" and m[1] == ref))
+        return ok
+
+    def link(self, other: Pid) -> None:
+        self.node._link(self.pid, other)
+
+    def unlink(self, other: Pid) -> None:
+        self.node._unlink(self.pid, other)
+
+    def __repr__(self) -> str:
+        state = "alive" if self.alive else f"exited {self.exit_reason!r}"
+        return f"<Process {self.pid}{' ' + self.name if self.name else ''} {state}>"

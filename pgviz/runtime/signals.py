@@ -1,0 +1,263 @@
+"""Monitors, links and exit signals, local and across nodes (Erlang's semantics).
+
+Remote bookkeeping is indexed by peer node so that a dropped connection fires every
+("DOWN", ref, "process", pid, "noconnection") and every link's exit signal at once, before the
+nodedown event (as ERTS orders them: pg relies on it).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..wire.terms import Pid, Ref
+
+if TYPE_CHECKING:
+    from .process import Process
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SignalsMixin"]
+
+
+class SignalsMixin:
+    name: str
+    creation: int
+    _procs: dict[int, Process]
+    # remote peer -> {ref: (local watcher, remote target)}
+    _out_monitors: dict[str, dict[Ref, tuple[Pid, Any]]]
+    # remote peer -> {ref: (remote watcher, local target)}
+    _in_monitors: dict[str, dict[Ref, tuple[Pid, Pid]]]
+    # remote peer -> {(local pid, remote pid)}
+    _remote_links: dict[str, set[tuple[Pid, Pid]]]
+
+    # provided by RuntimeNode
+    def _local(self, pid: Pid) -> Process | None: ...
+    def _resolve_name(self, name: str) -> Pid | None: ...
+    def _dist_send(self, peer: str, term: list[Any], kind: str = "control") -> bool: ...
+    def _new_ref(self) -> Ref: ...
+    def _deliver_local(self, pid: Pid, msg: Any) -> None: ...
+    def _trace(self, event: str, **fields: Any) -> None: ...
+
+    # -- monitors ---------------------------------------------------------------------------------
+    def _monitor(self, watcher: Pid, target: Pid | str | tuple[str, str]) -> Ref:
+        ref = self._new_ref()
+        if isinstance(target, tuple):
+            name, node = target
+            if node == self.name:
+                target = name
+            else:
+                return self._monitor_remote(watcher, node, name, ref)
+        if isinstance(target, str):
+            pid = self._resolve_name(target)
+            if pid is None:
+                self._deliver_local(watcher, ("DOWN", ref, "process", target, "noproc"))
+                return ref
+            target = pid
+        if not isinstance(target, Pid):
+            raise TypeError(f"cannot monitor {target!r}: not a pid or a registered name")
+        if target.node != self.name:
+            return self._monitor_remote(watcher, target.node, target, ref)
+        proc = self._local(target)
+        if proc is None or not proc.alive:
+            self._deliver_local(watcher, ("DOWN", ref, "process", target, "noproc"))
+            return ref
+        proc.monitored_by[ref] = watcher
+        w = self._local(watcher)
+        if w is not None:
+            w.monitors[ref] = target
+        return ref
+
+    def _monitor_remote(self, watcher: Pid, node: str, target: Any, ref: Ref) -> Ref:
+        if not self._dist_send(node, ["MONITOR_P", watcher, target, ref]):
+            self._deliver_local(watcher, ("DOWN", ref, "process", target, "noconnection"))
+            return ref
+        self._out_monitors.setdefault(node, {})[ref] = (watcher, target)
+        w = self._local(watcher)
+        if w is not None:
+            w.monitors[ref] = target if isinstance(target, Pid) else Pid(node, -1)
+        return ref
+
+    def _demonitor(self, watcher: Pid, ref: Ref) -> bool:
+        w = self._local(watcher)
+        target = w.monitors.pop(ref, None) if w is not None else None
+        for node, table in self._out_monitors.items():
+            entry = table.pop(ref, None)
+            if entry is not None:
+                self._dist_send(node, ["DEMONITOR_P", watcher, entry[1], ref])
+                return True
+        if isinstance(target, Pid):
+            proc = self._local(target)
+            if proc is not None:
+                return proc.monitored_by.pop(ref, None) is not None
+        return target is not None
+
+    # -- links -------------------------------------------------------------------------------------
+    def _link(self, a: Pid, b: Pid) -> None:
+        pa = self._local(a)
+        if pa is None:
+            return
+        if b.node != self.name:
+            if b in pa.links:
+                return
+            pa.links.add(b)
+            if not self._dist_send(b.node, ["LINK", a, b]):
+                pa.links.discard(b)
+                self._exit_signal(a, b, "noconnection", linked=True)
+                return
+            self._remote_links.setdefault(b.node, set()).add((a, b))
+            return
+        pb = self._local(b)
+        if pb is None or not pb.alive:
+            self._exit_signal(a, b, "noproc", linked=True)
+            return
+        pa.links.add(b)
+        pb.links.add(a)
+
+    def _unlink(self, a: Pid, b: Pid) -> None:
+        pa = self._local(a)
+        if pa is not None:
+            pa.links.discard(b)
+        if b.node != self.name:
+            self._remote_links.get(b.node, set()).discard((a, b))
+            self._dist_send(b.node, ["UNLINK", a, b])
+        else:
+            pb = self._local(b)
+            if pb is not None:
+                pb.links.discard(a)
+
+    # -- exits ----------------------------------------------------------------------------------------
+    def _exit_signal(self, target: Pid, sender: Pid | None, reason: Any, *,
+                     linked: bool = False) -> None:
+        """Deliver an exit signal to a local process, as erlang:exit/2 or a dying link does."""
+        proc = self._local(target)
+        if proc is None or not proc.alive:
+            return
+        if reason == "kill" and not linked:
+            self._terminate(proc, "killed")
+        elif proc.trap_exit:
+            proc._deliver(("EXIT", sender, reason))
+        elif reason == "normal" and sender != target:
+            return
+        else:
+            self._terminate(proc, reason)
+
+    def _terminate(self, proc: Process, reason: Any) -> None:
+        """Kill a local process now: its task is cancelled, its monitors and links fire."""
+        if not proc.alive:
+            return
+        proc._kill_reason = reason
+        self._process_exited(proc, reason)
+        task = proc._task
+        if task is not None and not task.done():
+            task.cancel()
+
+    def _process_exited(self, proc: Process, reason: Any) -> None:
+        if not proc.alive:
+            return
+        proc.alive = False
+        proc.exit_reason = reason
+        pid = proc.pid
+        self._forget_process(proc)
+        self._trace("exit", pid=str(pid), reason=_reason_text(reason))
+        for ref, watcher in proc.monitored_by.items():
+            if watcher.node == self.name:
+                self._deliver_local(watcher, ("DOWN", ref, "process", pid, reason))
+            else:
+                self._in_monitors.get(watcher.node, {}).pop(ref, None)
+                self._dist_send(watcher.node, ["MONITOR_P_EXIT", pid, watcher, ref, reason])
+        proc.monitored_by.clear()
+        for ref, target in proc.monitors.items():
+            if isinstance(target, Pid) and target.node == self.name:
+                t = self._local(target)
+                if t is not None:
+                    t.monitored_by.pop(ref, None)
+            else:
+                for node, table in self._out_monitors.items():
+                    if table.pop(ref, None) is not None:
+                        self._dist_send(node, ["DEMONITOR_P", pid, target, ref])
+                        break
+        proc.monitors.clear()
+        link_reason = "killed" if reason == "killed" else reason
+        for other in list(proc.links):
+            if other.node == self.name:
+                o = self._local(other)
+                if o is not None:
+                    o.links.discard(pid)
+                self._exit_signal(other, pid, link_reason, linked=True)
+            else:
+                self._remote_links.get(other.node, set()).discard((pid, other))
+                self._dist_send(other.node, ["EXIT", pid, other, link_reason])
+        proc.links.clear()
+
+    def _forget_process(self, proc: Process) -> None: ...
+
+    # -- control messages from peers ----------------------------------------------------------------------
+    def _ctrl_monitor(self, peer: str, watcher: Pid, target: Any, ref: Ref) -> None:
+        pid = self._resolve_name(target) if isinstance(target, str) else target
+        proc = self._local(pid) if isinstance(pid, Pid) else None
+        if proc is None or not proc.alive:
+            self._dist_send(peer, ["MONITOR_P_EXIT", target, watcher, ref, "noproc"])
+            return
+        proc.monitored_by[ref] = watcher
+        self._in_monitors.setdefault(peer, {})[ref] = (watcher, proc.pid)
+
+    def _ctrl_demonitor(self, peer: str, ref: Ref) -> None:
+        entry = self._in_monitors.get(peer, {}).pop(ref, None)
+        if entry is not None:
+            proc = self._local(entry[1])
+            if proc is not None:
+                proc.monitored_by.pop(ref, None)
+
+    def _ctrl_monitor_exit(self, peer: str, target: Any, watcher: Pid, ref: Ref,
+                           reason: Any) -> None:
+        table = self._out_monitors.get(peer, {})
+        if table.pop(ref, None) is None:
+            return  # demonitored meanwhile
+        w = self._local(watcher)
+        if w is not None:
+            w.monitors.pop(ref, None)
+        self._deliver_local(watcher, ("DOWN", ref, "process", target, reason))
+
+    def _ctrl_link(self, peer: str, sender: Pid, target: Pid) -> None:
+        proc = self._local(target)
+        if proc is None or not proc.alive:
+            self._dist_send(peer, ["EXIT", target, sender, "noproc"])
+            return
+        proc.links.add(sender)
+        self._remote_links.setdefault(peer, set()).add((target, sender))
+
+    def _ctrl_unlink(self, peer: str, sender: Pid, target: Pid) -> None:
+        proc = self._local(target)
+        if proc is not None:
+            proc.links.discard(sender)
+        self._remote_links.get(peer, set()).discard((target, sender))
+
+    def _ctrl_exit(self, peer: str, sender: Pid, target: Pid, reason: Any) -> None:
+        proc = self._local(target)
+        if proc is not None:
+            self._remote_links.get(peer, set()).discard((target, sender))
+            linked = sender in proc.links
+            proc.links.discard(sender)
+            self._exit_signal(target, sender, reason, linked=linked)
+
+    def _peer_lost(self, peer: str) -> None:
+        """The connection to `peer` dropped: fire DOWN noconnection and link exits first."""
+        for ref, (watcher, target) in self._out_monitors.pop(peer, {}).items():
+            w = self._local(watcher)
+            if w is not None:
+                w.monitors.pop(ref, None)
+            self._deliver_local(watcher, ("DOWN", ref, "process", target, "noconnection"))
+        for ref, (_, target) in self._in_monitors.pop(peer, {}).items():
+            proc = self._local(target)
+            if proc is not None:
+                proc.monitored_by.pop(ref, None)
+        for local, remote in self._remote_links.pop(peer, set()):
+            proc = self._local(local)
+            if proc is not None and remote in proc.links:
+                proc.links.discard(remote)
+                self._exit_signal(local, remote, "noconnection", linked=True)
+
+
+def _reason_text(reason: Any) -> str:
+    return reason if isinstance(reason, str) else repr(reason)

@@ -1,0 +1,248 @@
+"""The connection handshake, as a sans-IO state machine.
+
+    initiator                                  acceptor
+      hello(version, name, creation, nonce_i, address, explicit, caps)  ->
+                                               <- welcome(name, creation, nonce_a, address, caps)
+                                                  or refuse(reason)
+      proof(HMAC(cookie, "i" nonce_a nonce_i name_i name_a))   ->
+                                               <- ack(HMAC(cookie, "a" nonce_i nonce_a name_a name_i))
+                                                  or refuse("authentication failed")
+
+Both sides prove they hold the cookie without sending it, each over the other's fresh nonce, so
+neither a replay nor a reflection of the other side's proof passes. Digests are compared in
+constant time. Handshake frames are capped small: nobody unauthenticated gets to make us
+buffer megabytes.
+
+The acceptor decides whether to accept after `hello` (an event, `PeerHello`): that is where
+simultaneous connects and explicit disconnects are resolved, by the dist layer, not here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import struct
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..errors import (
+    AuthenticationError,
+    ConnectionRefused,
+    LocalProtocolError,
+    RemoteProtocolError,
+)
+from .codec import decode, encode
+from .frames import FrameDecoder, encode_frame
+
+__all__ = ["Handshake", "PeerHello", "Established", "PROTOCOL_VERSION", "HANDSHAKE_MAX_FRAME"]
+
+PROTOCOL_VERSION = 1
+HANDSHAKE_MAX_FRAME = 4096
+NONCE_BYTES = 16
+AUTH_FAILED = "authentication failed"
+
+
+@dataclass(frozen=True)
+class PeerHello:
+    """Acceptor side: the initiator introduced itself; call accept() or refuse()."""
+
+    name: str
+    creation: int
+    address: str
+    explicit: bool
+    caps: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Established:
+    """Both sides proved the cookie. `rest` holds bytes that already belong to the session."""
+
+    name: str
+    creation: int
+    address: str
+    caps: frozenset[str]
+    initiator: bool
+    rest: bytes = field(default=b"", repr=False)
+
+
+def _digest(cookie: bytes, role: bytes, *parts: bytes) -> bytes:
+    return hmac.new(cookie, b"pgviz/1 " + role + b"".join(
+        len(p).to_bytes(2, "big") + p for p in parts), hashlib.sha256).digest()
+
+
+def _reframe(payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + payload
+
+
+def _check(cond: bool, what: str) -> None:
+    if not cond:
+        raise RemoteProtocolError(f"malformed handshake message: {what}")
+
+
+class Handshake:
+    """One side of one handshake. Feed it bytes; collect `data_to_send()` after each call."""
+
+    def __init__(
+        self,
+        *,
+        initiator: bool,
+        name: str,
+        creation: int,
+        cookie: str | bytes,
+        address: str,
+        explicit: bool = False,
+        caps: frozenset[str] = frozenset(),
+        nonce: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        self.initiator = initiator
+        self.name = name
+        self.creation = creation
+        self._cookie = cookie.encode() if isinstance(cookie, str) else cookie
+        self.address = address
+        self.explicit = explicit
+        self.caps = caps
+        self._nonce = nonce(NONCE_BYTES)
+        self._peer: PeerHello | None = None
+        self._peer_nonce = b""
+        self._out = bytearray()
+        self._frames = FrameDecoder(HANDSHAKE_MAX_FRAME)
+        self._pending: deque[bytes] = deque()
+        self.state = "start" if initiator else "await_hello"
+
+    # -- output ---------------------------------------------------------------------------
+    def data_to_send(self) -> bytes:
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    def _emit(self, *msg: object) -> None:
+        self._out += encode_frame(encode(list(msg)), HANDSHAKE_MAX_FRAME)
+
+    # -- initiator ------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.state != "start":
+            raise LocalProtocolError(f"start() in state {self.state}")
+        self._emit("hello", PROTOCOL_VERSION, self.name, self.creation, self._nonce,
+                   self.address, self.explicit, sorted(self.caps))
+        self.state = "await_welcome"
+
+    # -- acceptor decisions ------------------------------------------------------------------
+    def accept(self) -> None:
+        if self.state != "deciding":
+            raise LocalProtocolError(f"accept() in state {self.state}")
+        self._emit("welcome", self.name, self.creation, self._nonce, self.address,
+                   sorted(self.caps))
+        self.state = "await_proof"
+
+    def refuse(self, reason: str) -> None:
+        if self.state not in ("deciding", "await_hello"):
+            raise LocalProtocolError(f"refuse() in state {self.state}")
+        self._emit("refuse", reason)
+        self.state = "closed"
+
+    # -- input -----------------------------------------------------------------------------
+    def receive_data(self, data: bytes) -> PeerHello | Established | None:
+        """Consume bytes. Returns an event when there is one; raises on a broken or refused
+        handshake (RemoteProtocolError, AuthenticationError, ConnectionRefused)."""
+        if self.state in ("closed", "done", "start"):
+            raise LocalProtocolError(f"receive_data() in state {self.state}")
+        if data:
+            self._pending.extend(self._frames.feed(data))
+        if self.state == "deciding":  # nothing may be read before accept()/refuse()
+            return None
+        return self._next()
+
+    def _next(self) -> PeerHello | Established | None:
+        # Feed gave us complete frames in order; handle at most one, keep the rest buffered:
+        # the acceptor must decide on hello before reading further.
+        if not self._pending:
+            return None
+        frame = self._pending.popleft()
+        msg = decode(frame)
+        _check(isinstance(msg, list) and msg and isinstance(msg[0], str), "not a tagged list")
+        tag = msg[0]
+        if tag == "refuse":
+            self.state = "closed"
+            reason = str(msg[1]) if len(msg) > 1 else "refused"
+            if reason == AUTH_FAILED:
+                raise AuthenticationError(f"the peer refused our cookie ({reason})")
+            raise ConnectionRefused(f"the peer refused the connection: {reason}")
+        handler = {
+            "await_hello": self._on_hello,
+            "await_welcome": self._on_welcome,
+            "await_proof": self._on_proof,
+            "await_ack": self._on_ack,
+        }.get(self.state)
+        if handler is None:
+            raise LocalProtocolError(f"data while {self.state}")
+        event = handler(tag, msg)
+        if isinstance(event, Established):
+            # Whatever followed the last handshake frame already belongs to the session
+            # (frames may be bigger there, so hand back raw bytes, re-framed).
+            rest = b"".join(_reframe(f) for f in self._pending) + self._frames.take_rest()
+            self._pending.clear()
+            return Established(**{**event.__dict__, "rest": rest})
+        return event
+
+    def _on_hello(self, tag: str, msg: list) -> PeerHello:
+        _check(tag == "hello" and len(msg) >= 8, f"expected hello, got {tag!r}")
+        _, version, name, creation, nonce, address, explicit, caps = msg[:8]
+        if version != PROTOCOL_VERSION:
+            self.refuse(f"unsupported protocol version {version!r} (this node speaks "
+                        f"{PROTOCOL_VERSION})")
+            raise RemoteProtocolError(f"peer speaks protocol version {version!r}")
+        _check(isinstance(name, str) and "@" in name and len(name) < 256, "bad node name")
+        _check(type(creation) is int and isinstance(nonce, bytes) and len(nonce) == NONCE_BYTES,
+               "bad creation or nonce")
+        _check(isinstance(address, str) and isinstance(caps, list), "bad address or caps")
+        self._peer_nonce = nonce
+        self._peer = PeerHello(name, creation, address, bool(explicit),
+                               frozenset(c for c in caps if isinstance(c, str)))
+        self.state = "deciding"
+        return self._peer
+
+    def _on_welcome(self, tag: str, msg: list) -> None:
+        _check(tag == "welcome" and len(msg) >= 6, f"expected welcome, got {tag!r}")
+        _, name, creation, nonce, address, caps = msg[:6]
+        _check(isinstance(name, str) and "@" in name and type(creation) is int, "bad identity")
+        _check(isinstance(nonce, bytes) and len(nonce) == NONCE_BYTES, "bad nonce")
+        _check(isinstance(address, str) and isinstance(caps, list), "bad address or caps")
+        self._peer_nonce = nonce
+        self._peer = PeerHello(name, creation, address, False,
+                               frozenset(c for c in caps if isinstance(c, str)))
+        self._emit("proof", _digest(self._cookie, b"i", nonce, self._nonce, self.name.encode(),
+                                    name.encode()))
+        self.state = "await_ack"
+        return None
+
+    def _on_proof(self, tag: str, msg: list) -> Established:
+        _check(tag == "proof" and len(msg) >= 2 and isinstance(msg[1], bytes), "expected proof")
+        assert self._peer is not None
+        want = _digest(self._cookie, b"i", self._nonce, self._peer_nonce,
+                       self._peer.name.encode(), self.name.encode())
+        if not hmac.compare_digest(want, msg[1]):
+            self._emit("refuse", AUTH_FAILED)
+            self.state = "closed"
+            raise AuthenticationError(f"{self._peer.name} does not share our cookie")
+        self._emit("ack", _digest(self._cookie, b"a", self._peer_nonce, self._nonce,
+                                  self.name.encode(), self._peer.name.encode()))
+        self.state = "done"
+        return self._established(initiator=False)
+
+    def _on_ack(self, tag: str, msg: list) -> Established:
+        _check(tag == "ack" and len(msg) >= 2 and isinstance(msg[1], bytes), "expected ack")
+        assert self._peer is not None
+        want = _digest(self._cookie, b"a", self._nonce, self._peer_nonce,
+                       self._peer.name.encode(), self.name.encode())
+        if not hmac.compare_digest(want, msg[1]):
+            self.state = "closed"
+            raise AuthenticationError(f"{self._peer.name} could not prove it holds our cookie")
+        self.state = "done"
+        return self._established(initiator=True)
+
+    def _established(self, *, initiator: bool) -> Established:
+        assert self._peer is not None
+        p = self._peer
+        return Established(p.name, p.creation, p.address, p.caps, initiator)
