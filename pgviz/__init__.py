@@ -1,1 +1,52 @@
+"""pgviz: Erlang/OTP's pg (distributed named process groups) on asyncio.
 
+    import pgviz
+
+    async with pgviz.Node("alice", cookie="secret") as node:
+        await node.connect("127.0.0.1:40124")
+        pid = node.spawn(worker)
+        node.pg.join("chat", pid)
+        node.pg.broadcast("chat", ("hello", "world"))
+
+Importing pgviz loads no Qt: the desktop app lives in pgviz.gui.
+"""
+
+from ._version import __version__
+from .dist import Faults, MemoryNetwork
+from .errors import (
+    AuthenticationError,
+    ConnectionRefused,
+    FrameTooLarge,
+    LocalProtocolError,
+    NodeNotRunning,
+    NoScopeError,
+    NotLocalError,
+    PgvizError,
+    ProtocolError,
+    RemoteProtocolError,
+)
+from .node import DEFAULT_SCOPE, Node
+from .pg import Scope
+from .runtime import Pid, Process, Ref
+
+__all__ = [
+    "__version__",
+    "Node",
+    "Process",
+    "Pid",
+    "Ref",
+    "Scope",
+    "DEFAULT_SCOPE",
+    "MemoryNetwork",
+    "Faults",
+    "PgvizError",
+    "ProtocolError",
+    "LocalProtocolError",
+    "RemoteProtocolError",
+    "FrameTooLarge",
+    "AuthenticationError",
+    "ConnectionRefused",
+    "NotLocalError",
+    "NoScopeError",
+    "NodeNotRunning",
+]

@@ -34,7 +34,7 @@ def message_kind(msg: Any) -> str:
 
 
 def summarize(msg: Any, limit: int = 60) -> str:
-    text = str(msg) if not isinstance(msg, tuple) else "(" + ", ".join(map(str, msg)) + ")"
+    text = str(msg) if type(msg) is not tuple else "(" + ", ".join(map(str, msg)) + ")"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -301,7 +301,7 @@ class RuntimeNode(SignalsMixin):
             if pid is not None:
                 self.send(pid, msg)
             return
-        if isinstance(dest, tuple) and len(dest) == 2:
+        if type(dest) is tuple and len(dest) == 2:
             name, node = dest
             if node == self.name:
                 self.send(name, msg)

@@ -42,7 +42,7 @@ class SignalsMixin:
     # -- monitors ---------------------------------------------------------------------------------
     def _monitor(self, watcher: Pid, target: Pid | str | tuple[str, str]) -> Ref:
         ref = self._new_ref()
-        if isinstance(target, tuple):
+        if type(target) is tuple:
             name, node = target
             if node == self.name:
                 target = name

@@ -27,9 +27,9 @@ def _default(obj: Any) -> msgpack.ExtType:
     if cls is tuple:
         return msgpack.ExtType(EXT_TUPLE, _pack(list(obj)))
     if cls is Pid:
-        return msgpack.ExtType(EXT_PID, _pack(list(obj._key)))
+        return msgpack.ExtType(EXT_PID, _pack(list(obj[1:])))
     if cls is Ref:
-        return msgpack.ExtType(EXT_REF, _pack(list(obj._key)))
+        return msgpack.ExtType(EXT_REF, _pack(list(obj[1:])))
     if isinstance(obj, (set, frozenset)):
         raise LocalProtocolError(f"cannot send a {cls.__name__}: use a list or a tuple")
     raise LocalProtocolError(f"cannot send a value of type {cls.__name__}: {obj!r:.80}")

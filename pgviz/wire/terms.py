@@ -4,75 +4,74 @@ Their fields are Erlang's (node, id, serial, creation), so a future External Ter
 maps them one to one. `creation` changes each time a node starts: a pid of a dead incarnation
 never equals a pid of the new one, even with the same name and id.
 
-They are not tuples on purpose: a pid must never compare equal to a user's tuple.
+They are tuples underneath so that equality and hashing run in C (pg compares pids in every
+membership list), but the first slot holds a private tag object: a pid never equals a user's
+tuple, and a Pid never equals a Ref.
 """
 
 from __future__ import annotations
 
 import re
-from functools import total_ordering
+from operator import itemgetter
 from typing import Any
 
 __all__ = ["Pid", "Ref", "short_node"]
+
+
+class _Tag:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __lt__(self, other: object) -> bool:  # all pids share one tag: never decisive
+        return False
+
+
+_PID_TAG = _Tag("pid")
+_REF_TAG = _Tag("ref")
 
 
 def short_node(node: str) -> str:
     return node.split("@", 1)[0]
 
 
-@total_ordering
-class _Id:
-    __slots__ = ("_key", "_hash")
-    _key: tuple[Any, ...]
-    _hash: int
-
-    def __init__(self, key: tuple[Any, ...]) -> None:
-        object.__setattr__(self, "_key", key)
-        object.__setattr__(self, "_hash", hash((type(self).__name__, key)))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._key == other._key  # type: ignore[attr-defined]
-
-    def __lt__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._key < other._key  # type: ignore[attr-defined]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), self._key)
-
-
-class Pid(_Id):
+class Pid(tuple):  # type: ignore[type-arg]
     """A process identifier: immutable, hashable, totally ordered (by node, id, serial, creation)."""
 
     __slots__ = ()
 
-    def __init__(self, node: str, id: int, serial: int = 0, creation: int = 0) -> None:
-        super().__init__((node, id, serial, creation))
+    def __new__(cls, node: str, id: int, serial: int = 0, creation: int = 0) -> Pid:
+        return tuple.__new__(cls, (_PID_TAG, node, id, serial, creation))
 
-    node = property(lambda self: self._key[0])
-    id = property(lambda self: self._key[1])
-    serial = property(lambda self: self._key[2])
-    creation = property(lambda self: self._key[3])
+    node: str = property(itemgetter(1))  # type: ignore[assignment]
+    id: int = property(itemgetter(2))  # type: ignore[assignment]
+    serial: int = property(itemgetter(3))  # type: ignore[assignment]
+    creation: int = property(itemgetter(4))  # type: ignore[assignment]
+
+    @property
+    def fields(self) -> tuple[str, int, int, int]:
+        return self[1:]  # type: ignore[return-value]
 
     def __str__(self) -> str:
-        node, id_, serial, _ = self._key
+        _, node, id_, serial, _ = self
         base = f"{short_node(node)}.{id_}"
         return f"<{base}.{serial}>" if serial else f"<{base}>"
 
     def __repr__(self) -> str:
-        return "Pid(%r, %d, %d, %d)" % self._key
+        return "Pid(%r, %d, %d, %d)" % self[1:]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Pid, self._key)
+        return (Pid, tuple(self[1:]))
+
+    def __copy__(self) -> Pid:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Pid:
+        return self
 
     _TEXT = re.compile(r"^<([^<>.\s]+)\.(\d+)(?:\.(\d+))?>$")
 
@@ -85,23 +84,33 @@ class Pid(_Id):
         return m.group(1), int(m.group(2)), int(m.group(3) or 0)
 
 
-class Ref(_Id):
+class Ref(tuple):  # type: ignore[type-arg]
     """A unique reference (monitors, notifications)."""
 
     __slots__ = ()
 
-    def __init__(self, node: str, id: int, creation: int = 0) -> None:
-        super().__init__((node, id, creation))
+    def __new__(cls, node: str, id: int, creation: int = 0) -> Ref:
+        return tuple.__new__(cls, (_REF_TAG, node, id, creation))
 
-    node = property(lambda self: self._key[0])
-    id = property(lambda self: self._key[1])
-    creation = property(lambda self: self._key[2])
+    node: str = property(itemgetter(1))  # type: ignore[assignment]
+    id: int = property(itemgetter(2))  # type: ignore[assignment]
+    creation: int = property(itemgetter(3))  # type: ignore[assignment]
+
+    @property
+    def fields(self) -> tuple[str, int, int]:
+        return self[1:]  # type: ignore[return-value]
 
     def __str__(self) -> str:
-        return f"#Ref<{short_node(self._key[0])}.{self._key[1]}>"
+        return f"#Ref<{short_node(self[1])}.{self[2]}>"
 
     def __repr__(self) -> str:
-        return "Ref(%r, %d, %d)" % self._key
+        return "Ref(%r, %d, %d)" % self[1:]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Ref, self._key)
+        return (Ref, tuple(self[1:]))
+
+    def __copy__(self) -> Ref:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Ref:
+        return self

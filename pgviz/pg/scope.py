@@ -1,0 +1,481 @@
+"""A pg scope: OTP's distributed named process groups, one process per (node, scope).
+
+Guarantees (the same as OTP's pg.erl, which this module mirrors clause by clause):
+
+* **Strong eventual consistency.** Every node is the only authority on its own processes; what
+  it knows of a peer's members is a cache of what that peer published. Once messages stop,
+  every node connected to a peer (and running the scope) holds exactly that peer's memberships.
+  There is no leader, no lock and no consensus.
+* **Read-your-writes locally.** join/leave are synchronous here: when they return, the local
+  table is updated and local subscribers have been sent their notifications.
+* **Per-sender FIFO.** A peer applies one origin's joins and leaves in the order they were made
+  (one connection per pair of nodes). Different origins' updates may interleave differently on
+  different nodes: member lists converge as multisets, not in order.
+* **Non-transitive view.** Membership is never relayed: a node sees only the members of nodes it
+  is directly connected to. (pgviz's mesh connects everyone by default, so views coincide.)
+* **Scopes are overlays.** Each scope name is an independent overlay among the nodes that run
+  it; a node without the scope neither sees nor publishes its groups.
+
+Failure: a peer's members are dropped when the monitor on the peer's scope process fires
+(connection lost -> "noconnection", peer scope stopped, peer node stopped), never on nodedown.
+On reconnect both sides discover each other again and exchange a full `sync`; nothing from
+the split is replayed.
+
+State (names as in pg.erl's #state record):
+  rows             group -> [all_pids, local_pids]  (the ETS table; lists keep OTP's order,
+                   newest first; a pid joined n times appears n times)
+  local            local pid -> [monitor_ref, [group, ...] newest first, duplicates kept]
+  remote           peer scope pid -> [monitor_ref, {group: [pid, ...]}]
+  scope_monitors   ref -> subscriber pid
+  group_monitors   ref -> (subscriber pid, group)
+  monitored_groups group -> [(subscriber pid, ref), ...] newest first
+
+Deviations from OTP where OTP crashes (spec section 9) -- pgviz stays up:
+  * a stale local DOWN (leave, then re-join, with the old DOWN still queued) is ignored;
+  * a process that both joins and monitors, then exits, is handled (OTP 25.1-26.1 crash);
+  * a remote leave naming a group missing from that peer's map is applied as a no-op;
+  * a 3-tuple discover (OTP 26+ shape) is accepted; unknown messages are logged and ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NoScopeError, NotLocalError
+from ..wire.terms import Pid, Ref
+
+if TYPE_CHECKING:
+    from ..runtime.node import RuntimeNode
+    from ..runtime.process import Process
+
+__all__ = ["Scope", "check_group"]
+
+log = logging.getLogger(__name__)
+
+_GROUP_ATOMS = (str, int, bytes)
+
+
+def check_group(group: Any) -> None:
+    """Groups are str, int, bytes or tuples of those (TypeError otherwise)."""
+    t = type(group)
+    if t in _GROUP_ATOMS:
+        return
+    if t is tuple:
+        for item in group:
+            check_group(item)
+        return
+    raise TypeError(f"a group is a str, int, bytes or a tuple of those, not {group!r}")
+
+
+def _delete_first(lst: list[Pid], pid: Pid) -> None:
+    """lists:delete/2: drop the first occurrence, if any."""
+    try:
+        lst.remove(pid)
+    except ValueError:
+        pass
+
+
+def _subtract(lst: list[Pid], pids: list[Pid]) -> list[Pid]:
+    """Erlang's `--`: one occurrence removed per element of `pids`, leftmost first."""
+    out = list(lst)
+    for p in pids:
+        _delete_first(out, p)
+    return out
+
+
+class Scope:
+    """One pg scope on one node. Obtain it from `node.pg` or `await node.start_scope(name)`."""
+
+    def __init__(self, node: RuntimeNode, name: str) -> None:
+        self.node = node
+        self.name = name
+        self.rows: dict[Any, list[list[Pid]]] = {}
+        self.local: dict[Pid, list[Any]] = {}
+        self.remote: dict[Pid, list[Any]] = {}
+        self.scope_monitors: dict[Ref, Pid] = {}
+        self.group_monitors: dict[Ref, tuple[Pid, Any]] = {}
+        self.monitored_groups: dict[Any, list[tuple[Pid, Ref]]] = {}
+        self._proc: Process = node.spawn_handler(self._handle, name=name)
+        self.pid: Pid = self._proc.pid
+        node.monitor_nodes(self.pid)
+        for peer in node.nodes():
+            node.send((name, peer), ("discover", self.pid))
+
+    # == public API (synchronous: runs on the caller's loop iteration, like a gen_server call) ==
+    @property
+    def running(self) -> bool:
+        return self._proc.alive
+
+    def _require(self) -> None:
+        if not self._proc.alive:
+            raise NoScopeError(f"pg scope {self.name!r} is not running on {self.node.name}")
+
+    def _ensure_local(self, pid_or_pids: Any) -> list[Pid]:
+        if type(pid_or_pids) is Pid:
+            pids = [pid_or_pids]
+        elif isinstance(pid_or_pids, list):
+            pids = pid_or_pids
+        else:
+            raise TypeError(f"expected a pid or a list of pids, got {pid_or_pids!r}")
+        name = self.node.name
+        for p in pids:
+            if type(p) is not Pid:
+                raise TypeError(f"not a pid: {p!r}")
+            if p.node != name:
+                raise NotLocalError(f"{p} is not a process of {name}; only local processes "
+                                    "can join or leave")
+        return pids
+
+    def join(self, group: Any, pid_or_pids: Pid | list[Pid]) -> None:
+        """Join one pid, or every pid of a list (duplicates allowed: each is one membership)."""
+        self._require()
+        pids = self._ensure_local(pid_or_pids)
+        check_group(group)
+        is_list = type(pid_or_pids) is not Pid
+        pids = list(pids)
+        for p in pids:
+            entry = self.local.get(p)
+            if entry is None:
+                self.local[p] = [self.node._monitor(self.pid, p), [group]]
+            else:
+                entry[1].insert(0, group)
+        row = self.rows.get(group)
+        if row is None:
+            self.rows[group] = [list(pids), list(pids)]
+        elif is_list:
+            row[0][:0] = pids
+            row[1][:0] = pids
+        else:
+            row[0].insert(0, pids[0])
+            row[1].insert(0, pids[0])
+        self._notify("join", group, pids)
+        self._broadcast(("join", self.pid, group, pids if is_list else pids[0]))
+
+    def leave(self, group: Any, pid_or_pids: Pid | list[Pid]) -> bool:
+        """Leave once per pid given. False (OTP's not_joined) when none of them was a member."""
+        self._require()
+        pids = self._ensure_local(pid_or_pids)
+        check_group(group)
+        is_list = type(pid_or_pids) is not Pid
+        changed = False
+        for p in pids:
+            entry = self.local.get(p)
+            if entry is None:
+                continue
+            groups = entry[1]
+            if len(groups) == 1 and groups[0] == group:
+                # OTP demonitors without flush: a DOWN already queued becomes stale and is
+                # recognised by its ref in _on_down.
+                self.node._demonitor(self.pid, entry[0])
+                del self.local[p]
+                changed = True
+            elif group in groups:
+                groups.remove(group)
+                changed = True
+        if not changed:
+            return False
+        pids = list(pids)
+        self._leave_local_rows(group, pids, is_list)
+        self._broadcast(("leave", self.pid, pids if is_list else pids[0], [group]))
+        return True
+
+    def get_members(self, group: Any) -> list[Pid]:
+        """Every known member (local and remote), duplicates kept, newest first."""
+        row = self.rows.get(group)
+        return list(row[0]) if row is not None else []
+
+    def get_local_members(self, group: Any) -> list[Pid]:
+        row = self.rows.get(group)
+        return list(row[1]) if row is not None else []
+
+    def which_groups(self) -> list[Any]:
+        self._require()
+        return list(self.rows)
+
+    def which_local_groups(self) -> list[Any]:
+        self._require()
+        return [g for g, row in self.rows.items() if row[1]]
+
+    def monitor_scope(self, subscriber: Pid) -> tuple[Ref, dict[Any, list[Pid]]]:
+        """Subscribe `subscriber` (a local pid) to every join and leave of this scope.
+        Notifications arrive as (ref, "join" | "leave", group, [pids])."""
+        self._require()
+        self._check_subscriber(subscriber)
+        ref = self.node._monitor(self.pid, subscriber)
+        self.scope_monitors[ref] = subscriber
+        return ref, {g: list(row[0]) for g, row in self.rows.items()}
+
+    def monitor(self, group: Any, subscriber: Pid) -> tuple[Ref, list[Pid]]:
+        """Subscribe `subscriber` (a local pid) to the joins and leaves of one group."""
+        self._require()
+        check_group(group)
+        self._check_subscriber(subscriber)
+        ref = self.node._monitor(self.pid, subscriber)
+        self.group_monitors[ref] = (subscriber, group)
+        self.monitored_groups.setdefault(group, []).insert(0, (subscriber, ref))
+        return ref, self.get_members(group)
+
+    def demonitor(self, ref: Ref) -> bool:
+        """Cancel a subscription and flush its queued notifications. False if unknown."""
+        self._require()
+        sub = self.scope_monitors.pop(ref, None)
+        if sub is None:
+            entry = self.group_monitors.pop(ref, None)
+            if entry is None:
+                return False
+            sub, group = entry
+            self._drop_group_monitor(group, ref)
+        self.node._demonitor(self.pid, ref)
+        proc = self.node.process(sub)
+        if proc is not None:
+            kept = [m for m in proc.flush() if not (
+                type(m) is tuple and len(m) == 4 and m[0] == ref and m[1] in ("join", "leave"))]
+            proc._mailbox.extend(kept)
+        return True
+
+    def broadcast(self, group: Any, msg: Any, *, exclude_local: bool = False) -> int:
+        """Send `msg` once to every distinct member (remote members only with exclude_local,
+        as the seed's Synchronization does). One frame per remote node carries all of that
+        node's targets. Returns the number of members sent to."""
+        row = self.rows.get(group)
+        if not row:
+            return 0
+        targets = list(dict.fromkeys(row[0]))
+        if exclude_local:
+            me = self.node.name
+            targets = [p for p in targets if p.node != me]
+        if targets:
+            self.node.send_multi(targets, msg)
+        return len(targets)
+
+    def _check_subscriber(self, pid: Any) -> None:
+        if type(pid) is not Pid:
+            raise TypeError(f"a subscriber is a pid, not {pid!r}")
+        if pid.node != self.node.name:
+            raise NotLocalError(f"subscriber {pid} must be a process of {self.node.name}")
+
+    # == the server side: messages from peers, monitors and node events ==
+    def _handle(self, msg: Any) -> None:
+        try:
+            if type(msg) is not tuple or not msg:
+                raise ValueError("not a tuple")
+            tag = msg[0]
+            if tag == "join" and len(msg) == 4:
+                self._on_join(msg[1], msg[2], msg[3])
+            elif tag == "leave" and len(msg) == 4:
+                self._on_leave(msg[1], msg[2], msg[3])
+            elif tag == "sync" and len(msg) == 3:
+                self._on_sync(msg[1], msg[2])
+            elif tag == "discover" and len(msg) in (2, 3):
+                # The 3-tuple carries a protocol version (OTP 26+); ignored, as OTP does.
+                self._on_discover(msg[1])
+            elif tag == "DOWN" and len(msg) == 5:
+                self._on_down(msg[1], msg[3])
+            elif tag == "nodeup" and len(msg) == 2:
+                if msg[1] != self.node.name:
+                    self.node.send((self.name, msg[1]), ("discover", self.pid))
+            elif tag == "nodedown":
+                pass  # members go with the peer scope's DOWN, which comes first
+            else:
+                raise ValueError(f"unknown message {tag!r}")
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            # OTP's scope crashes here (badarg); a pgviz scope logs and carries on.
+            log.warning("pg scope %s on %s ignored a bad message (%s): %.200r", self.name,
+                        self.node.name, exc, msg)
+
+    def _on_discover(self, peer: Any) -> None:
+        if type(peer) is not Pid:
+            raise TypeError("discover without a pid")
+        self.node.send(peer, ("sync", self.pid, self._all_local_pids()))
+        if peer not in self.remote:
+            ref = self.node._monitor(self.pid, peer)
+            self.node.send(peer, ("discover", self.pid))
+            self.remote[peer] = [ref, {}]
+
+    def _on_sync(self, peer: Any, groups: Any) -> None:
+        if type(peer) is not Pid or not isinstance(groups, list):
+            raise TypeError("malformed sync")
+        new: dict[Any, list[Pid]] = {}
+        for item in groups:
+            group, pids = item
+            check_group(group)
+            _check_pids(pids)
+            new[group] = pids
+        entry = self.remote.get(peer)
+        if entry is None:
+            # A sync from an unknown peer adds it, without a discover back (as OTP).
+            entry = [self.node._monitor(self.pid, peer), {}]
+            self.remote[peer] = entry
+        old: dict[Any, list[Pid]] = dict(entry[1])
+        for group, pids in new.items():
+            if group in old:
+                old_pids = old.pop(group)
+                if pids == old_pids:
+                    continue
+                # A changed list for a known group rewrites the row silently (OTP: "should be
+                # really rare"; no notification, kept for exactness).
+                row = self.rows.get(group)
+                if row is None:
+                    self.rows[group] = [list(pids), []]
+                else:
+                    row[0] = list(pids) + _subtract(row[0], old_pids)
+                self.node._trace("membership", scope=self.name, change="sync", group=group,
+                                 pids=[str(p) for p in pids])
+            else:
+                self._join_remote_rows(group, pids)
+        for group, pids in old.items():
+            self._leave_remote_rows(pids, [group], is_list=True)
+        entry[1] = new
+
+    def _on_join(self, peer: Any, group: Any, pid_or_pids: Any) -> None:
+        entry = self.remote.get(peer)
+        if entry is None:
+            return  # from an unknown peer: a discover/sync is on its way (OTP PR #2557)
+        check_group(group)
+        _check_pids(pid_or_pids)
+        is_list = type(pid_or_pids) is not Pid
+        pids = list(pid_or_pids) if is_list else [pid_or_pids]
+        self._join_remote_rows(group, pids, is_list)
+        groups = entry[1]
+        groups[group] = pids + groups.get(group, [])
+
+    def _on_leave(self, peer: Any, pid_or_pids: Any, groups: Any) -> None:
+        entry = self.remote.get(peer)
+        if entry is None:
+            return
+        _check_pids(pid_or_pids)
+        if not isinstance(groups, list):
+            raise TypeError("leave without a group list")
+        for g in groups:
+            check_group(g)
+        is_list = type(pid_or_pids) is not Pid
+        pids = list(pid_or_pids) if is_list else [pid_or_pids]
+        self._leave_remote_rows(pids, groups, is_list)
+        peer_groups = entry[1]
+        for g in groups:
+            # OTP crashes with {badkey, G} when g is missing here (spec 9.3); it is a no-op.
+            remaining = _subtract(peer_groups.get(g, []), pids)
+            if remaining:
+                peer_groups[g] = remaining
+            else:
+                peer_groups.pop(g, None)
+
+    def _on_down(self, ref: Any, pid: Any) -> None:
+        entry = self.local.get(pid)
+        if entry is not None:
+            if entry[0] != ref:
+                return  # stale DOWN after leave + re-join: OTP crashes (case_clause)
+            del self.local[pid]
+            groups = entry[1]
+            for g in groups:
+                self._leave_local_rows(g, [pid], False)
+            self._broadcast(("leave", self.pid, pid, groups))
+            return
+        peer = self.remote.get(pid)
+        if peer is not None and peer[0] == ref:
+            del self.remote[pid]
+            for g, pids in peer[1].items():
+                self._leave_remote_rows(pids, [g], is_list=True)
+            return
+        sub = self.scope_monitors.pop(ref, None)
+        if sub is not None:
+            return
+        gm = self.group_monitors.pop(ref, None)
+        if gm is not None:
+            self._drop_group_monitor(gm[1], ref)
+
+    # == table updates (ETS in OTP), each followed by its notification ==
+    def _leave_local_rows(self, group: Any, pids: list[Pid], is_list: bool) -> None:
+        row = self.rows.get(group)
+        if row is None:
+            return  # a DOWN raced with a leave (OTP: "rare race condition")
+        if not is_list:
+            pid = pids[0]
+            if row[0] == pids and row[1] == pids:
+                del self.rows[group]
+            else:
+                _delete_first(row[0], pid)
+                _delete_first(row[1], pid)
+        else:
+            new_all = _subtract(row[0], pids)
+            if not new_all:
+                del self.rows[group]
+            else:
+                row[0] = new_all
+                row[1] = _subtract(row[1], pids)
+        self._notify("leave", group, pids)
+
+    def _join_remote_rows(self, group: Any, pids: list[Pid], is_list: bool = True) -> None:
+        row = self.rows.get(group)
+        if row is None:
+            self.rows[group] = [list(pids), []]
+        else:
+            row[0][:0] = pids
+        self._notify("join", group, pids)
+
+    def _leave_remote_rows(self, pids: list[Pid], groups: list[Any], is_list: bool) -> None:
+        for group in groups:
+            row = self.rows.get(group)
+            if row is None:
+                continue
+            if not is_list:
+                if row[0] == pids and not row[1]:
+                    del self.rows[group]
+                else:
+                    _delete_first(row[0], pids[0])
+            else:
+                new_all = _subtract(row[0], pids)
+                if not new_all and not row[1]:
+                    del self.rows[group]
+                else:
+                    row[0] = new_all
+            self._notify("leave", group, pids)
+
+    def _notify(self, kind: str, group: Any, pids: list[Pid]) -> None:
+        node = self.node
+        for ref, sub in self.scope_monitors.items():
+            node.send(sub, (ref, kind, group, list(pids)))
+        subs = self.monitored_groups.get(group)
+        if subs:
+            for sub, ref in subs:
+                node.send(sub, (ref, kind, group, list(pids)))
+        if node._observers:
+            node._trace("membership", scope=self.name, change=kind, group=group,
+                        pids=[str(p) for p in pids])
+
+    def _broadcast(self, msg: tuple[Any, ...]) -> None:
+        send = self.node.send
+        for peer in self.remote:
+            send(peer, msg)
+
+    def _drop_group_monitor(self, group: Any, ref: Ref) -> None:
+        subs = self.monitored_groups.get(group)
+        if subs is not None:
+            subs[:] = [s for s in subs if s[1] != ref]
+            if not subs:
+                del self.monitored_groups[group]
+
+    def _all_local_pids(self) -> list[tuple[Any, list[Pid]]]:
+        acc: dict[Any, list[Pid]] = {}
+        for pid, (_, groups) in self.local.items():
+            for g in groups:
+                acc.setdefault(g, []).insert(0, pid)
+        return list(acc.items())
+
+    # == lifecycle ==
+    def _stop(self) -> None:
+        self.node.monitor_nodes(self.pid, False)
+        self.node.stop_handler(self._proc, "shutdown")
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<pg scope {self.name!r} on {self.node.name} {state}, {len(self.rows)} groups>"
+
+
+def _check_pids(x: Any) -> None:
+    if type(x) is Pid:
+        return
+    if isinstance(x, list) and all(type(p) is Pid for p in x):
+        return
+    raise TypeError("expected a pid or a list of pids")
