@@ -1,0 +1,129 @@
+"""Command line: `pgviz` (the desktop app), `pgviz gui`, `pgviz node` (headless), `pgviz demo`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import sys
+from collections.abc import Sequence
+
+from ._version import __version__
+
+__all__ = ["main", "build_parser", "default_name"]
+
+_ANIMALS = ("otter", "lynx", "heron", "bison", "gecko", "koala", "moose", "panda", "raven",
+            "tapir", "yak", "zebra", "ibis", "llama", "marten", "okapi", "puffin", "quokka",
+            "seal", "wombat")
+
+
+def default_name() -> str:
+    return f"{random.choice(_ANIMALS)}{random.randint(1, 99)}"
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {value}")
+    return value
+
+
+def _name(text: str) -> str:
+    if not text or any(c.isspace() for c in text) or text.count("@") > 1 or text.startswith("@"):
+        raise argparse.ArgumentTypeError(f"not a node name: {text!r} (like alice or alice@host)")
+    return text
+
+
+def _address(text: str) -> str:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"not an address: {text!r} (expected host:port)")
+    return text
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text}")
+    return value
+
+
+def _node_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--name", type=_name, default=None,
+                   help="node name (default: a short generated one); @host is added if missing")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_port, default=0, help="port to listen on (default: any free)")
+    p.add_argument("--cookie", default=None,
+                   help="shared secret (default: $PGVIZ_COOKIE, else ~/.config/pgviz/cookie)")
+    p.add_argument("--connect", type=_address, action="append", default=[], metavar="ADDR",
+                   help="connect to host:port at start (repeatable)")
+    p.add_argument("--tick-time", type=_seconds, default=None, metavar="S",
+                   help="seconds of silence after which a peer is considered down (default 8)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="-v info, -vv debug")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pgviz", description="Erlang/OTP's pg process groups in Python, and a desktop app "
+        "in which every window is a live node of the cluster.")
+    parser.add_argument("--version", action="version", version=f"pgviz {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="-v info, -vv debug")
+    sub = parser.add_subparsers(dest="command", metavar="{gui,node,demo}")
+    gui = sub.add_parser("gui", help="the desktop app: one window, one node (the default)")
+    _node_options(gui)
+    node = sub.add_parser("node", help="a headless node with a command shell on stdin")
+    _node_options(node)
+    node.add_argument("--join", action="append", default=[], metavar="GROUP",
+                      help="spawn a member process and join it to GROUP (repeatable)")
+    node.add_argument("--json", action="store_true",
+                      help="one JSON object per line for every reply and event")
+    node.add_argument("--trace", action="store_true",
+                      help="also print every message sent and received")
+    demo = sub.add_parser("demo", help="several app windows on this machine, already connected")
+    demo.add_argument("--nodes", type=_positive_int, default=3, help="how many (default 3)")
+    demo.add_argument("--cookie", default=None, help="shared secret (default: a random one)")
+    demo.add_argument("-v", "--verbose", action="count", default=0)
+    return parser
+
+
+def setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["gui", *(["-" + "v" * args.verbose] if args.verbose else [])])
+    setup_logging(args.verbose)
+    if args.command == "node":
+        from .shell import run_node
+        return run_node(args)
+    if args.command == "gui":
+        from .gui.app import run_gui
+        return run_gui(args)
+    from .gui.demo import run_demo
+    return run_demo(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

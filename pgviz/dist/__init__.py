@@ -1,0 +1,9 @@
+"""Distribution: connections between nodes over TCP or in memory, mesh, ticks, faults."""
+
+from .cookie import resolve_cookie
+from .distribution import Distribution, new_creation, split_address
+from .faults import Faults
+from .memory import MemoryNetwork
+
+__all__ = ["Distribution", "Faults", "MemoryNetwork", "new_creation", "resolve_cookie",
+           "split_address"]

@@ -1,0 +1,284 @@
+"""One connection to one peer node, over any asyncio transport (TCP or in-memory).
+
+Lifecycle: handshake (bounded in time and bytes) -> up (frames of msgpack control terms, ticks)
+-> closed with a reason that is logged and reported as the nodedown reason. Writes are coalesced:
+every send() in one loop iteration goes out in one transport write. The transport's buffer is
+bounded: past `max_buffer` bytes queued for a peer that does not read, the connection is closed
+with a logged reason rather than growing memory or dropping messages silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..errors import (
+    AuthenticationError,
+    ConnectionRefused,
+    LocalProtocolError,
+    ProtocolError,
+)
+from ..wire.codec import decode, encode
+from ..wire.frames import TICK, FrameDecoder, encode_frame
+from ..wire.handshake import Established, Handshake, PeerHello
+from .link import Link
+
+if TYPE_CHECKING:
+    from .distribution import Distribution
+
+__all__ = ["Connection"]
+
+log = logging.getLogger(__name__)
+
+
+class Connection(asyncio.Protocol):
+    def __init__(self, dist: Distribution, *, initiator: bool, explicit: bool = False,
+                 dial_address: str | None = None) -> None:
+        self.dist = dist
+        self.initiator = initiator
+        self.dial_address = dial_address
+        self.state = "connecting"
+        self.peer_name: str | None = None
+        self.peer_creation = 0
+        self.peer_address = dial_address or ""
+        self.close_reason = ""
+        self.established: asyncio.Future[Established] = dist.loop.create_future()
+        self.bytes_out = 0
+        self.bytes_in = 0
+        self._transport: asyncio.Transport | None = None
+        self._hs = Handshake(initiator=initiator, name=dist.name, creation=dist.creation,
+                             cookie=dist.cookie, address=dist.address, explicit=explicit)
+        self._decoder = FrameDecoder(dist.max_frame)
+        self._wbuf: list[bytes] = []
+        self._flush_pending = False
+        self._link: Link | None = None
+        self._hs_timer: asyncio.TimerHandle | None = None
+        self._paused = False
+        self._drain_waiters: list[asyncio.Future[None]] = []
+        now = dist.loop.time()
+        self.last_recv = now
+        self.last_send = now
+
+    # -- asyncio.Protocol ------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        transport.set_write_buffer_limits(high=256 * 1024)
+        self.state = "handshake"
+        self._hs_timer = self.dist.loop.call_later(self.dist.handshake_timeout,
+                                                   self._handshake_timeout)
+        if self.initiator:
+            self._hs.start()
+            self._write_handshake()
+        self.dist._connection_started(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_recv = self.dist.loop.time()
+        self.bytes_in += len(data)
+        if self.state == "up":
+            self._receive_frames(data)
+        elif self.state == "handshake":
+            self._receive_handshake(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.close_reason:
+            self.close_reason = f"connection lost ({exc})" if exc else "connection closed by peer"
+        self._finish()
+
+    def pause_writing(self) -> None:
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        waiters, self._drain_waiters = self._drain_waiters, []
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
+
+    # -- handshake ---------------------------------------------------------------------------------
+    def _receive_handshake(self, data: bytes) -> None:
+        try:
+            event = self._hs.receive_data(data)
+            while event is not None:
+                if isinstance(event, PeerHello):
+                    self.peer_name = event.name
+                    self.peer_address = event.address
+                    verdict = self.dist._decide_incoming(self, event)
+                    if verdict is None:
+                        self._hs.accept()
+                    else:
+                        self._hs.refuse(verdict)
+                        self._write_handshake()
+                        self.close(f"refused {event.name}: {verdict}", log_level=logging.INFO)
+                        return
+                    self._write_handshake()
+                    event = self._hs.receive_data(b"")
+                    continue
+                assert isinstance(event, Established)
+                self._write_handshake()
+                self._established(event)
+                return
+            self._write_handshake()
+        except AuthenticationError as exc:
+            self._write_handshake()
+            self._fail(exc)
+        except (ProtocolError, ConnectionRefused) as exc:
+            self._write_handshake()
+            self._fail(exc)
+
+    def _write_handshake(self) -> None:
+        out = self._hs.data_to_send()
+        if out and self._transport is not None and not self._transport.is_closing():
+            self._transport.write(out)
+
+    def _handshake_timeout(self) -> None:
+        if self.state == "handshake":
+            self._fail(ConnectionRefused(
+                f"handshake with {self.peer_name or self.peer_address or 'peer'} did not "
+                f"finish within {self.dist.handshake_timeout:g} s"))
+
+    def _fail(self, exc: Exception) -> None:
+        if not self.established.done():
+            self.established.set_exception(exc)
+            self.established.exception()  # retrieved: a dial may never await it
+        level = logging.WARNING if not self.initiator else logging.INFO
+        self.close(f"handshake failed: {exc}", log_level=level)
+
+    def _established(self, ev: Established) -> None:
+        if self._hs_timer is not None:
+            self._hs_timer.cancel()
+        self.peer_name = ev.name
+        self.peer_creation = ev.creation
+        self.peer_address = ev.address
+        verdict = self.dist._decide_established(self, ev)
+        if verdict is not None:
+            if not self.established.done():
+                self.established.set_exception(ConnectionRefused(verdict))
+                self.established.exception()
+            self.close(verdict, log_level=logging.INFO)
+            return
+        self.state = "up"
+        self._link = Link(self.dist.loop, self._transport_write, self.dist.faults,
+                          self.dist.name, ev.name)
+        if not self.established.done():
+            self.established.set_result(ev)
+        self.dist._connection_up(self)
+        if ev.rest and self.state == "up":
+            self._receive_frames(ev.rest)
+
+    # -- session -------------------------------------------------------------------------------------
+    def _receive_frames(self, data: bytes) -> None:
+        try:
+            frames = self._decoder.feed(data)
+        except ProtocolError as exc:
+            self.close(f"protocol error from {self.peer_name}: {exc}", log_level=logging.WARNING)
+            return
+        dist = self.dist
+        for frame in frames:
+            if not frame:
+                continue  # tick
+            try:
+                term = decode(frame)
+            except ProtocolError as exc:
+                self.close(f"protocol error from {self.peer_name}: {exc}",
+                           log_level=logging.WARNING)
+                return
+            dist._received(self, term, len(frame))
+            if self.state != "up":
+                return
+
+    def send(self, term: Any) -> int:
+        """Queue one control term; returns its encoded size. Raises LocalProtocolError when the
+        term cannot be encoded or exceeds the maximum frame size (nothing is queued then)."""
+        payload = encode(term)
+        frame = encode_frame(payload, self.dist.max_frame)
+        if self.state != "up":
+            return len(payload)
+        self._wbuf.append(frame)
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.dist.loop.call_soon(self._flush)
+        return len(payload)
+
+    def send_tick(self) -> None:
+        if self.state == "up" and not self._wbuf:
+            self._wbuf.append(TICK)
+            self._flush()
+
+    def _flush(self) -> None:
+        self._flush_pending = False
+        if not self._wbuf or self._link is None or self.state != "up":
+            self._wbuf.clear()
+            return
+        data = b"".join(self._wbuf) if len(self._wbuf) > 1 else self._wbuf[0]
+        self._wbuf.clear()
+        self.last_send = self.dist.loop.time()
+        self._link.push(data)
+
+    def _transport_write(self, data: bytes) -> None:
+        t = self._transport
+        if t is None or t.is_closing():
+            return
+        self.bytes_out += len(data)
+        t.write(data)
+        queued = t.get_write_buffer_size()
+        if queued > self.dist.max_buffer:
+            self.close(f"{self.peer_name} is too slow: {queued} bytes queued for it "
+                       f"(limit {self.dist.max_buffer}); disconnecting",
+                       log_level=logging.WARNING)
+
+    async def drain(self) -> None:
+        """Wait until the transport's buffer is below its high-water mark (back-pressure)."""
+        if self._paused and self.state == "up":
+            fut = self.dist.loop.create_future()
+            self._drain_waiters.append(fut)
+            await fut
+
+    @property
+    def write_buffer_size(self) -> int:
+        t = self._transport
+        return (t.get_write_buffer_size() if t else 0) + sum(map(len, self._wbuf))
+
+    # -- closing ---------------------------------------------------------------------------------------
+    def close(self, reason: str, *, log_level: int = logging.DEBUG) -> None:
+        if self.state == "closed":
+            return
+        if not self.close_reason:
+            self.close_reason = reason
+            log.log(log_level, "%s: connection to %s closed: %s", self.dist.name,
+                    self.peer_name or self.peer_address or "?", reason)
+        if self.state == "up":
+            self._flush()
+        t = self._transport
+        if t is not None and not t.is_closing():
+            t.close()
+        self._finish()
+
+    def abort_write(self) -> None:
+        """Close without flushing anything (used when the peer will never read)."""
+        t = self._transport
+        if t is not None:
+            t.abort()
+
+    def _finish(self) -> None:
+        if self.state == "closed":
+            return
+        was_up = self.state == "up"
+        self.state = "closed"
+        if self._hs_timer is not None:
+            self._hs_timer.cancel()
+        if self._link is not None:
+            self._link.close()
+        if not self.established.done():
+            self.established.set_exception(ConnectionRefused(
+                f"connection closed during handshake: {self.close_reason}"))
+            self.established.exception()
+        self.resume_writing()
+        self.dist._connection_closed(self, was_up)
+
+    def __repr__(self) -> str:
+        return (f"<Connection {self.dist.name}->{self.peer_name or self.peer_address} "
+                f"{self.state} {'out' if self.initiator else 'in'}>")
+
+

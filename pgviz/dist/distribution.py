@@ -1,0 +1,357 @@
+"""A node's distribution: listener, connections by peer name, full mesh, ticks, node events.
+
+Rules kept here (Erlang's, unless said):
+* one connection per peer. Simultaneous connects are settled at the acceptor: a node that is
+  itself dialling the initiator refuses it when its own name is smaller, so the connection
+  initiated by the smaller name survives on both sides;
+* transitive full mesh: after a handshake each side sends the peers it knows (name, address) and
+  the receiver dials those it lacks. A pair that was explicitly disconnected is never re-dialled
+  by this gossip (both sides remember it) until someone calls connect() for that pair again;
+* a peer restarted under the same name (new creation) replaces the old connection;
+* ticks: a frame at least every tick_time/4; nothing heard for tick_time means the peer is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..errors import AuthenticationError, ConnectionRefused, PgvizError
+from ..wire.frames import MAX_FRAME_DEFAULT
+from ..wire.handshake import Established, PeerHello
+from .connection import Connection
+from .faults import Faults
+from .memory import MemoryNetwork
+
+__all__ = ["Distribution", "DistHandler", "new_creation"]
+
+log = logging.getLogger(__name__)
+
+TICK_TIME_DEFAULT = 8.0
+HANDSHAKE_TIMEOUT_DEFAULT = 5.0
+MAX_BUFFER_DEFAULT = 64 * 1024 * 1024
+
+
+def new_creation() -> int:
+    # Unique per incarnation (time in ms plus randomness), in 32 bits like Erlang's creation.
+    return (int(time.time() * 1000) ^ int.from_bytes(os.urandom(4), "big")) & 0xFFFFFFFF or 1
+
+
+class DistHandler(Protocol):
+    def dist_message(self, peer: str, term: Any, size: int) -> None: ...
+    def dist_nodeup(self, peer: str) -> None: ...
+    def dist_nodedown(self, peer: str, reason: str) -> None: ...
+
+
+class Distribution:
+    def __init__(
+        self,
+        handler: DistHandler,
+        *,
+        name: str,
+        creation: int,
+        cookie: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        network: MemoryNetwork | None = None,
+        faults: Faults | None = None,
+        tick_time: float = TICK_TIME_DEFAULT,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT_DEFAULT,
+        max_frame: int = MAX_FRAME_DEFAULT,
+        max_buffer: int = MAX_BUFFER_DEFAULT,
+        on_frame_out: Callable[[str, Any, int], None] | None = None,
+    ) -> None:
+        self.handler = handler
+        self.name = name
+        self.creation = creation
+        self.cookie = cookie
+        self.host = host
+        self.port = port
+        self.network = network
+        self.faults = faults
+        self.tick_time = tick_time
+        self.handshake_timeout = handshake_timeout
+        self.max_frame = max_frame
+        self.max_buffer = max_buffer
+        self.address = ""
+        self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
+        self.conns: dict[str, Connection] = {}  # established, by peer name
+        self._pending: set[Connection] = set()  # handshaking, both directions
+        self._dials: dict[str, asyncio.Future[str]] = {}  # by address
+        self._blocked: set[str] = set()  # explicitly disconnected peers
+        self._server: asyncio.AbstractServer | None = None
+        self._tick_timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._name_waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self.running = False
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        if self.network is not None:
+            self.address = self.network.listen(self._accept_factory, self.port)
+        else:
+            self._server = await self.loop.create_server(
+                self._accept_factory, self.host, self.port, reuse_address=True)
+            sock = self._server.sockets[0]
+            host, port = sock.getsockname()[:2]
+            self.address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        if self.faults is not None:
+            self.faults.register_node(self.name, self.sever)
+        self.running = True
+        self._schedule_tick()
+
+    async def stop(self) -> None:
+        self.running = False
+        if self._tick_timer is not None:
+            self._tick_timer.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        if self.network is not None:
+            self.network.unlisten(self.address)
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self.conns.values()) + list(self._pending):
+            if conn.state == "up":
+                conn.send(["BYE", "stopping"])
+            conn.close("node stopping")
+        if self.faults is not None:
+            self.faults.unregister_node(self.name)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    def _accept_factory(self) -> Connection:
+        return Connection(self, initiator=False)
+
+    # -- queries -------------------------------------------------------------------------------------
+    def nodes(self) -> list[str]:
+        return list(self.conns)
+
+    def connection(self, peer: str) -> Connection | None:
+        return self.conns.get(peer)
+
+    def peer_creation(self, peer: str) -> int | None:
+        c = self.conns.get(peer)
+        return c.peer_creation if c is not None else None
+
+    # -- connect / disconnect ---------------------------------------------------------------------------
+    async def connect(self, address: str, *, explicit: bool = True) -> str:
+        if not self.running:
+            raise PgvizError("the node is not running")
+        address = address.strip()
+        if address == self.address:
+            return self.name
+        for conn in self.conns.values():
+            if address in (conn.peer_address, conn.dial_address):
+                if explicit:
+                    self._blocked.discard(conn.peer_name or "")
+                return conn.peer_name  # type: ignore[return-value]
+        dial = self._dials.get(address)
+        if dial is None:
+            dial = self.loop.create_future()
+            self._dials[address] = dial
+            task = self.loop.create_task(self._dial(address, explicit, dial))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        name = await asyncio.shield(dial)
+        if explicit:
+            self._blocked.discard(name)
+        return name
+
+    async def _dial(self, address: str, explicit: bool, result: asyncio.Future[str]) -> None:
+        try:
+            name = await self._dial_once(address, explicit)
+        except BaseException as exc:
+            if not result.done():
+                result.set_exception(exc if isinstance(exc, Exception) else
+                                     ConnectionRefused(f"dial to {address} cancelled"))
+                result.exception()
+        else:
+            if not result.done():
+                result.set_result(name)
+        finally:
+            self._dials.pop(address, None)
+
+    async def _dial_once(self, address: str, explicit: bool) -> str:
+        def factory() -> Connection:
+            return Connection(self, initiator=True, explicit=explicit, dial_address=address)
+
+        try:
+            if self.network is not None:
+                if not address.startswith("mem:"):
+                    raise ConnectionRefused(f"{address!r} is not an in-memory address")
+                conn = self.network.dial(address, factory)
+            else:
+                host, port = split_address(address)
+                _, conn = await asyncio.wait_for(
+                    self.loop.create_connection(factory, host, port), self.handshake_timeout)
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise ConnectionRefused(f"could not reach {address}: {exc or 'timed out'}") from None
+        assert isinstance(conn, Connection)
+        try:
+            ev = await conn.established
+        except ConnectionRefused as exc:
+            if "simultaneous" in str(exc) and conn.peer_name:
+                return await self._await_peer(conn.peer_name)
+            if "already connected" in str(exc) and conn.peer_name in self.conns:
+                return conn.peer_name
+            raise
+        return ev.name
+
+    async def _await_peer(self, name: str) -> str:
+        if name not in self.conns:
+            fut = self.loop.create_future()
+            self._name_waiters.setdefault(name, []).append(fut)
+            try:
+                await asyncio.wait_for(fut, self.handshake_timeout)
+            except asyncio.TimeoutError:
+                raise ConnectionRefused(f"simultaneous connect to {name} did not settle") from None
+        return name
+
+    async def disconnect(self, peer: str) -> bool:
+        conn = self.conns.get(peer)
+        self._blocked.add(peer)
+        if conn is None:
+            return False
+        conn.send(["BYE", "disconnect"])
+        conn.close("disconnected explicitly", log_level=logging.INFO)
+        return True
+
+    def sever(self, peer: str, reason: str) -> None:
+        """Drop the link now without the explicit-disconnect memory (faults, tests)."""
+        conn = self.conns.get(peer)
+        if conn is not None:
+            conn.close(reason, log_level=logging.INFO)
+
+    # -- sending -------------------------------------------------------------------------------------------
+    def send(self, peer: str, term: Any) -> int:
+        """Queue a term for a connected peer; returns its size, or -1 when not connected."""
+        conn = self.conns.get(peer)
+        if conn is None:
+            return -1
+        return conn.send(term)
+
+    # -- callbacks from Connection ---------------------------------------------------------------------------
+    def _connection_started(self, conn: Connection) -> None:
+        self._pending.add(conn)
+
+    def _decide_incoming(self, conn: Connection, hello: PeerHello) -> str | None:
+        """None to accept an initiator, else the reason to refuse it."""
+        if not self.running:
+            return "node stopping"
+        if hello.name == self.name:
+            return f"this node is already called {self.name}"
+        if self.faults is not None and self.faults.drops(hello.name, self.name):
+            return "partitioned"
+        if hello.name in self._blocked and not hello.explicit:
+            return "disconnected explicitly; connect() again to lift it"
+        for other in self._pending:
+            if other is conn or not other.initiator:
+                continue
+            if other.peer_name == hello.name or other.dial_address == hello.address:
+                if self.name < hello.name:
+                    return "simultaneous connect: the connection from the smaller name wins"
+        if hello.explicit:
+            self._blocked.discard(hello.name)
+        return None
+
+    def _decide_established(self, conn: Connection, ev: Established) -> str | None:
+        old = self.conns.get(ev.name)
+        if old is None or old.state != "up":
+            return None
+        if old.peer_creation != ev.creation:
+            old.close(f"{ev.name} restarted (new incarnation)", log_level=logging.INFO)
+            return None
+        # A duplicate slipped past the hello check (the two sides dialled different spellings
+        # of an address). Both sides keep the connection initiated by the smaller name.
+        def initiator_of(c: Connection) -> str:
+            return self.name if c.initiator else (c.peer_name or "")
+
+        if initiator_of(conn) < initiator_of(old):
+            log.warning("%s: duplicate connection to %s; replacing it", self.name, ev.name)
+            old.close("replaced by a duplicate connection")
+            return None
+        return "already connected"
+
+    def _connection_up(self, conn: Connection) -> None:
+        self._pending.discard(conn)
+        name = conn.peer_name
+        assert name is not None
+        self.conns[name] = conn
+        log.info("%s: connected to %s at %s", self.name, name, conn.peer_address)
+        for fut in self._name_waiters.pop(name, []):
+            if not fut.done():
+                fut.set_result(None)
+        self.handler.dist_nodeup(name)
+        peers = [[n, c.peer_address] for n, c in self.conns.items() if n != name]
+        conn.send(["PEERS", peers])
+
+    def _connection_closed(self, conn: Connection, was_up: bool) -> None:
+        self._pending.discard(conn)
+        name = conn.peer_name
+        if was_up and name is not None and self.conns.get(name) is conn:
+            del self.conns[name]
+            self.handler.dist_nodedown(name, conn.close_reason)
+
+    def _received(self, conn: Connection, term: Any, size: int) -> None:
+        name = conn.peer_name
+        assert name is not None
+        if type(term) is list and term and term[0] == "PEERS":
+            self._on_peers(term)
+        elif type(term) is list and term and term[0] == "BYE":
+            if len(term) > 1 and term[1] == "disconnect":
+                self._blocked.add(name)
+            conn.close(f"{name} said goodbye ({term[1] if len(term) > 1 else '?'})",
+                       log_level=logging.INFO)
+        else:
+            self.handler.dist_message(name, term, size)
+
+    def _on_peers(self, term: list[Any]) -> None:
+        peers = term[1] if len(term) > 1 and isinstance(term[1], list) else []
+        for item in peers:
+            if not (isinstance(item, list) and len(item) == 2 and all(
+                    isinstance(x, str) for x in item)):
+                continue
+            name, address = item
+            if name == self.name or name in self.conns or name in self._blocked:
+                continue
+            if self.faults is not None and self.faults.drops(self.name, name):
+                continue
+            if any(c.peer_name == name for c in self._pending) or address in self._dials:
+                continue
+            task = self.loop.create_task(self._gossip_dial(address))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _gossip_dial(self, address: str) -> None:
+        try:
+            await self.connect(address, explicit=False)
+        except (ConnectionRefused, AuthenticationError, PgvizError) as exc:
+            log.debug("%s: mesh dial to %s failed: %s", self.name, address, exc)
+
+    # -- ticks -----------------------------------------------------------------------------------------------
+    def _schedule_tick(self) -> None:
+        self._tick_timer = self.loop.call_later(self.tick_time / 4, self._tick)
+
+    def _tick(self) -> None:
+        now = self.loop.time()
+        for conn in list(self.conns.values()):
+            if now - conn.last_recv > self.tick_time:
+                conn.close(f"no tick from {conn.peer_name} for {self.tick_time:g} s",
+                           log_level=logging.WARNING)
+            elif now - conn.last_send >= self.tick_time / 4 - 0.01:
+                conn.send_tick()
+        if self.running:
+            self._schedule_tick()
+
+
+def split_address(address: str) -> tuple[str, int]:
+    """"127.0.0.1:4000" or "[::1]:4000" -> (host, port); ValueError with a clear message."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConnectionRefused(f"{address!r} is not an address (expected host:port)")
+    return host.strip("[]"), int(port)

@@ -1,0 +1,350 @@
+"""The headless node: `pgviz node`, a line-oriented command shell on stdin.
+
+With --json every reply and every event is one JSON object per line, so scripts and tests can
+drive a node:  {"reply": COMMAND, "ok": true|false, ...}  and  {"event": KIND, ...}.
+A bad command or argument answers ok=false with a message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import shlex
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .errors import PgvizError
+from .node import Node
+from .pg.scope import Scope
+from .runtime.process import Process
+from .trace import format_event, to_jsonable
+from .wire.terms import Pid
+
+__all__ = ["run_node", "Shell", "COMMANDS"]
+
+log = logging.getLogger(__name__)
+
+COMMANDS = {
+    "connect": "connect ADDR            connect to the node at host:port",
+    "nodes": "nodes                   list connected nodes",
+    "spawn": "spawn [NAME]            start a process that prints what it receives",
+    "join": "join GROUP PID|NAME     join a local process to GROUP",
+    "leave": "leave GROUP PID|NAME    leave GROUP (not_joined if it was not a member)",
+    "members": "members GROUP           every member of GROUP, across the cluster",
+    "local": "local GROUP             the members of GROUP on this node",
+    "groups": "groups                  every group with members",
+    "monitor": "monitor [GROUP]         report joins and leaves of GROUP (or of the scope)",
+    "broadcast": "broadcast GROUP TEXT    send TEXT to every member of GROUP",
+    "send": "send PID|NAME TEXT      send TEXT to one process",
+    "kill": "kill PID|NAME           kill a process",
+    "disconnect": "disconnect NODE         drop the link to NODE (no automatic redial)",
+    "scope": "scope [NAME]            show or switch the scope (started if needed)",
+    "help": "help                    this list",
+    "quit": "quit                    stop the node and exit",
+}
+
+
+class CommandError(Exception):
+    pass
+
+
+class Shell:
+    def __init__(self, node: Node, emit: Callable[[dict[str, Any]], None]) -> None:
+        self.node = node
+        self.emit = emit
+        self.scope_name = "pg"
+        self.shell_pid: Pid | None = None
+        self._subs: dict[Any, Any] = {}
+        self.quitting = asyncio.Event()
+
+    @property
+    def scope(self) -> Scope:
+        return self.node.scope(self.scope_name)
+
+    def start(self) -> None:
+        self.shell_pid = self.node.spawn(self._shell_process, name="shell")
+        self.node.add_node_callback(self._node_event)
+
+    def _node_event(self, kind: str, peer: str, reason: str) -> None:
+        ev: dict[str, Any] = {"event": kind, "node": peer}
+        if kind == "nodedown":
+            ev["reason"] = reason
+        self.emit(ev)
+
+    async def _shell_process(self, proc: Process) -> None:
+        # Receives monitor notifications, DOWN of spawned processes, and anything sent to it.
+        while True:
+            msg = await proc.receive()
+            if type(msg) is tuple and len(msg) == 4 and msg[0] in self._subs \
+                    and msg[1] in ("join", "leave"):
+                self.emit({"event": msg[1], "scope": self._subs[msg[0]],
+                           "group": to_jsonable(msg[2]), "members": [str(p) for p in msg[3]]})
+            elif type(msg) is tuple and len(msg) == 5 and msg[0] == "DOWN":
+                self.emit({"event": "exit", "pid": str(msg[3]), "reason": to_jsonable(msg[4])})
+            else:
+                self._report_message(proc.pid, msg)
+
+    def _report_message(self, pid: Pid, msg: Any) -> None:
+        if type(msg) is tuple and len(msg) == 3 and msg[0] == "msg" and type(msg[1]) is Pid:
+            sender, data = str(msg[1]), to_jsonable(msg[2])
+        else:
+            sender, data = None, to_jsonable(msg)
+        self.emit({"event": "message", "pid": str(pid), "from": sender, "data": data})
+
+    async def _member(self, proc: Process) -> None:
+        while True:
+            self._report_message(proc.pid, await proc.receive())
+
+    def spawn_member(self, name: str | None = None) -> Pid:
+        pid = self.node.spawn(self._member, name=name)
+        assert self.shell_pid is not None
+        self.node._monitor(self.shell_pid, pid)
+        return pid
+
+    # -- commands -----------------------------------------------------------------------------
+    async def execute(self, line: str) -> dict[str, Any] | None:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return None
+        cmd, _, rest = line.partition(" ")
+        cmd = cmd.lower()
+        handler = getattr(self, f"cmd_{cmd}", None)
+        if handler is None:
+            return {"reply": cmd, "ok": False,
+                    "error": f"unknown command {cmd!r}; commands: {', '.join(COMMANDS)}"}
+        try:
+            result = handler(rest.strip())
+            if asyncio.iscoroutine(result):
+                result = await result
+        except (CommandError, PgvizError, ValueError, TypeError) as exc:
+            return {"reply": cmd, "ok": False, "error": str(exc)}
+        return {"reply": cmd, "ok": True, **(result or {})}
+
+    def _args(self, rest: str, low: int, high: int, usage: str) -> list[str]:
+        try:
+            parts = shlex.split(rest) if rest else []
+        except ValueError as exc:
+            raise CommandError(f"{exc}; usage: {usage}") from None
+        if not low <= len(parts) <= high:
+            raise CommandError(f"usage: {usage}")
+        return parts
+
+    def _head_text(self, rest: str, usage: str) -> tuple[str, str]:
+        head, _, text = rest.partition(" ")
+        if not head or not text.strip():
+            raise CommandError(f"usage: {usage}")
+        return head, text.strip()
+
+    def _pid(self, text: str, *, local: bool = False) -> Pid:
+        if text.startswith("<"):
+            pid = self.node.parse_pid(text)
+        else:
+            found = self.node.whereis(text)
+            if found is None:
+                raise CommandError(f"no process is registered as {text!r} on this node")
+            pid = found
+        if local and pid.node != self.node.name:
+            raise CommandError(f"{pid} is not a process of this node")
+        return pid
+
+    async def cmd_connect(self, rest: str) -> dict[str, Any]:
+        (addr,) = self._args(rest, 1, 1, "connect HOST:PORT")
+        return {"node": await self.node.connect(addr)}
+
+    def cmd_nodes(self, rest: str) -> dict[str, Any]:
+        self._args(rest, 0, 0, "nodes")
+        return {"nodes": self.node.nodes()}
+
+    def cmd_spawn(self, rest: str) -> dict[str, Any]:
+        args = self._args(rest, 0, 1, "spawn [NAME]")
+        if args and args[0].startswith("<"):
+            raise CommandError("a process name cannot start with '<'")
+        return {"pid": str(self.spawn_member(args[0] if args else None))}
+
+    def cmd_join(self, rest: str) -> dict[str, Any]:
+        group, who = self._args(rest, 2, 2, "join GROUP PID|NAME")
+        pid = self._pid(who, local=True)
+        if not self.node.is_alive(pid):
+            raise CommandError(f"{pid} is not alive")
+        self.scope.join(group, pid)
+        return {"group": group, "pid": str(pid)}
+
+    def cmd_leave(self, rest: str) -> dict[str, Any]:
+        group, who = self._args(rest, 2, 2, "leave GROUP PID|NAME")
+        pid = self._pid(who, local=True)
+        return {"group": group, "pid": str(pid),
+                "result": "ok" if self.scope.leave(group, pid) else "not_joined"}
+
+    def cmd_members(self, rest: str) -> dict[str, Any]:
+        (group,) = self._args(rest, 1, 1, "members GROUP")
+        return {"group": group, "members": [str(p) for p in self.scope.get_members(group)]}
+
+    def cmd_local(self, rest: str) -> dict[str, Any]:
+        (group,) = self._args(rest, 1, 1, "local GROUP")
+        return {"group": group,
+                "members": [str(p) for p in self.scope.get_local_members(group)]}
+
+    def cmd_groups(self, rest: str) -> dict[str, Any]:
+        self._args(rest, 0, 0, "groups")
+        return {"groups": [to_jsonable(g) for g in self.scope.which_groups()]}
+
+    def cmd_monitor(self, rest: str) -> dict[str, Any]:
+        args = self._args(rest, 0, 1, "monitor [GROUP]")
+        assert self.shell_pid is not None
+        if args:
+            ref, pids = self.scope.monitor(args[0], self.shell_pid)
+            self._subs[ref] = self.scope_name
+            return {"group": args[0], "members": [str(p) for p in pids]}
+        ref, groups = self.scope.monitor_scope(self.shell_pid)
+        self._subs[ref] = self.scope_name
+        return {"scope": self.scope_name,
+                "groups": {str(to_jsonable(g)): [str(p) for p in ps] for g, ps in groups.items()}}
+
+    def cmd_broadcast(self, rest: str) -> dict[str, Any]:
+        group, text = self._head_text(rest, "broadcast GROUP TEXT")
+        return {"group": group, "sent": self.scope.broadcast(group, ("msg", self.shell_pid, text))}
+
+    def cmd_send(self, rest: str) -> dict[str, Any]:
+        who, text = self._head_text(rest, "send PID|NAME TEXT")
+        pid = self._pid(who)
+        self.node.send(pid, ("msg", self.shell_pid, text))
+        return {"pid": str(pid)}
+
+    def cmd_kill(self, rest: str) -> dict[str, Any]:
+        (who,) = self._args(rest, 1, 1, "kill PID|NAME")
+        pid = self._pid(who)
+        if pid == self.shell_pid or any(pid == self.node.whereis(s) for s in self.node.scopes()):
+            raise CommandError(f"{pid} is part of the shell or a scope; refusing to kill it")
+        self.node.exit(pid, "kill")
+        return {"pid": str(pid)}
+
+    async def cmd_disconnect(self, rest: str) -> dict[str, Any]:
+        (name,) = self._args(rest, 1, 1, "disconnect NODE")
+        if "@" not in name:
+            matches = [n for n in self.node.nodes() if n.split("@")[0] == name]
+            name = matches[0] if len(matches) == 1 else name
+        return {"node": name, "disconnected": await self.node.disconnect(name)}
+
+    async def cmd_scope(self, rest: str) -> dict[str, Any]:
+        args = self._args(rest, 0, 1, "scope [NAME]")
+        if args:
+            await self.node.start_scope(args[0])
+            self.scope_name = args[0]
+        return {"scope": self.scope_name, "scopes": self.node.scopes()}
+
+    def cmd_help(self, rest: str) -> dict[str, Any]:
+        return {"commands": list(COMMANDS.values())}
+
+    def cmd_quit(self, rest: str) -> dict[str, Any]:
+        self.quitting.set()
+        return {}
+
+
+def _human(obj: dict[str, Any]) -> str:
+    if "reply" in obj:
+        if not obj["ok"]:
+            return f"error: {obj['error']}"
+        body = {k: v for k, v in obj.items() if k not in ("reply", "ok")}
+        if obj["reply"] == "help":
+            return "\n".join(body["commands"])
+        if not body:
+            return "ok"
+        return "ok " + " ".join(f"{k}={json.dumps(v) if not isinstance(v, str) else v}"
+                                for k, v in body.items())
+    if obj.get("event") == "trace":
+        return "trace " + format_event(obj["trace"])
+    ev = obj.get("event")
+    rest = {k: v for k, v in obj.items() if k != "event"}
+    return f"* {ev} " + " ".join(f"{k}={v}" for k, v in rest.items())
+
+
+def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
+    # A thread: reading stdin works the same for a tty, a pipe and a file this way.
+    try:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+    except (OSError, ValueError):
+        pass
+    try:
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+    except RuntimeError:
+        pass  # the loop is gone already
+
+
+async def _amain(args: argparse.Namespace) -> int:
+    from .cli import default_name
+
+    as_json = args.json
+    out_lock = threading.Lock()
+
+    def emit(obj: dict[str, Any]) -> None:
+        text = json.dumps(obj, default=str) if as_json else _human(obj)
+        with out_lock:
+            try:
+                sys.stdout.write(text + "\n")
+                sys.stdout.flush()
+            except (BrokenPipeError, ValueError):
+                pass
+
+    options: dict[str, Any] = {}
+    if args.tick_time:
+        options["tick_time"] = args.tick_time
+    node = Node(args.name or default_name(), host=args.host, port=args.port,
+                cookie=args.cookie, **options)
+    try:
+        await node.start()
+    except OSError as exc:
+        emit({"event": "error", "error": f"cannot listen on {args.host}:{args.port}: {exc}"})
+        return 2
+    shell = Shell(node, emit)
+    shell.start()
+    if args.trace:
+        node.add_observer(lambda ev: emit({"event": "trace", "trace": ev}))
+    emit({"event": "started", "name": node.name, "address": node.address})
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, shell.quitting.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    if args.join:
+        member = shell.spawn_member("member")
+        for group in args.join:
+            node.pg.join(group, member)
+        emit({"event": "joined", "pid": str(member), "groups": args.join})
+    for addr in args.connect:
+        reply = await shell.execute(f"connect {addr}")
+        if reply:
+            emit(reply)
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    threading.Thread(target=_stdin_lines, args=(loop, queue), daemon=True).start()
+    quit_wait = loop.create_task(shell.quitting.wait())
+    try:
+        while not shell.quitting.is_set():
+            get = loop.create_task(queue.get())
+            done, _ = await asyncio.wait({get, quit_wait}, return_when=asyncio.FIRST_COMPLETED)
+            if get not in done:
+                get.cancel()
+                break
+            line = get.result()
+            if line is None:
+                break
+            reply = await shell.execute(line)
+            if reply is not None:
+                emit(reply)
+    finally:
+        quit_wait.cancel()
+        await node.stop()
+    return 0
+
+
+def run_node(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_amain(args))
+    except KeyboardInterrupt:
+        return 0
