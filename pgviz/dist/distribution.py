@@ -17,7 +17,6 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..errors import AuthenticationError, ConnectionRefused, PgvizError
@@ -63,7 +62,7 @@ class Distribution:
         handshake_timeout: float = HANDSHAKE_TIMEOUT_DEFAULT,
         max_frame: int = MAX_FRAME_DEFAULT,
         max_buffer: int = MAX_BUFFER_DEFAULT,
-        on_frame_out: Callable[[str, Any, int], None] | None = None,
+        mesh: bool = True,
     ) -> None:
         self.handler = handler
         self.name = name
@@ -77,6 +76,7 @@ class Distribution:
         self.handshake_timeout = handshake_timeout
         self.max_frame = max_frame
         self.max_buffer = max_buffer
+        self.mesh = mesh
         self.address = ""
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self.conns: dict[str, Connection] = {}  # established, by peer name
@@ -301,7 +301,8 @@ class Distribution:
         name = conn.peer_name
         assert name is not None
         if type(term) is list and term and term[0] == "PEERS":
-            self._on_peers(term)
+            if self.mesh:
+                self._on_peers(term)
         elif type(term) is list and term and term[0] == "BYE":
             if len(term) > 1 and term[1] == "disconnect":
                 self._blocked.add(name)

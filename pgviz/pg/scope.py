@@ -363,9 +363,10 @@ class Scope:
 
     def _on_down(self, ref: Any, pid: Any) -> None:
         entry = self.local.get(pid)
-        if entry is not None:
-            if entry[0] != ref:
-                return  # stale DOWN after leave + re-join: OTP crashes (case_clause)
+        # The ref decides, not the pid: a member may also be a subscriber (OTP 25.1-26.1 crash,
+        # GH-7625), and a DOWN left over from before a leave + re-join carries an old ref (OTP
+        # crashes with case_clause). Such a stale DOWN matches nothing below and is dropped.
+        if entry is not None and entry[0] == ref:
             del self.local[pid]
             groups = entry[1]
             for g in groups:

@@ -52,6 +52,7 @@ class RuntimeNode(SignalsMixin):
         handshake_timeout: float = HANDSHAKE_TIMEOUT_DEFAULT,
         max_frame: int = MAX_FRAME_DEFAULT,
         max_buffer: int = MAX_BUFFER_DEFAULT,
+        mesh: bool = True,
     ) -> None:
         if not name or any(c.isspace() for c in name) or name.count("@") > 1:
             raise ValueError(f"bad node name {name!r}")
@@ -63,7 +64,7 @@ class RuntimeNode(SignalsMixin):
         self._network = network
         self._faults = faults
         self._dist_opts = dict(tick_time=tick_time, handshake_timeout=handshake_timeout,
-                               max_frame=max_frame, max_buffer=max_buffer)
+                               max_frame=max_frame, max_buffer=max_buffer, mesh=mesh)
         self.creation = 0
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self._dist: Distribution | None = None

@@ -1,0 +1,139 @@
+"""Shared test helpers: run a coroutine, wait on a condition, build clusters, barriers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pgviz
+from pgviz import Node, Pid, Process
+
+COOKIE = "test-cookie"
+
+
+def run(coro: Any, timeout: float = 60.0) -> Any:
+    """Run one test coroutine on a fresh loop, with a hard timeout."""
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+async def wait_until(pred: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
+    """Poll `pred` until it is truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or pred}")
+        await asyncio.sleep(0.002)
+
+
+async def idle(proc: Process) -> None:
+    while True:
+        await proc.receive()
+
+
+def spawn_idle(node: Node) -> Pid:
+    return node.spawn(idle)
+
+
+async def _barrier(proc: Process) -> None:
+    while True:
+        msg = await proc.receive()
+        if type(msg) is tuple and msg[0] == "ping":
+            proc.send(msg[1], ("pong", msg[2]))
+
+
+async def start_node(name: str, **opts: Any) -> Node:
+    opts.setdefault("cookie", COOKIE)
+    node = Node(name, **opts)
+    await node.start()
+    node.spawn(_barrier, name="barrier")
+    return node
+
+
+@contextlib.asynccontextmanager
+async def cluster(n: int, *, connect: bool = True, names: list[str] | None = None,
+                  **opts: Any) -> AsyncIterator[list[Node]]:
+    """n started nodes (TCP on loopback unless network= is given), connected as a mesh."""
+    names = names or [f"n{i}" for i in range(1, n + 1)]
+    nodes = [await start_node(name, **opts) for name in names]
+    try:
+        if connect:
+            for other in nodes[1:]:
+                await nodes[0].connect(other.address)
+            await wait_until(lambda: all(len(x.nodes()) == n - 1 for x in nodes),
+                             what="full mesh")
+            await settle(nodes)
+        yield nodes
+    finally:
+        for node in nodes:
+            await node.stop()
+
+
+async def settle(nodes: list[Node], rounds: int = 3) -> None:
+    """A barrier: every message sent between these nodes before the call has been handled.
+
+    Each round, every node pings every connected peer's barrier process and awaits the pong.
+    Per-connection FIFO means what was sent before the ping was processed before the pong came
+    back; the scope's replies (sync after discover ...) need the extra rounds, as OTP's suite
+    needs its three sync barriers."""
+    names = {n.name for n in nodes}
+    for _ in range(rounds):
+        waits = []
+        for node in nodes:
+            if not node.running:
+                continue
+            waits.append(_ping(node, node.name))
+            for peer in node.nodes():
+                if peer in names:
+                    waits.append(_ping(node, peer))
+        await asyncio.gather(*waits)
+        await asyncio.sleep(0)
+
+
+async def _ping(node: Node, peer: str) -> None:
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def pinger(proc: Process) -> None:
+        proc.send(("barrier", peer), ("ping", proc.pid, 0))
+        try:
+            await proc.receive(timeout=5, match=lambda m: m == ("pong", 0))
+        finally:
+            if not done.done():
+                done.set_result(None)
+
+    node.spawn(pinger)
+    await done
+
+
+class Inbox:
+    """A process that records what it receives, for tests."""
+
+    def __init__(self, node: Node, name: str | None = None) -> None:
+        self.messages: list[Any] = []
+        self.node = node
+        self.pid = node.spawn(self._loop, name=name)
+
+    async def _loop(self, proc: Process) -> None:
+        while True:
+            self.messages.append(await proc.receive())
+
+    async def next(self, timeout: float = 2.0) -> Any:
+        await wait_until(lambda: self.messages, timeout, what=f"a message at {self.pid}")
+        return self.messages.pop(0)
+
+    def take(self) -> list[Any]:
+        msgs, self.messages = self.messages, []
+        return msgs
+
+
+def members(node: Node, group: Any, scope: str = "pg") -> list[Pid]:
+    return sorted(node.scope(scope).get_members(group))
+
+
+__all__ = ["run", "wait_until", "cluster", "settle", "start_node", "spawn_idle", "Inbox",
+           "members", "COOKIE", "pgviz"]
