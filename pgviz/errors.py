@@ -41,7 +41,12 @@ class AuthenticationError(PgvizError):
 
 
 class ConnectionRefused(PgvizError):
-    """The peer completed no handshake: it refused us, or could not be reached in time."""
+    """The peer completed no handshake: it refused us, or could not be reached in time.
+    `peer` names the refusing node when it said who it is."""
+
+    def __init__(self, message: str, peer: str | None = None) -> None:
+        super().__init__(message)
+        self.peer = peer
 
 
 class NotLocalError(PgvizError, ValueError):

@@ -195,8 +195,8 @@ class Distribution:
         try:
             ev = await conn.established
         except ConnectionRefused as exc:
-            if "simultaneous" in str(exc) and conn.peer_name:
-                return await self._await_peer(conn.peer_name)
+            if "simultaneous" in str(exc) and exc.peer:
+                return await self._await_peer(exc.peer)
             if "already connected" in str(exc) and conn.peer_name in self.conns:
                 return conn.peer_name
             raise

@@ -139,7 +139,7 @@ class Handshake:
     def refuse(self, reason: str) -> None:
         if self.state not in ("deciding", "await_hello"):
             raise LocalProtocolError(f"refuse() in state {self.state}")
-        self._emit("refuse", reason)
+        self._emit("refuse", reason, self.name)
         self.state = "closed"
 
     # -- input -----------------------------------------------------------------------------
@@ -168,7 +168,8 @@ class Handshake:
             reason = str(msg[1]) if len(msg) > 1 else "refused"
             if reason == AUTH_FAILED:
                 raise AuthenticationError(f"the peer refused our cookie ({reason})")
-            raise ConnectionRefused(f"the peer refused the connection: {reason}")
+            peer = msg[2] if len(msg) > 2 and isinstance(msg[2], str) else None
+            raise ConnectionRefused(f"the peer refused the connection: {reason}", peer)
         handler = {
             "await_hello": self._on_hello,
             "await_welcome": self._on_welcome,
