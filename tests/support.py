@@ -120,7 +120,8 @@ class Inbox:
 
     async def _loop(self, proc: Process) -> None:
         while True:
-            self.messages.append(await proc.receive())
+            msg = await proc.receive()
+            self.messages.append(msg)  # not bound before the await: take() swaps the list
 
     async def next(self, timeout: float = 2.0) -> Any:
         await wait_until(lambda: self.messages, timeout, what=f"a message at {self.pid}")
