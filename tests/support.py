@@ -99,9 +99,12 @@ async def _ping(node: Node, peer: str) -> None:
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     async def pinger(proc: Process) -> None:
+        # The monitor ends the wait early if the link drops meanwhile (DOWN noconnection).
+        ref = proc.monitor(("barrier", peer))
         proc.send(("barrier", peer), ("ping", proc.pid, 0))
         try:
-            await proc.receive(timeout=5, match=lambda m: m == ("pong", 0))
+            await proc.receive(timeout=5, match=lambda m: m == ("pong", 0) or (
+                type(m) is tuple and m[0] == "DOWN" and m[1] == ref))
         finally:
             if not done.done():
                 done.set_result(None)

@@ -260,6 +260,8 @@ class Distribution:
         return None
 
     def _decide_established(self, conn: Connection, ev: Established) -> str | None:
+        if self.faults is not None and self.faults.drops(self.name, ev.name):
+            return "partitioned"  # the partition began while this handshake was in flight
         old = self.conns.get(ev.name)
         if old is None or old.state != "up":
             return None
