@@ -1,0 +1,149 @@
+"""`pgviz gui`: a QApplication on a qasync loop, one node, one main window."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier
+from PySide6.QtWidgets import QApplication
+
+from ..dist import registry
+from ..node import Node
+from .main_window import MainWindow
+from .session import NodeSession
+
+__all__ = ["run_gui", "open_window", "connect_with_retry"]
+
+log = logging.getLogger(__name__)
+_T0 = time.perf_counter()
+
+
+async def open_window(name: str, host: str = "127.0.0.1", port: int = 0,
+                      cookie: str | None = None, **options: Any) -> MainWindow:
+    """Start a node and open its window (the node is stopped when the window closes)."""
+    node = Node(name, host=host, port=port, cookie=cookie, **options)
+    session = NodeSession(node)
+    await session.start()
+    try:
+        registry.register(node.name, node.address)
+    except OSError as exc:
+        log.warning("cannot write the local node registry: %s", exc)
+    return MainWindow(session)
+
+
+async def connect_with_retry(window: MainWindow, address: str, timeout: float = 15.0) -> None:
+    """--connect at start: the other node may still be starting (pgviz demo), so retry."""
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    while True:
+        try:
+            name = await window.session.connect(address)
+            window.report(f"connected to {name} at {address}")
+            return
+        except Exception as exc:
+            if time.monotonic() > deadline or window.stopped.done():
+                window.report(f"could not connect to {address}: {exc}", error=True)
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.6, 1.0)
+
+
+def _tile(window: MainWindow) -> None:
+    """PGVIZ_TILE=i,n (set by `pgviz demo`): take cell i of an n-window grid on the screen."""
+    spec = os.environ.get("PGVIZ_TILE")
+    if not spec:
+        return
+    try:
+        index, count = (int(x) for x in spec.split(","))
+    except ValueError:
+        return
+    screen = window.screen() or QApplication.primaryScreen()
+    area = screen.availableGeometry()
+    cols = max(1, round(count ** 0.5 + 0.499))
+    rows = (count + cols - 1) // cols
+    w, h = area.width() // cols, area.height() // rows
+    r, c = divmod(index, cols)
+    window.setGeometry(area.x() + c * w, area.y() + r * h, w, h)
+
+
+def _install_signal_handlers(app: QApplication, on_signal) -> None:
+    """SIGINT/SIGTERM close the window cleanly. A wakeup fd + socket notifier wakes the Qt
+    loop when a signal arrives, so no polling timer runs while the window is idle."""
+    rsock, wsock = socket.socketpair()
+    rsock.setblocking(False)
+    wsock.setblocking(False)
+    signal.set_wakeup_fd(wsock.fileno())
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Read, app)
+
+    def drain() -> None:
+        try:
+            data = rsock.recv(64)
+        except OSError:
+            return
+        if data:
+            on_signal()
+    notifier.activated.connect(drain)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
+    app._pgviz_signal = (rsock, wsock, notifier)  # keep them alive
+
+
+class _FirstPaint(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Paint:
+            obj.removeEventFilter(self)
+            log.info("first paint of %s %.0f ms after the GUI module was imported",
+                     self.window.session.name, (time.perf_counter() - _T0) * 1000)
+        return False
+
+
+def _log_first_paint(window: MainWindow) -> None:
+    window.view.viewport().installEventFilter(_FirstPaint(window))
+
+
+def run_gui(args) -> int:
+    os.environ.setdefault("QT_API", "pyside6")  # qasync must use the binding loaded here
+    import qasync
+
+    from ..cli import default_name
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("pgviz")
+    app.setOrganizationName("pgviz")
+    app.setApplicationDisplayName("pgviz")
+    app.setStyle("Fusion")
+    app.setQuitOnLastWindowClosed(False)
+    name = args.name or default_name()
+    options = {"tick_time": args.tick_time} if getattr(args, "tick_time", None) else {}
+
+    async def main() -> int:
+        try:
+            window = await open_window(name, host=args.host, port=args.port,
+                                       cookie=args.cookie, **options)
+        except Exception as exc:
+            print(f"pgviz: cannot start node {name}: {exc}", file=sys.stderr)
+            return 1
+        _tile(window)
+        _install_signal_handlers(app, window.close)
+        _log_first_paint(window)
+        window.show()
+        for address in args.connect:
+            window.run_task(connect_with_retry(window, address), f"connect to {address}")
+        await window.stopped
+        return 0
+
+    try:
+        return qasync.run(main())
+    except KeyboardInterrupt:
+        return 130

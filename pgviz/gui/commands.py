@@ -1,0 +1,205 @@
+"""What the buttons do: the main window's commands, each also bound to a shortcut.
+
+No command opens a modal dialog: problems go to the event log and the status bar. Async work
+(connect, disconnect) runs as tasks the window keeps references to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QListWidgetItem
+
+from ..dist import registry
+from ..runtime import Pid
+from ..wire.terms import short_node
+from .session import Member, NodeSession, group_text
+
+__all__ = ["CommandsMixin", "parse_group"]
+
+log = logging.getLogger(__name__)
+
+
+def parse_group(text: str) -> Any:
+    """Group names are typed as text; an integer stays an int (groups may be ints in pg)."""
+    text = text.strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    return text
+
+
+class CommandsMixin:
+    session: NodeSession
+
+    # -- helpers --------------------------------------------------------------------------------
+    def run_task(self, coro, what: str) -> asyncio.Task:
+        task = asyncio.get_event_loop().create_task(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                self.report(f"{what} failed: {t.exception()}", error=True)
+        task.add_done_callback(done)
+        return task
+
+    def report(self, text: str, error: bool = False) -> None:
+        self.log_line(("⚠ " if error else "") + text)
+        self.statusBar().showMessage(text, 6000)
+        if error:
+            log.warning("%s: %s", self.session.short_name, text)
+
+    def selected_members(self) -> list[Member]:
+        items = self.panel.members_tree.selectedItems()
+        return [it.data(0, 256) for it in items if it.data(0, 256) is not None]
+
+    def current_group(self) -> Any | None:
+        text = self.panel.group_combo.currentText().strip()
+        if not text:
+            self.report("type a group name first", error=True)
+            self.panel.group_combo.setFocus()
+            return None
+        return parse_group(text)
+
+    def _guard(self, fn, *args) -> Any:
+        try:
+            return fn(*args)
+        except Exception as exc:  # bad input or a stopped scope: say so, lose nothing
+            self.report(str(exc), error=True)
+            return None
+
+    # -- cluster ---------------------------------------------------------------------------------
+    def cmd_connect(self, address: str | None = None) -> None:
+        address = (address or self.panel.address_edit.text()).strip()
+        if not address:
+            self.report("type host:port of a node, or click one on this machine", error=True)
+            self.panel.address_edit.setFocus()
+            return
+        if ":" not in address or not address.rpartition(":")[2].isdigit():
+            self.report(f"not an address: {address!r} (expected host:port)", error=True)
+            return
+
+        async def go() -> None:
+            self.report(f"connecting to {address} …")
+            name = await self.session.connect(address)
+            self.report(f"connected to {short_node(name)} at {address}")
+        self.run_task(go(), f"connect to {address}")
+
+    def cmd_connect_local(self, item) -> None:
+        entry = item.data(256)
+        if entry is not None:
+            self.cmd_connect(entry.address)
+
+    def cmd_disconnect(self) -> None:
+        items = self.panel.peers_list.selectedItems()
+        peers = [it.data(256) for it in items] or (
+            [self.panel.peers_list.item(0).data(256)] if self.panel.peers_list.count() == 1
+            else [])
+        if not peers:
+            self.report("select a peer to disconnect", error=True)
+            return
+        for peer in peers:
+            self.run_task(self.session.disconnect(peer), f"disconnect {peer}")
+
+    def cmd_refresh_local_nodes(self) -> None:
+        lst = self.panel.local_nodes_list
+        connected = set(self.session.node.nodes())
+        entries = [e for e in registry.list_nodes() if e.name != self.session.name]
+        lst.clear()
+        for e in entries:
+            mark = "  ✓ connected" if e.name in connected else ""
+            it = QListWidgetItem(f"{short_node(e.name)}  —  {e.address}{mark}")
+            it.setData(256, e)
+            it.setToolTip(f"{e.name} at {e.address} (process {e.os_pid})")
+            lst.addItem(it)
+        if not entries:
+            it = QListWidgetItem("no other node yet")
+            it.setFlags(Qt.NoItemFlags)
+            lst.addItem(it)
+
+    # -- processes and groups ---------------------------------------------------------------------
+    def cmd_spawn(self) -> Pid | None:
+        pid = self._guard(self.session.spawn_member)
+        if pid is not None:
+            self.pending_select = pid
+        return pid
+
+    def cmd_kill(self) -> None:
+        members = self.selected_members()
+        if not members:
+            self.report("select the members to kill (click one in the view or the list)",
+                        error=True)
+            return
+        for m in members:
+            self._guard(self.session.kill, m.pid)
+
+    def cmd_join(self) -> None:
+        group = self.current_group()
+        if group is None:
+            return
+        local = [m.pid for m in self.selected_members() if m.local]
+        if not local:
+            pid = self.cmd_spawn()
+            if pid is None:
+                return
+            local = [pid]
+        self._guard(self.session.join, group, local)
+
+    def cmd_leave(self) -> None:
+        group = self.current_group()
+        if group is None:
+            return
+        local = [m.pid for m in self.selected_members() if m.local]
+        if not local:
+            self.report("select local members to leave the group", error=True)
+            return
+        self._guard(self.session.leave, group, local)
+
+    def cmd_monitor_group(self) -> None:
+        group = self.current_group()
+        if group is not None:
+            self._guard(self.session.monitor_group, group)
+            self.panel.tabs.setCurrentWidget(self.panel.event_log)
+
+    def cmd_monitor_scope(self) -> None:
+        self._guard(self.session.monitor_scope)
+        self.panel.tabs.setCurrentWidget(self.panel.event_log)
+
+    def cmd_scope(self, name: str | None = None) -> None:
+        name = (name if name is not None else self.panel.scope_combo.currentText()).strip()
+        if not name or name == self.session.scope_name:
+            return
+
+        async def go() -> None:
+            await self.session.node.start_scope(name)
+            self.session.scope_name = name
+            self.report(f"showing scope {name}")
+            self.schedule_refresh()
+        self.run_task(go(), f"start scope {name}")
+
+    # -- messages ----------------------------------------------------------------------------------
+    def message_text(self) -> str:
+        return self.panel.message_edit.text().strip() or "hello"
+
+    def cmd_broadcast(self) -> None:
+        group = self.current_group()
+        if group is None:
+            return
+        remote = self.panel.remote_only_check.isChecked()
+        n = self._guard(self.session.broadcast, group, self.message_text(), remote)
+        if n == 0:
+            self.report(f"no {'remote ' if remote else ''}member in {group_text(group)}")
+
+    def cmd_send(self) -> None:
+        members = self.selected_members()
+        if len(members) != 1:
+            self.report("select exactly one member to send to", error=True)
+            return
+        self._guard(self.session.send, members[0].pid, self.message_text())
+
+    def cmd_toggle_remote_only(self) -> None:
+        check = self.panel.remote_only_check
+        check.setChecked(not check.isChecked())

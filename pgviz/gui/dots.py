@@ -1,0 +1,182 @@
+"""The moving layer: one QGraphicsItem that draws every dot in flight, and the timer.
+
+The static picture (links, nodes, members) is the view's cached background, so a frame costs
+one pixmap blit plus this item: dots are batched by kind into a few drawPoints calls. The timer
+runs only while the scheduler has dots; when the last one lands it stops, and nothing repaints.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsItem
+
+from .animation import DotScheduler
+from .theme import Theme
+
+__all__ = ["DotLayer", "DotAnimator"]
+
+FRAME_MS = 16
+LANE = 6.0  # sideways offset so the two directions of a link don't share a lane
+
+
+class DotLayer(QGraphicsItem):
+    def __init__(self, theme: Theme) -> None:
+        super().__init__()
+        self.theme = theme
+        self._rect = QRectF(-1e4, -1e4, 2e4, 2e4)
+        self.frame: list[tuple[float, float, str, int]] = []  # x, y, kind, count
+        self.setFlag(QGraphicsItem.ItemIgnoresParentOpacity, True)
+        self.setAcceptedMouseButtons(Qt.NoButton)
+        self.setZValue(10)
+        self._font = QFont()
+        self._font.setPointSizeF(8.5)
+        self._font.setBold(True)
+        self._sprite_key = None
+        self._sprite_cache: dict[str, tuple[QPixmap, float]] = {}
+
+    def set_rect(self, rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self._rect = QRectF(rect)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
+        return self._rect
+
+    def _sprites(self, dpr: float) -> dict[str, tuple[QPixmap, float]]:
+        """Each kind of dot pre-rendered once (per theme and pixel ratio): a frame then only
+        blits pixmaps, which is several times cheaper than stroking 500 antialiased shapes."""
+        key = (self.theme.name, dpr)
+        if self._sprite_key != key:
+            t = self.theme
+            self._sprite_cache = {
+                "user": _sprite(dpr, 16, t.qcolor("user_dot"), t.qcolor("user_ring"), True),
+                "pg": _sprite(dpr, 10, t.qcolor("pg_dot"), None, False),
+                "control": _sprite(dpr, 7, t.qcolor("control_dot"), None, False),
+            }
+            self._sprite_key = key
+        return self._sprite_cache
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: N802
+        if not self.frame:
+            return
+        # Dots keep their size on screen whatever the zoom: draw them in device pixels.
+        tr = painter.worldTransform()
+        sx, sy, ox, oy = tr.m11(), tr.m22(), tr.dx(), tr.dy()
+        sprites = self._sprites(painter.device().devicePixelRatioF())
+        painter.save()
+        painter.resetTransform()
+        clip = tr.mapRect(option.exposedRect)
+        painter.setClipRect(clip)
+        draw = painter.drawPixmap
+        counted = []
+        for x, y, kind, count in self.frame:
+            pm, half = sprites.get(kind) or sprites["control"]
+            if count > 1:
+                counted.append((x * sx + ox, y * sy + oy, kind, count))
+                continue
+            draw(QPointF(x * sx + ox - half, y * sy + oy - half), pm)
+        if counted:
+            t = self.theme
+            painter.setRenderHint(QPainter.Antialiasing, True)
+            painter.setFont(self._font)
+            for x, y, kind, count in counted:
+                size = min(14.0 + 3.0 * math.log2(count), 28.0)
+                colour = t.qcolor({"user": "user_dot", "pg": "pg_dot"}.get(kind, "control_dot"))
+                painter.setPen(QPen(t.qcolor("user_ring"), 2.0))
+                painter.setBrush(colour)
+                r = QRectF(x - size / 2, y - size / 2, size, size)
+                if kind == "user":
+                    painter.drawEllipse(r)
+                else:
+                    painter.drawRoundedRect(r, 3, 3)
+                painter.setPen(t.qcolor("fg"))
+                painter.drawText(QRectF(x + size / 2 + 1, y - 9, 60, 18),
+                                 Qt.AlignLeft | Qt.AlignVCenter, f"×{count}")
+        painter.restore()
+
+
+def _sprite(dpr: float, size: int, fill: QColor, ring: QColor | None,
+            round_: bool) -> tuple[QPixmap, float]:
+    px = int(round(size * dpr))
+    pm = QPixmap(px, px)
+    pm.fill(Qt.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.Antialiasing, True)
+    p.scale(dpr, dpr)
+    r = QRectF(1, 1, size - 2, size - 2)
+    p.setPen(QPen(ring, 2.0) if ring is not None else QPen(fill.darker(140), 1.0))
+    p.setBrush(fill)
+    if round_:
+        p.drawEllipse(r)
+    else:
+        p.drawRoundedRect(r, 2, 2)
+    p.end()
+    pm.setDevicePixelRatio(dpr)
+    return pm, size / 2
+
+
+class DotAnimator:
+    """Feeds messages into a DotScheduler and drives the layer while anything moves."""
+
+    def __init__(self, layer: DotLayer, endpoints: Callable[[str, str], tuple | None],
+                 scheduler: DotScheduler | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.layer = layer
+        self.scheduler = scheduler or DotScheduler()
+        self.endpoints = endpoints  # (src, dst) -> (x1, y1, x2, y2) rim to rim, or None
+        self.clock = clock
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.PreciseTimer)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self.tick)
+        self.frames = 0
+
+    def add(self, src: str, dst: str, kind: str, count: int = 1) -> None:
+        self.scheduler.add(src, dst, kind, self.clock(), count)
+        if not self.timer.isActive():
+            self.timer.start()
+            self.tick()
+
+    def tick(self) -> None:
+        self.frames += 1
+        moving = self.scheduler.advance(self.clock())
+        frame = []
+        ends: dict[tuple[str, str], tuple | None] = {}
+        for dot, p in moving:
+            key = (dot.src, dot.dst)
+            e = ends.get(key, False)
+            if e is False:
+                e = ends[key] = self._lane(key)
+            if e is None:
+                continue
+            x1, y1, dx, dy = e
+            frame.append((x1 + dx * p, y1 + dy * p, dot.kind, dot.count))
+        self.layer.frame = frame
+        self.layer.update()
+        if not self.scheduler.busy:
+            self.timer.stop()
+
+    def _lane(self, key: tuple[str, str]) -> tuple | None:
+        e = self.endpoints(*key)
+        if e is None:
+            return None
+        x1, y1, x2, y2 = e
+        dx, dy = x2 - x1, y2 - y1
+        length = math.hypot(dx, dy) or 1.0
+        ox, oy = -dy / length * LANE, dx / length * LANE
+        return (x1 + ox, y1 + oy, dx, dy)
+
+    def clear(self) -> None:
+        self.scheduler = DotScheduler(self.scheduler.travel, self.scheduler.gap,
+                                      self.scheduler.max_pending, self.scheduler.keep_seqs)
+        self.timer.stop()
+        self.layer.frame = []
+        self.layer.update()
+
+    @property
+    def running(self) -> bool:
+        return self.timer.isActive()

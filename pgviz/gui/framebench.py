@@ -1,0 +1,98 @@
+"""Frame render time of the cluster view: 30 nodes, 1000 members, 500 dots in flight.
+
+    python -m pgviz.gui.framebench [--frames 300] [--png out.png]
+
+Builds the view from synthetic data (no network), shows it offscreen at 1280x800, then times
+frames as the animation timer would run them (move every dot, repaint the viewport
+synchronously) and prints the median as
+`RESULT<TAB>pgviz_gui_frame_ms<TAB>value<TAB>ms<TAB>note`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+
+def build(nodes: int = 30, members: int = 1000, dots: int = 500, theme_name: str = "light"):
+    from PySide6.QtWidgets import QApplication
+
+    from ..runtime import Pid
+    from .cluster_view import ClusterView
+    from .session import Member
+    from .theme import THEMES
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setStyle("Fusion")
+    from .theme import stylesheet
+    app.setStyleSheet(stylesheet(THEMES[theme_name]))
+    me = "node1@127.0.0.1"
+    peers = [f"node{i}@127.0.0.1" for i in range(2, nodes + 1)]
+    everyone = [me, *peers]
+    groups = ["chat", "news", "orders", "users", "jobs", "alerts", "presence", "metrics"]
+    ms = []
+    for i in range(members):
+        node = everyone[i % len(everyone)]
+        gs = (groups[i % len(groups)],) if i % 7 else (groups[i % 8], groups[(i + 3) % 8])
+        ms.append(Member(Pid(node, 10 + i, 0, 1), node, gs, node == me))
+    view = ClusterView(me, THEMES[theme_name])
+    view.resize(1280, 800)
+    view.set_cluster(peers, ms)
+    view.show()
+    app.processEvents()
+    fake = {"now": 0.0}
+    animator = view.animator
+    animator.clock = lambda: fake["now"]
+    links = [(me, p) for p in peers] + [(p, me) for p in peers]
+    made, rnd = 0, 0
+    while made < dots:
+        fake["now"] = rnd * 0.08
+        for k, (src, dst) in enumerate(links):
+            if made >= dots:
+                break
+            animator.add(src, dst, ("user", "pg", "control")[(k + rnd) % 3],
+                         1 if (k + rnd) % 11 else 5)
+            made += 1
+        rnd += 1
+    animator.timer.stop()
+    fake["now"] = rnd * 0.08 - 0.079
+    return app, view, fake
+
+
+def measure(frames: int = 300, png: str | None = None) -> tuple[float, int]:
+    app, view, fake = build()
+    animator = view.animator
+    vp = view.viewport()
+    times = []
+    for i in range(frames + 10):
+        fake["now"] += 0.00002
+        t0 = time.perf_counter()
+        animator.tick()
+        vp.repaint()
+        t1 = time.perf_counter()
+        if i >= 10:  # the first frames build the background cache
+            times.append((t1 - t0) * 1000)
+    animator.timer.stop()
+    in_flight = len(view.dot_layer.frame)
+    if png:
+        view.grab().save(png)
+    return statistics.median(times), in_flight
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    p = argparse.ArgumentParser(prog="python -m pgviz.gui.framebench")
+    p.add_argument("--frames", type=int, default=300)
+    p.add_argument("--png", default=None, help="also save the scene to this PNG")
+    args = p.parse_args(argv)
+    median, in_flight = measure(args.frames, args.png)
+    print(f"RESULT\tpgviz_gui_frame_ms\t{median:.2f}\tms\t30 nodes, 1000 members, "
+          f"{in_flight} dots in flight, 1280x800 offscreen, median of {args.frames} frames")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""The control panel beside the cluster view: plain widgets, each with a stable objectName
+and accessible name (the main window wires them to the node; tests find them by name)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QToolButton,
+    QTreeWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["SidePanel", "named"]
+
+
+def named(widget: QWidget, object_name: str, accessible: str, tip: str = "") -> QWidget:
+    widget.setObjectName(object_name)
+    widget.setAccessibleName(accessible)
+    if tip:
+        widget.setToolTip(tip)
+        widget.setAccessibleDescription(tip)
+    return widget
+
+
+class SidePanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sidePanel")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 2, 8, 8)
+        outer.setSpacing(6)
+        outer.addWidget(self._cluster_box())
+        outer.addWidget(self._groups_box())
+        outer.addWidget(self._message_box())
+        outer.addWidget(self._tabs(), 1)
+
+    def _button(self, name: str, text: str, accessible: str, tip: str) -> QPushButton:
+        b = QPushButton(text)
+        named(b, name, accessible, tip)
+        b.setCursor(Qt.PointingHandCursor)
+        return b
+
+    def _cluster_box(self) -> QGroupBox:
+        box = QGroupBox("Cluster")
+        grid = QGridLayout(box)
+        grid.setContentsMargins(6, 6, 6, 6)
+        grid.setSpacing(5)
+        self.address_edit = named(QLineEdit(), "addressEdit", "Address to connect to",
+                                  "host:port of a node (Ctrl+L)")
+        self.address_edit.setPlaceholderText("host:port")
+        self.address_edit.setClearButtonEnabled(True)
+        self.connect_button = self._button("connectButton", "Connect", "Connect",
+                                           "Connect to the address (Enter)")
+        grid.addWidget(self.address_edit, 0, 0, 1, 2)
+        grid.addWidget(self.connect_button, 0, 2)
+        self.connect_button.setMinimumWidth(96)
+        hint = QLabel("On this machine — click to connect")
+        hint.setObjectName("hint")
+        self.refresh_nodes_button = named(QToolButton(), "refreshNodesButton",
+                                          "Refresh local nodes", "Look for nodes again (F5)")
+        self.refresh_nodes_button.setAutoRaise(True)
+        grid.addWidget(hint, 1, 0, 1, 2)
+        grid.addWidget(self.refresh_nodes_button, 1, 2, Qt.AlignRight)
+        self.local_nodes_list = named(QListWidget(), "localNodesList", "Nodes on this machine",
+                                      "pgviz nodes running on this machine")
+        self.local_nodes_list.setMaximumHeight(56)
+        grid.addWidget(self.local_nodes_list, 2, 0, 1, 3)
+        peers_label = QLabel("Connected peers")
+        peers_label.setObjectName("hint")
+        grid.addWidget(peers_label, 3, 0, 1, 3)
+        self.peers_list = named(QListWidget(), "peersList", "Connected peers",
+                                "Nodes this node is connected to")
+        self.peers_list.setMaximumHeight(56)
+        grid.addWidget(self.peers_list, 4, 0, 1, 2)
+        self.disconnect_button = self._button("disconnectButton", "Disconnect",
+                                              "Disconnect peer",
+                                              "Disconnect the selected peer (Ctrl+D)")
+        grid.addWidget(self.disconnect_button, 4, 2, Qt.AlignTop)
+        grid.setColumnStretch(0, 1)
+        return box
+
+    def _groups_box(self) -> QGroupBox:
+        box = QGroupBox("Processes and groups")
+        grid = QGridLayout(box)
+        grid.setContentsMargins(6, 6, 6, 6)
+        grid.setSpacing(5)
+        grid.addWidget(QLabel("Scope"), 0, 0)
+        self.scope_combo = named(QComboBox(), "scopeCombo", "Scope",
+                                 "pg scope shown and used; type a new name to start one")
+        self.scope_combo.setEditable(True)
+        self.scope_combo.setInsertPolicy(QComboBox.NoInsert)
+        grid.addWidget(self.scope_combo, 0, 1, 1, 2)
+        grid.addWidget(QLabel("Group"), 1, 0)
+        self.group_combo = named(QComboBox(), "groupCombo", "Group",
+                                 "Type a group name or pick a known one")
+        self.group_combo.setEditable(True)
+        self.group_combo.setInsertPolicy(QComboBox.NoInsert)
+        self.group_combo.lineEdit().setPlaceholderText("e.g. chat")
+        self.group_combo.setEditText("chat")
+        grid.addWidget(self.group_combo, 1, 1, 1, 2)
+        self.spawn_button = self._button("spawnButton", "Spawn", "Spawn process",
+                                         "Start a new process on this node (Ctrl+N)")
+        self.kill_button = self._button("killButton", "Kill", "Kill member",
+                                        "Kill the selected processes (Delete)")
+        self.join_button = self._button("joinButton", "Join", "Join group",
+                                        "Selected local processes join the group; a new one "
+                                        "if none is selected (Ctrl+J)")
+        self.leave_button = self._button("leaveButton", "Leave", "Leave group",
+                                         "Selected local processes leave the group "
+                                         "(Ctrl+Shift+J)")
+        self.monitor_group_button = self._button("monitorGroupButton", "Monitor group",
+                                                 "Monitor group",
+                                                 "Log every join and leave of the group "
+                                                 "(Ctrl+M)")
+        self.monitor_scope_button = self._button("monitorScopeButton", "Monitor scope",
+                                                 "Monitor scope",
+                                                 "Log every join and leave in the scope "
+                                                 "(Ctrl+Shift+M)")
+        grid.addWidget(self.spawn_button, 2, 0, 1, 2)
+        grid.addWidget(self.kill_button, 2, 2)
+        grid.addWidget(self.join_button, 3, 0, 1, 2)
+        grid.addWidget(self.leave_button, 3, 2)
+        grid.addWidget(self.monitor_group_button, 4, 0, 1, 2)
+        grid.addWidget(self.monitor_scope_button, 4, 2)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        return box
+
+    def _message_box(self) -> QGroupBox:
+        box = QGroupBox("Messages")
+        grid = QGridLayout(box)
+        grid.setContentsMargins(6, 6, 6, 6)
+        grid.setSpacing(5)
+        self.message_edit = named(QLineEdit(), "messageEdit", "Message text",
+                                  "Text to broadcast or send")
+        self.message_edit.setPlaceholderText("hello, class!")
+        self.message_edit.setClearButtonEnabled(True)
+        grid.addWidget(self.message_edit, 0, 0, 1, 3)
+        self.broadcast_button = self._button("broadcastButton", "Broadcast", "Broadcast",
+                                             "Send the text to every member of the group "
+                                             "(Ctrl+B)")
+        self.remote_only_check = named(QCheckBox("remote only"), "remoteOnlyCheck",
+                                       "Remote members only",
+                                       "Broadcast to members on other nodes only, as the "
+                                       "seed's Synchronization does (Ctrl+R)")
+        self.send_button = self._button("sendButton", "Send", "Send to member",
+                                        "Send the text to the selected member (Ctrl+Enter)")
+        grid.addWidget(self.broadcast_button, 1, 0)
+        grid.addWidget(self.send_button, 1, 1)
+        grid.addWidget(self.remote_only_check, 2, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        return box
+
+    def _tabs(self) -> QTabWidget:
+        self.tabs = named(QTabWidget(), "sideTabs", "Details")
+        self.members_tree = named(QTreeWidget(), "membersTree", "Members",
+                                  "Members of the scope; select to see an inbox")
+        self.members_tree.setHeaderLabels(["Process", "Node", "Groups"])
+        self.members_tree.setRootIsDecorated(False)
+        self.members_tree.setUniformRowHeights(True)
+        self.members_tree.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        header = self.members_tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        inbox_page = QWidget()
+        lay = QVBoxLayout(inbox_page)
+        lay.setContentsMargins(4, 4, 4, 4)
+        self.inbox_label = QLabel("Select a member to see what it received.")
+        self.inbox_label.setObjectName("hint")
+        self.inbox_label.setWordWrap(True)
+        self.inbox_list = named(QListWidget(), "inboxList", "Inbox of the selected member")
+        lay.addWidget(self.inbox_label)
+        lay.addWidget(self.inbox_list, 1)
+        self.groups_tree = named(QTreeWidget(), "groupsTree", "Groups",
+                                 "Groups of the scope with their member counts")
+        self.groups_tree.setHeaderLabels(["Group", "Members", "Local"])
+        self.groups_tree.setRootIsDecorated(False)
+        self.tabs.addTab(self.members_tree, "Members")
+        self.tabs.addTab(inbox_page, "Inbox")
+        self.tabs.addTab(self.groups_tree, "Groups")
+        self.event_log = named(QPlainTextEdit(), "eventLog", "Event log",
+                               "Node events, commands and monitor notifications")
+        self.event_log.setReadOnly(True)
+        self.event_log.setMaximumBlockCount(3000)
+        self.event_log.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.tabs.addTab(self.event_log, "Log")
+        self.tabs.setMinimumHeight(170)
+        return self.tabs

@@ -1,0 +1,134 @@
+"""Themes (light, dark, or follow the system), the stylesheet and the SVG icons.
+
+Both come from the `pgviz.resources` package (top-level `resources/` in a checkout), so they
+are there in an installed wheel too. Icons are drawn with `currentColor` and recoloured for the
+theme when loaded; the stylesheet is a template filled from the theme's palette.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from string import Template
+
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+__all__ = ["Theme", "THEMES", "resolve_theme", "stylesheet", "icon", "app_icon",
+           "GROUP_COLOURS"]
+
+
+class Theme(dict):
+    """A palette: colour names -> '#rrggbb' (plus `name` and `dark`)."""
+
+    @property
+    def name(self) -> str:
+        return self["name"]
+
+    def qcolor(self, key: str) -> QColor:
+        return QColor(self[key])
+
+
+LIGHT = Theme(
+    name="light", dark=False, window="#eef1f6", panel="#f9fafc", input="#ffffff",
+    button="#ffffff", hover="#e8eefb", border="#d4dae4", fg="#1f2430", muted="#677185",
+    accent="#2563eb", accent_hover="#1d4ed8", on_accent="#ffffff", danger="#dc2626",
+    selection_bg="#dbe6fd", overlay="rgba(249,250,252,230)", badge_bg="#2563eb", badge_fg="#ffffff",
+    scene_bg="#f4f6fa", grid="#e6eaf1", link="#9aa6ba", mesh="#d9dee8", node_fill="#ffffff",
+    node_stroke="#8391a7", self_fill="#2563eb", self_text="#ffffff", ghost="#c3cad6",
+    user_dot="#e11d48", user_ring="#1f2430", pg_dot="#64748b", control_dot="#a3aec0",
+    idle_member="#b3bccb",
+)
+DARK = Theme(
+    name="dark", dark=True, window="#12151b", panel="#191d25", input="#11141a",
+    button="#232936", hover="#2a3242", border="#2f3747", fg="#e6e9ef", muted="#9aa4b5",
+    accent="#4f8cff", accent_hover="#6b9fff", on_accent="#0b1020", danger="#f87171",
+    selection_bg="#253553", overlay="rgba(25,29,37,230)", badge_bg="#4f8cff", badge_fg="#0b1020",
+    scene_bg="#151922", grid="#1c212b", link="#56627a", mesh="#262d3a", node_fill="#1f2530",
+    node_stroke="#6b7891", self_fill="#4f8cff", self_text="#0b1020", ghost="#3a4252",
+    user_dot="#fb7185", user_ring="#f1f5f9", pg_dot="#8a96ab", control_dot="#56627a",
+    idle_member="#5b6476",
+)
+THEMES = {"light": LIGHT, "dark": DARK}
+
+#: Group colours, readable on both backgrounds; a group keeps its colour in every window.
+GROUP_COLOURS = ("#3b82f6", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#ec4899",
+                 "#14b8a6", "#84cc16", "#f97316", "#06b6d4", "#a855f7", "#eab308")
+
+
+def resolve_theme(choice: str) -> Theme:
+    """"light", "dark" or "system" (the desktop's colour scheme; light when unknown)."""
+    if choice in THEMES:
+        return THEMES[choice]
+    try:
+        scheme = QGuiApplication.styleHints().colorScheme()
+        return DARK if scheme == Qt.ColorScheme.Dark else LIGHT
+    except AttributeError:  # Qt < 6.5
+        return LIGHT
+
+
+def _resource_text(*parts: str) -> str:
+    return resources.files("pgviz.resources").joinpath(*parts).read_text(encoding="utf-8")
+
+
+def stylesheet(theme: Theme, font_size: float = 10.0) -> str:
+    values = {k: v for k, v in theme.items() if isinstance(v, str)}
+    values.update(font_size=f"{font_size:g}", small_size=f"{font_size - 1:g}",
+                  badge_size=f"{font_size * 1.6:g}")
+    return Template(_resource_text("themes", "app.qss")).safe_substitute(values)
+
+
+@functools.lru_cache(maxsize=128)
+def _svg(name: str) -> str:
+    return _resource_text("icons", f"{name}.svg")
+
+
+def icon(name: str, colour: str) -> QIcon:
+    """The SVG icon `name` drawn in `colour`, at the sizes toolbars and buttons use."""
+    data = QByteArray(_svg(name).replace("currentColor", colour).encode())
+    renderer = QSvgRenderer(data)
+    result = QIcon()
+    for size in (16, 20, 24, 32, 48):
+        pm = QPixmap(size, size)
+        pm.fill(Qt.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.Antialiasing)
+        renderer.render(p, QRectF(0, 0, size, size))
+        p.end()
+        result.addPixmap(pm)
+    return result
+
+
+def app_icon() -> QIcon:
+    data = resources.files("pgviz.resources").joinpath("pgviz.svg").read_bytes()
+    renderer = QSvgRenderer(QByteArray(data))
+    result = QIcon()
+    for size in (16, 32, 64, 128):
+        pm = QPixmap(size, size)
+        pm.fill(Qt.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.Antialiasing)
+        renderer.render(p, QRectF(0, 0, size, size))
+        p.end()
+        result.addPixmap(pm)
+    return result
+
+
+def group_colour_map(groups: list[str]) -> dict[str, str]:
+    """Group text -> colour. A colour follows from the group's name (so `chat` has the same
+    colour in every window); a clash within this window moves to the next free colour."""
+    import zlib
+
+    out: dict[str, str] = {}
+    used: set[int] = set()
+    n = len(GROUP_COLOURS)
+    for g in sorted(groups):
+        i = zlib.crc32(g.encode()) % n
+        for _ in range(n):
+            if i not in used:
+                break
+            i = (i + 1) % n
+        used.add(i)
+        out[g] = GROUP_COLOURS[i]
+    return out

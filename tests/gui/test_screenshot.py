@@ -1,0 +1,27 @@
+"""Render a three-node window to PNG and check that it shows something."""
+
+from PySide6.QtGui import QImage
+
+
+def test_three_node_window_renders(qtbot, open_windows, run, tmp_path):
+    alice, bob, carol = open_windows("alice", "bob", "carol")
+    for w in (bob, carol):
+        run(w.session.connect(alice.session.node.address))
+    qtbot.waitUntil(lambda: all(len(w.session.node.nodes()) == 2 for w in (alice, bob, carol)),
+                    timeout=5000)
+    for w, group in ((alice, "chat"), (bob, "chat"), (carol, "news")):
+        for _ in range(2):  # one pid at a time: see /tmp/gui-requests.md (list joins)
+            w.session.join(group, [w.session.spawn_member()])
+    qtbot.waitUntil(lambda: len(alice.view.members) == 6, timeout=5000)
+    path = tmp_path / "alice.png"
+    assert alice.grab().save(str(path))
+    image = QImage(str(path))
+    assert image.width() >= 1000 and image.height() >= 700
+    # not blank: many colours overall, and the view (left part) is not one flat colour
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
+               for y in range(0, image.height(), 7)}
+    assert len(colours) > 50
+    view = alice.view.geometry()
+    centre = view.center()
+    node_colour = image.pixel(centre.x(), centre.y() + alice.toolbar.height())
+    assert node_colour != image.pixel(view.left() + 5, view.bottom() - 5)
