@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .dist import registry
 from .errors import PgvizError
 from .node import Node
 from .pg.scope import Scope
@@ -301,6 +302,10 @@ async def _amain(args: argparse.Namespace) -> int:
     except OSError as exc:
         emit({"event": "error", "error": f"cannot listen on {args.host}:{args.port}: {exc}"})
         return 2
+    try:
+        registry.register(node.name, node.address)  # so desktop windows list this node
+    except OSError as exc:
+        log.warning("cannot write the local node registry: %s", exc)
     shell = Shell(node, emit)
     shell.start()
     if args.trace:
@@ -339,6 +344,7 @@ async def _amain(args: argparse.Namespace) -> int:
                 emit(reply)
     finally:
         quit_wait.cancel()
+        registry.unregister(node.name)
         await node.stop()
     return 0
 

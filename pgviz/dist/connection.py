@@ -62,8 +62,9 @@ class Connection(asyncio.Protocol):
 
     # -- asyncio.Protocol ------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # Any transport with write/close/get_write_buffer_size works (asyncio's, uvloop's,
+        # the in-memory one); uvloop's is not an asyncio.Transport subclass.
+        self._transport = transport  # type: ignore[assignment]
         transport.set_write_buffer_limits(high=256 * 1024)
         self.state = "handshake"
         self._hs_timer = self.dist.loop.call_later(self.dist.handshake_timeout,
@@ -197,7 +198,10 @@ class Connection(asyncio.Protocol):
             return len(payload)
         self._wbuf.append(frame)
         if not self._flush_pending:
+            # The first frame of a loop iteration goes out at once (latency); the ones that
+            # follow in the same iteration are coalesced into one write (throughput).
             self._flush_pending = True
+            self._write_now()
             self.dist.loop.call_soon(self._flush)
         return len(payload)
 
@@ -205,6 +209,14 @@ class Connection(asyncio.Protocol):
         if self.state == "up" and not self._wbuf:
             self._wbuf.append(TICK)
             self._flush()
+
+    def _write_now(self) -> None:
+        if self._link is None or self.state != "up":
+            return
+        data = b"".join(self._wbuf) if len(self._wbuf) > 1 else self._wbuf[0]
+        self._wbuf.clear()
+        self.last_send = self.dist.loop.time()
+        self._link.push(data)
 
     def _flush(self) -> None:
         self._flush_pending = False

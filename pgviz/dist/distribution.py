@@ -193,7 +193,13 @@ class Distribution:
             raise ConnectionRefused(f"could not reach {address}: {exc or 'timed out'}") from None
         assert isinstance(conn, Connection)
         try:
-            ev = await conn.established
+            # The connection arms its own handshake timer; this bound also covers a failure
+            # before that (an exception inside connection_made).
+            ev = await asyncio.wait_for(asyncio.shield(conn.established),
+                                        self.handshake_timeout + 1)
+        except asyncio.TimeoutError:
+            conn.close("handshake timed out")
+            raise ConnectionRefused(f"handshake with {address} timed out") from None
         except ConnectionRefused as exc:
             if "simultaneous" in str(exc) and exc.peer:
                 return await self._await_peer(exc.peer)
@@ -274,7 +280,8 @@ class Distribution:
             return self.name if c.initiator else (c.peer_name or "")
 
         if initiator_of(conn) < initiator_of(old):
-            log.warning("%s: duplicate connection to %s; replacing it", self.name, ev.name)
+            # Expected when two nodes learn of each other through gossip at the same moment.
+            log.info("%s: duplicate connection to %s; keeping one", self.name, ev.name)
             old.close("replaced by a duplicate connection")
             return None
         return "already connected"

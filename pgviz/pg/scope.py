@@ -63,7 +63,8 @@ def check_group(group: Any) -> None:
         return
     if t is tuple:
         for item in group:
-            check_group(item)
+            if type(item) not in _GROUP_ATOMS:
+                check_group(item)
         return
     raise TypeError(f"a group is a str, int, bytes or a tuple of those, not {group!r}")
 
@@ -129,6 +130,8 @@ class Scope:
 
     def join(self, group: Any, pid_or_pids: Pid | list[Pid]) -> None:
         """Join one pid, or every pid of a list (duplicates allowed: each is one membership)."""
+        if type(pid_or_pids) is Pid and pid_or_pids[2] == self.node.name:
+            return self._join_one(group, pid_or_pids)
         self._require()
         pids = self._ensure_local(pid_or_pids)
         check_group(group)
@@ -151,6 +154,27 @@ class Scope:
             row[1].insert(0, pids[0])
         self._notify("join", group, pids)
         self._broadcast(("join", self.pid, group, pids if is_list else pids[0]))
+
+    def _join_one(self, group: Any, pid: Pid) -> None:
+        # The common case of join(), same steps with less generality: it is the hot path.
+        if not self._proc.alive:
+            self._require()
+        check_group(group)
+        entry = self.local.get(pid)
+        if entry is None:
+            self.local[pid] = [self.node._monitor_local(self.pid, pid), [group]]
+        else:
+            entry[1].insert(0, group)
+        row = self.rows.get(group)
+        if row is None:
+            self.rows[group] = [[pid], [pid]]
+        else:
+            row[0].insert(0, pid)
+            row[1].insert(0, pid)
+        if self.scope_monitors or group in self.monitored_groups or self.node._observers:
+            self._notify("join", group, [pid])
+        if self.remote:
+            self._broadcast(("join", self.pid, group, pid))
 
     def leave(self, group: Any, pid_or_pids: Pid | list[Pid]) -> bool:
         """Leave once per pid given. False (OTP's not_joined) when none of them was a member."""

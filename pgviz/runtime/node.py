@@ -170,7 +170,7 @@ class RuntimeNode(SignalsMixin):
                 callable(fn) and inspect.iscoroutinefunction(getattr(fn, "__call__", None))):
             raise TypeError(f"spawn needs an async function taking (proc, ...), got {fn!r}")
         proc = self._new_process(name)
-        task = self.loop.create_task(self._run(proc, fn, args), name=f"pgviz {proc.pid}")
+        task = self.loop.create_task(self._run(proc, fn, args))
         proc._task = task
         task.add_done_callback(lambda t, p=proc: self._task_done(p, t))
         return proc.pid
@@ -185,7 +185,8 @@ class RuntimeNode(SignalsMixin):
         if name is not None:
             self._names[name] = pid
             proc.name = name
-        self._trace("spawn", pid=str(pid), name=name)
+        if self._observers:
+            self._trace("spawn", pid=str(pid), name=name)
         return proc
 
     def spawn_handler(self, handler: Callable[[Any], None], *, name: str | None = None
@@ -241,9 +242,10 @@ class RuntimeNode(SignalsMixin):
         return [p.pid for p in self._procs.values()]
 
     def _local(self, pid: Pid) -> Process | None:
-        if pid.node != self.name or pid.creation != self.creation:
+        # pid[2] node, pid[4] creation, pid[0] id (see wire/terms.py)
+        if pid[2] != self.name or pid[4] != self.creation:
             return None
-        return self._procs.get(pid.id)
+        return self._procs.get(pid[0])
 
     # -- names ------------------------------------------------------------------------------------------
     def register(self, name: str, pid: Pid) -> None:
@@ -288,14 +290,14 @@ class RuntimeNode(SignalsMixin):
         """Send without blocking. A dead or unknown destination drops the message silently,
         as in Erlang; only a message that cannot be encoded for a remote node raises."""
         if type(dest) is Pid:
-            if dest.node == self.name:
-                proc = self._procs.get(dest.id) if dest.creation == self.creation else None
+            if dest[2] == self.name:
+                proc = self._procs.get(dest[0]) if dest[4] == self.creation else None
                 if proc is not None:
                     if self._observers:
                         self._trace_local(dest, msg)
                     proc._deliver(msg)
                 return
-            self._dist_send(dest.node, ["SEND", dest, msg], message_kind(msg), dest)
+            self._dist_send(dest[2], ["SEND", dest, msg], message_kind(msg), dest)
             return
         if isinstance(dest, str):
             pid = self._names.get(dest)
@@ -314,11 +316,17 @@ class RuntimeNode(SignalsMixin):
     def send_multi(self, pids: list[Pid], msg: Any) -> None:
         """The same message to many pids: local ones directly, one frame per remote node."""
         remote: dict[str, list[Pid]] = {}
+        me = self.name
         for pid in pids:
-            if pid.node == self.name:
+            node = pid[2]
+            if node == me:
                 self.send(pid, msg)
             else:
-                remote.setdefault(pid.node, []).append(pid)
+                targets = remote.get(node)
+                if targets is None:
+                    remote[node] = [pid]
+                else:
+                    targets.append(pid)
         for node, targets in remote.items():
             if len(targets) == 1:
                 self._dist_send(node, ["SEND", targets[0], msg], message_kind(msg), targets[0])
@@ -359,15 +367,20 @@ class RuntimeNode(SignalsMixin):
                 _, pids, msg = term
                 if self._observers:
                     self._trace_frame("recv", peer, term, message_kind(msg), size, pids)
+                procs, me, creation = self._procs, self.name, self.creation
                 for pid in pids:
-                    self._deliver_local(pid, msg)
+                    if pid[2] == me and pid[4] == creation:
+                        proc = procs.get(pid[0])
+                        if proc is not None:
+                            proc._deliver_network(msg)
             elif op == "REG_SEND":
                 _, name, msg = term
                 if self._observers:
                     self._trace_frame("recv", peer, term, message_kind(msg), size, name)
                 pid = self._names.get(name)
-                if pid is not None:
-                    self._deliver_local(pid, msg)
+                proc = self._local(pid) if pid is not None else None
+                if proc is not None:
+                    proc._deliver_network(msg)
             elif op == "MONITOR_P":
                 self._ctrl_monitor(peer, term[1], term[2], term[3])
             elif op == "DEMONITOR_P":
@@ -395,7 +408,7 @@ class RuntimeNode(SignalsMixin):
             self._trace_frame("recv", peer, term, message_kind(msg), size, to)
         proc = self._local(to)
         if proc is not None:
-            proc._deliver(msg)
+            proc._deliver_network(msg)
 
     def dist_nodeup(self, peer: str) -> None:
         self._trace("nodeup", peer=peer)

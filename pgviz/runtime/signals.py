@@ -30,6 +30,7 @@ class SignalsMixin:
     _in_monitors: dict[str, dict[Ref, tuple[Pid, Pid]]]
     # remote peer -> {(local pid, remote pid)}
     _remote_links: dict[str, set[tuple[Pid, Pid]]]
+    _observers: list[Any]
 
     # provided by RuntimeNode
     def _local(self, pid: Pid) -> Process | None: ...
@@ -58,6 +59,19 @@ class SignalsMixin:
             raise TypeError(f"cannot monitor {target!r}: not a pid or a registered name")
         if target.node != self.name:
             return self._monitor_remote(watcher, target.node, target, ref)
+        proc = self._local(target)
+        if proc is None or not proc.alive:
+            self._deliver_local(watcher, ("DOWN", ref, "process", target, "noproc"))
+            return ref
+        proc.monitored_by[ref] = watcher
+        w = self._local(watcher)
+        if w is not None:
+            w.monitors[ref] = target
+        return ref
+
+    def _monitor_local(self, watcher: Pid, target: Pid) -> Ref:
+        """_monitor() for a pid known to be of this node (the pg join hot path)."""
+        ref = self._new_ref()
         proc = self._local(target)
         if proc is None or not proc.alive:
             self._deliver_local(watcher, ("DOWN", ref, "process", target, "noproc"))
@@ -159,7 +173,8 @@ class SignalsMixin:
         proc.exit_reason = reason
         pid = proc.pid
         self._forget_process(proc)
-        self._trace("exit", pid=str(pid), reason=_reason_text(reason))
+        if self._observers:
+            self._trace("exit", pid=str(pid), reason=_reason_text(reason))
         for ref, watcher in proc.monitored_by.items():
             if watcher.node == self.name:
                 self._deliver_local(watcher, ("DOWN", ref, "process", pid, reason))

@@ -27,33 +27,61 @@ def _default(obj: Any) -> msgpack.ExtType:
     if cls is tuple:
         return msgpack.ExtType(EXT_TUPLE, _pack(list(obj)))
     if cls is Pid:
-        return msgpack.ExtType(EXT_PID, _pack(list(obj[1:])))
+        ext = _PID_EXT.get(obj)
+        if ext is None:
+            ext = msgpack.ExtType(EXT_PID, _pack(list(obj.fields)))
+            if len(_PID_EXT) >= _CACHE_MAX:
+                _PID_EXT.clear()
+            _PID_EXT[obj] = ext
+        return ext
     if cls is Ref:
-        return msgpack.ExtType(EXT_REF, _pack(list(obj[1:])))
+        return msgpack.ExtType(EXT_REF, _pack(list(obj.fields)))
     if isinstance(obj, (set, frozenset)):
         raise LocalProtocolError(f"cannot send a {cls.__name__}: use a list or a tuple")
     raise LocalProtocolError(f"cannot send a value of type {cls.__name__}: {obj!r:.80}")
 
 
+# Nested values (a tuple, a pid) are packed by a nested Packer. msgpack.packb() would build a
+# new Packer with a 256 KiB buffer each time (~10 us); a small pool of reusable Packers with
+# small buffers costs ~1 us. A Packer resets itself after an error, so reuse stays safe.
+_packers: list[msgpack.Packer] = []
+# Pids are immutable and few: remember each one's encoding and each encoding's Pid.
+_CACHE_MAX = 100_000
+_PID_EXT: dict[Pid, msgpack.ExtType] = {}
+_PID_DEC: dict[bytes, Pid] = {}
+
+
 def _pack(obj: Any) -> bytes:
-    # strict_types: a tuple is not a list, and must reach _default to be tagged.
-    return msgpack.packb(obj, default=_default, strict_types=True, use_bin_type=True)
+    packer = _packers.pop() if _packers else msgpack.Packer(
+        default=_default, strict_types=True, use_bin_type=True, buf_size=1024)
+    try:
+        # strict_types: a tuple is not a list, and must reach _default to be tagged.
+        return packer.pack(obj)
+    finally:
+        _packers.append(packer)
 
 
 def _ext_hook(code: int, data: bytes) -> Any:
     if code == EXT_TUPLE:
         return tuple(_unpack(data))
     if code == EXT_PID:
-        node, id_, serial, creation = _unpack(data)
-        if not (isinstance(node, str) and type(id_) is int and type(serial) is int
-                and type(creation) is int):
-            raise RemoteProtocolError("malformed pid")
-        return Pid(node, id_, serial, creation)
+        pid = _PID_DEC.get(data)
+        if pid is None:
+            fields = _unpack(data)
+            if not (type(fields) is list and len(fields) == 4 and isinstance(fields[0], str)
+                    and all(type(x) is int for x in fields[1:])):
+                raise RemoteProtocolError("malformed pid")
+            pid = Pid(*fields)
+            if len(_PID_DEC) >= _CACHE_MAX:
+                _PID_DEC.clear()
+            _PID_DEC[data] = pid
+        return pid
     if code == EXT_REF:
-        node, id_, creation = _unpack(data)
-        if not (isinstance(node, str) and type(id_) is int and type(creation) is int):
+        fields = _unpack(data)
+        if not (type(fields) is list and len(fields) == 3 and isinstance(fields[0], str)
+                and type(fields[1]) is int and type(fields[2]) is int):
             raise RemoteProtocolError("malformed ref")
-        return Ref(node, id_, creation)
+        return Ref(*fields)
     raise RemoteProtocolError(f"unknown ext type {code}")
 
 

@@ -5,8 +5,10 @@ maps them one to one. `creation` changes each time a node starts: a pid of a dea
 never equals a pid of the new one, even with the same name and id.
 
 They are tuples underneath so that equality and hashing run in C (pg compares pids in every
-membership list), but the first slot holds a private tag object: a pid never equals a user's
-tuple, and a Pid never equals a Ref.
+membership list), laid out as (id, TAG, node, serial, creation): a private tag object means a
+pid never equals a user's tuple nor a Ref, and the id first makes most comparisons end on the
+first slot -- and orders pids by process number before node, as Erlang's term order does.
+Hot paths index the slots directly: pid[0] id, pid[2] node, pid[4] creation.
 """
 
 from __future__ import annotations
@@ -45,27 +47,28 @@ class Pid(tuple):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __new__(cls, node: str, id: int, serial: int = 0, creation: int = 0) -> Pid:
-        return tuple.__new__(cls, (_PID_TAG, node, id, serial, creation))
+        return tuple.__new__(cls, (id, _PID_TAG, node, serial, creation))
 
-    node: str = property(itemgetter(1))  # type: ignore[assignment]
-    id: int = property(itemgetter(2))  # type: ignore[assignment]
+    id: int = property(itemgetter(0))  # type: ignore[assignment]
+    node: str = property(itemgetter(2))  # type: ignore[assignment]
     serial: int = property(itemgetter(3))  # type: ignore[assignment]
     creation: int = property(itemgetter(4))  # type: ignore[assignment]
 
     @property
     def fields(self) -> tuple[str, int, int, int]:
-        return self[1:]  # type: ignore[return-value]
+        """(node, id, serial, creation), Erlang's NEW_PID_EXT fields."""
+        return (self[2], self[0], self[3], self[4])
 
     def __str__(self) -> str:
-        _, node, id_, serial, _ = self
+        id_, _, node, serial, _ = self
         base = f"{short_node(node)}.{id_}"
         return f"<{base}.{serial}>" if serial else f"<{base}>"
 
     def __repr__(self) -> str:
-        return "Pid(%r, %d, %d, %d)" % self[1:]
+        return "Pid(%r, %d, %d, %d)" % self.fields
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Pid, tuple(self[1:]))
+        return (Pid, self.fields)
 
     def __copy__(self) -> Pid:
         return self

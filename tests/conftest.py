@@ -1,0 +1,9 @@
+"""Suite-wide: keep the per-user node registry and cookie file of the person running the tests
+untouched (every node a test starts would otherwise appear in their desktop app's list)."""
+
+import os
+import tempfile
+
+_scratch = tempfile.mkdtemp(prefix="pgviz-tests-")
+os.environ.setdefault("PGVIZ_REGISTRY_DIR", os.path.join(_scratch, "registry"))
+os.environ.setdefault("XDG_CONFIG_HOME", os.path.join(_scratch, "config"))
