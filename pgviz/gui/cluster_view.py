@@ -3,7 +3,12 @@
 Everything that stands still is drawn in `drawBackground` and cached by the view
 (CacheBackground): a frame of animation is one blit plus the dot layer. The cache is reset only
 when the cluster changes (members, peers, theme) or the view is zoomed. Members are found under
-the mouse by position (they are not items), so 1000 of them cost nothing per frame.
+the mouse by position (they are not items), so 1000 of them cost nothing per frame; only the
+selected and the hovered member get a small marker item (a ring and a label pill).
+
+Fit to window uses the whole view: node centres are spread apart (never squeezed) until the
+picture has the view's aspect ratio, then the view scales it to fill the space between the
+"you are" badge and the legend.
 """
 
 from __future__ import annotations
@@ -12,10 +17,10 @@ import math
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QFrame,
-    QGraphicsEllipseItem,
+    QGraphicsItem,
     QGraphicsScene,
     QGraphicsView,
     QLabel,
@@ -24,16 +29,88 @@ from PySide6.QtWidgets import (
 
 from ..wire.terms import short_node
 from .dots import DotAnimator, DotLayer
-from .layout import NODE_RADIUS, SELF_RADIUS, NodeLayout, member_offsets
+from .layout import (
+    FIRST_MEMBER_RING,
+    NODE_RADIUS,
+    SELF_RADIUS,
+    NodeLayout,
+    member_base_angle,
+    member_offsets,
+    stretch_for,
+)
 from .session import Member, group_text
 from .theme import Theme, group_colour_map
 
-__all__ = ["ClusterView"]
+__all__ = ["ClusterView", "MemberMarker"]
 
-MEMBER_PEN = 11.0
+MEMBER_PEN = 15.0          # member disc diameter (scene units)
 MAX_ZOOM = 4.0
 MIN_ZOOM = 0.05
-FIT_MAX = 1.35
+FIT_MAX = 1.7
+LABEL_PX = 13              # member label size (scene px, times the text scale)
+LABEL_MIN_SCREEN_PX = 7.5  # labels smaller than this on screen are not drawn
+LABELLED_MEMBERS = 240     # above this many members in the scope, labels only on hover
+
+
+def _font(px: float, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPixelSize(max(1, int(round(px))))
+    f.setBold(bold)
+    return f
+
+
+class MemberMarker(QGraphicsItem):
+    """A ring around one member plus a label pill, drawn at screen size whatever the zoom
+    (the selected member: accent colours; the hovered one: quieter)."""
+
+    def __init__(self, selected: bool) -> None:
+        super().__init__()
+        self.selected = selected
+        self.setFlag(QGraphicsItem.ItemIgnoresTransformations, True)
+        self.setAcceptedMouseButtons(Qt.NoButton)
+        self.setZValue(22 if selected else 21)
+        self.setVisible(False)
+        self.text = ""
+        self.colours = ("#2563eb", "#ffffff", "#1f2430")  # ring/pill, pill text, halo
+        self.font = _font(15 if selected else 14, True)
+        self._rect = QRectF()
+        self._pill = QRectF()
+
+    def set_label(self, text: str, above: bool = True) -> None:
+        self.prepareGeometryChange()
+        self.text = text
+        fm = QFontMetricsF(self.font)
+        w, h = fm.horizontalAdvance(text) + 20, fm.height() + 8
+        y = -18 - h if above else 18
+        self._pill = QRectF(-w / 2, y, w, h)
+        self._rect = self._pill.united(QRectF(-22, -22, 44, 44)).adjusted(-3, -3, 3, 3)
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: N802
+        painter.setClipRect(option.exposedRect)
+        painter.setRenderHint(QPainter.Antialiasing, True)
+        accent, on_accent, halo = (QColor(c) for c in self.colours)
+        if self.selected:
+            glow = QColor(accent)
+            glow.setAlpha(70)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(glow)
+            painter.drawEllipse(QPointF(0, 0), 20, 20)
+            painter.setPen(QPen(accent, 3.5))
+        else:
+            painter.setPen(QPen(accent, 2.5))
+        painter.setBrush(Qt.NoBrush)
+        painter.drawEllipse(QPointF(0, 0), 13, 13)
+        if self.text:
+            painter.setPen(QPen(halo, 1.0) if not self.selected else Qt.NoPen)
+            painter.setBrush(accent)
+            painter.drawRoundedRect(self._pill, self._pill.height() / 2, self._pill.height() / 2)
+            painter.setFont(self.font)
+            painter.setPen(on_accent)
+            painter.drawText(self._pill, Qt.AlignCenter, self.text)
 
 
 class ClusterView(QGraphicsView):
@@ -51,16 +128,21 @@ class ClusterView(QGraphicsView):
         self.ghosts: list[str] = []
         self.members: list[Member] = []
         self.colours: dict[str, str] = {}
+        self.text_scale = 1.0
         self._member_pos: list[tuple[float, float, Member]] = []
+        self._labels: list[tuple[QRectF, int, str]] = []   # rect, alignment, text
         self._counts: dict[str, int] = {}
         self._node_pos: dict[str, tuple[float, float]] = {}
+        self._stretch = (1.0, 1.0)
         self.auto_fit = True
         self._press: QPointF | None = None
+        self.hovered: Member | None = None
 
         scene = QGraphicsScene(self)
         scene.setItemIndexMethod(QGraphicsScene.NoIndex)
         self.setScene(scene)
         self.setRenderHint(QPainter.Antialiasing, True)
+        self.setRenderHint(QPainter.TextAntialiasing, True)
         self.setCacheMode(QGraphicsView.CacheBackground)
         self.setViewportUpdateMode(QGraphicsView.FullViewportUpdate)
         self.setOptimizationFlag(QGraphicsView.DontSavePainterState, True)
@@ -70,19 +152,21 @@ class ClusterView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.NoFrame)
         self.setFocusPolicy(Qt.StrongFocus)
+        self.viewport().setMouseTracking(True)
 
         self.dot_layer = DotLayer(theme)
         scene.addItem(self.dot_layer)
         self.animator = DotAnimator(self.dot_layer, self._endpoints)
-        self.selection = QGraphicsEllipseItem(-11, -11, 22, 22)
-        self.selection.setZValue(20)
-        self.selection.setVisible(False)
+        self.selection = MemberMarker(selected=True)
+        self.hover_marker = MemberMarker(selected=False)
         scene.addItem(self.selection)
+        scene.addItem(self.hover_marker)
         self.selected: Member | None = None
 
         self.badge = QLabel(self)
         self.badge.setObjectName("youAreBadge")
         self.badge.setAccessibleName("This node")
+        self.badge.setTextFormat(Qt.RichText)
         self.legend = QLabel(self)
         self.legend.setObjectName("legend")
         self.legend.setAccessibleName("Group legend")
@@ -101,6 +185,8 @@ class ClusterView(QGraphicsView):
         self.colours = group_colour_map(sorted(groups))
         for name in self.peers + self.ghosts:
             self.layout_.position(name)
+        if self.hovered is not None and all(m.pid != self.hovered.pid for m in self.members):
+            self.hovered = None
         self._relayout()
 
     def add_message(self, src: str, dst: str, kind: str, count: int = 1) -> None:
@@ -109,36 +195,89 @@ class ClusterView(QGraphicsView):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.dot_layer.theme = theme
-        self.selection.setPen(QPen(theme.qcolor("accent"), 3))
+        self.selection.colours = (theme["accent"], theme["on_accent"], theme["scene_bg"])
+        self.hover_marker.colours = (theme["fg"], theme["scene_bg"], theme["scene_bg"])
+        self.selection.update()
+        self.hover_marker.update()
         self._update_legend()
         self.resetCachedContent()
         self.viewport().update()
 
+    def set_text_scale(self, scale: float) -> None:
+        """Presenter mode: labels in the picture grow with the application's font size."""
+        if scale != self.text_scale:
+            self.text_scale = scale
+            self._set_badge()
+            self._relayout()
+
     # -- layout ---------------------------------------------------------------------------------
+    def _radius(self, name: str) -> float:
+        return SELF_RADIUS if name == self.self_name else NODE_RADIUS
+
+    def _available(self) -> QRectF:
+        """The part of the viewport the picture may fill: below the badge, above the legend."""
+        vp = self.viewport()
+        top = self.badge.geometry().bottom() + 14 if self.badge.isVisible() else 12
+        bottom = self.legend.height() + 24 if self.legend.isVisible() else 12
+        return QRectF(12, top, max(50, vp.width() - 24), max(50, vp.height() - top - bottom))
+
     def _relayout(self) -> None:
-        self._node_pos = {n: self.layout_.position(n)
-                          for n in [self.self_name, *self.peers, *self.ghosts]}
+        names = [self.self_name, *self.peers, *self.ghosts]
+        base = {n: self.layout_.position(n) for n in names}
         by_node: dict[str, list[Member]] = {}
         for m in self.members:
             by_node.setdefault(m.node, []).append(m)
-        self._member_pos = []
         self._counts = {node: len(ms) for node, ms in by_node.items()}
-        extent = 120.0
-        for node, ms in by_node.items():
-            if node not in self._node_pos:
-                continue
-            x, y = self._node_pos[node]
-            radius = SELF_RADIUS if node == self.self_name else NODE_RADIUS
-            for (dx, dy), m in zip(member_offsets(len(ms), radius), ms, strict=True):
+        labelled = len(self.members) <= LABELLED_MEMBERS
+        fm = QFontMetricsF(_font(LABEL_PX * self.text_scale))
+        label_h = fm.height()
+
+        # Everything around a node, relative to its centre: members, labels, the node itself.
+        local: dict[str, list] = {}
+        boxes: dict[str, QRectF] = {}
+        for name in names:
+            r = self._radius(name)
+            box = QRectF(-r - 6, -r - 6, 2 * r + 12, 2 * r + 12)
+            ms = by_node.get(name, []) if name in self._node_pos or True else []
+            offsets = member_offsets(len(ms), r, member_base_angle(*base[name])) if ms else []
+            rows = []
+            show = labelled and len(ms) <= FIRST_MEMBER_RING
+            for (dx, dy), m in zip(offsets, ms, strict=True):
+                half = MEMBER_PEN / 2 + 2
+                box = box.united(QRectF(dx - half, dy - half, 2 * half, 2 * half))
+                label = None
+                if show:
+                    text = str(m.pid)
+                    label = _label_rect(dx, dy, fm.horizontalAdvance(text) + 2, label_h)
+                    box = box.united(label[0])
+                    label = (label[0], label[1], text)
+                rows.append((dx, dy, m, label))
+            local[name] = rows
+            boxes[name] = box
+
+        # Spread the centres to the view's shape (only while fitting to the window).
+        if self.auto_fit:
+            avail = self._available() if self.viewport().width() > 60 else QRectF(0, 0, 14, 10)
+            xs = [p[0] for p in base.values()]
+            ys = [p[1] for p in base.values()]
+            plain = _union(base, boxes, 1.0, 1.0)
+            cw, ch = max(xs) - min(xs), max(ys) - min(ys)
+            self._stretch = stretch_for(cw, ch, plain.width() - cw, plain.height() - ch,
+                                        avail.width() / avail.height())
+        sx, sy = self._stretch
+        self._node_pos = {n: (x * sx, y * sy) for n, (x, y) in base.items()}
+        self._member_pos = []
+        self._labels = []
+        for name, rows in local.items():
+            x, y = self._node_pos[name]
+            for dx, dy, m, label in rows:
                 self._member_pos.append((x + dx, y + dy, m))
-                extent = max(extent, math.hypot(dx, dy) + 20)
-        xs = [p[0] for p in self._node_pos.values()]
-        ys = [p[1] for p in self._node_pos.values()]
-        rect = QRectF(min(xs) - extent, min(ys) - extent - 30,
-                      max(xs) - min(xs) + 2 * extent, max(ys) - min(ys) + 2 * extent + 60)
-        self.scene().setSceneRect(rect.adjusted(-400, -400, 400, 400))
+                if label is not None:
+                    self._labels.append((label[0].translated(x, y), label[1], label[2]))
+        rect = _union(self._node_pos, boxes, 1.0, 1.0)
+        self.scene().setSceneRect(rect.adjusted(-2000, -2000, 2000, 2000))
         self._content = rect
-        self.dot_layer.set_rect(rect.adjusted(-50, -50, 50, 50))
+        self.dot_layer.set_rect(rect.adjusted(-60, -60, 60, 60))
         self._update_selection()
         self._update_legend()
         self.resetCachedContent()
@@ -152,8 +291,7 @@ class ClusterView(QGraphicsView):
             return None
         dx, dy = b[0] - a[0], b[1] - a[1]
         d = math.hypot(dx, dy) or 1.0
-        ra = SELF_RADIUS if src == self.self_name else NODE_RADIUS
-        rb = SELF_RADIUS if dst == self.self_name else NODE_RADIUS
+        ra, rb = self._radius(src), self._radius(dst)
         return (a[0] + dx / d * ra, a[1] + dy / d * ra, b[0] - dx / d * rb, b[1] - dy / d * rb)
 
     # -- the static picture ----------------------------------------------------------------------
@@ -162,20 +300,37 @@ class ClusterView(QGraphicsView):
         painter.fillRect(rect, t.qcolor("scene_bg"))
         painter.setClipRect(rect)
         painter.setRenderHint(QPainter.Antialiasing, True)
+        painter.setRenderHint(QPainter.TextAntialiasing, True)
+        scale = painter.worldTransform().m11() or 1.0
         me = self._node_pos.get(self.self_name, (0.0, 0.0))
         peers = [(n, self._node_pos[n]) for n in self.peers if n in self._node_pos]
-        if 1 < len(peers) <= 40:  # the mesh between peers: the default full mesh, faintly
-            painter.setPen(QPen(t.qcolor("mesh"), 1.2, Qt.DashLine))
+        if 1 < len(peers) <= 40:  # the mesh between peers: the default full mesh, quieter
+            pen = QPen(t.qcolor("mesh"), 2.0 if len(peers) <= 8 else 1.2, Qt.DashLine)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
             for i, (_, a) in enumerate(peers):
                 for _, b in peers[i + 1:]:
                     painter.drawLine(QPointF(*a), QPointF(*b))
-        painter.setPen(QPen(t.qcolor("link"), 2.5))
+        pen = QPen(t.qcolor("link"), max(2.0, min(5.0, 4.5 * scale)), Qt.SolidLine, Qt.RoundCap)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
         for _, p in peers:
             painter.drawLine(QPointF(*me), QPointF(*p))
+        ghost_pen = QPen(t.qcolor("ghost"), 2.0, Qt.DotLine)
+        ghost_pen.setCosmetic(True)
+        painter.setPen(ghost_pen)
+        for g in self.ghosts:
+            if g in self._node_pos:
+                painter.drawLine(QPointF(*me), QPointF(*self._node_pos[g]))
         self._draw_members(painter)
-        font = QFont(painter.font())
+        if self._labels and LABEL_PX * self.text_scale * scale >= LABEL_MIN_SCREEN_PX:
+            painter.setFont(_font(LABEL_PX * self.text_scale))
+            painter.setPen(t.qcolor("member_label"))
+            for box, align, text in self._labels:
+                if box.intersects(rect):
+                    painter.drawText(box, align, text)
         for name, (x, y) in self._node_pos.items():
-            self._draw_node(painter, name, x, y, font)
+            self._draw_node(painter, name, x, y)
 
     def _draw_members(self, painter: QPainter) -> None:
         t = self.theme
@@ -191,55 +346,62 @@ class ClusterView(QGraphicsView):
                                       []).append(QPointF(x, y))
             else:
                 batches.setdefault(idle, []).append(QPointF(x, y))
-        ring = QPen(t.qcolor("scene_bg"), MEMBER_PEN + 3, Qt.SolidLine, Qt.RoundCap)
+        ring = QPen(t.qcolor("member_ring"), MEMBER_PEN + 4, Qt.SolidLine, Qt.RoundCap)
         painter.setPen(ring)
         painter.drawPoints(QPolygonF([p for pts in batches.values() for p in pts]))
         for colour, pts in batches.items():
             painter.setPen(QPen(QColor(colour), MEMBER_PEN, Qt.SolidLine, Qt.RoundCap))
             painter.drawPoints(QPolygonF(pts))
         for colour, pts in second.items():
-            painter.setPen(QPen(QColor(colour), MEMBER_PEN / 2.2, Qt.SolidLine, Qt.RoundCap))
+            painter.setPen(QPen(QColor(colour), MEMBER_PEN / 2.1, Qt.SolidLine, Qt.RoundCap))
             painter.drawPoints(QPolygonF(pts))
 
-    def _draw_node(self, painter: QPainter, name: str, x: float, y: float, font: QFont) -> None:
+    def _draw_node(self, painter: QPainter, name: str, x: float, y: float) -> None:
         t = self.theme
+        ts = self.text_scale
         is_self = name == self.self_name
         ghost = name in self.ghosts
-        r = SELF_RADIUS if is_self else NODE_RADIUS
+        r = self._radius(name)
         if ghost:
-            painter.setPen(QPen(t.qcolor("ghost"), 2, Qt.DashLine))
-            painter.setBrush(Qt.NoBrush)
+            painter.setPen(QPen(t.qcolor("ghost"), 2.5, Qt.DashLine))
+            painter.setBrush(t.qcolor("scene_bg"))
         elif is_self:
+            halo = t.qcolor("self_fill")
+            halo.setAlpha(45)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(halo)
+            painter.drawEllipse(QPointF(x, y), r + 10, r + 10)
             painter.setPen(QPen(t.qcolor("self_fill").darker(125), 3))
             painter.setBrush(t.qcolor("self_fill"))
         else:
-            painter.setPen(QPen(t.qcolor("node_stroke"), 2))
+            painter.setPen(QPen(t.qcolor("node_stroke"), 3))
             painter.setBrush(t.qcolor("node_fill"))
         painter.drawEllipse(QPointF(x, y), r, r)
         painter.setBrush(Qt.NoBrush)
         short = short_node(name)
-        font.setBold(True)
-        font.setPointSizeF(13 if is_self else 10.5)
-        painter.setFont(font)
-        painter.setPen(t.qcolor("self_text") if is_self else
-                       t.qcolor("ghost") if ghost else t.qcolor("fg"))
         n = self._counts.get(name, 0)
         caption = "left" if ghost else f"{n} member{'s' if n != 1 else ''}" if n else ""
-        box = QRectF(x - r + 3, y - r, 2 * r - 6, 2 * r - (16 if caption else 0))
+        font = _font((22 if is_self else 17) * ts, True)
+        painter.setFont(font)
+        fm = QFontMetricsF(font)
+        painter.setPen(t.qcolor("self_text") if is_self else
+                       t.qcolor("ghost") if ghost else t.qcolor("fg"))
+        name_h = fm.height()
+        cap_font = _font((12 if is_self else 11) * ts)
+        cap_h = QFontMetricsF(cap_font).height() if caption else 0.0
+        top = y - (name_h + cap_h) / 2
+        label = fm.elidedText(short, Qt.ElideRight, 2 * r - 10)
+        painter.drawText(QRectF(x - r, top, 2 * r, name_h), Qt.AlignCenter, label)
         if caption:
-            box.moveTop(y - r + 6)
-        label = painter.fontMetrics().elidedText(short, Qt.ElideRight, int(box.width()))
-        painter.drawText(box, Qt.AlignCenter, label)
-        if caption:
-            font.setBold(False)
-            font.setPointSizeF(7.5 if not is_self else 8.5)
-            painter.setFont(font)
+            painter.setFont(cap_font)
             painter.setPen(t.qcolor("self_text") if is_self else t.qcolor("muted"))
-            painter.drawText(QRectF(x - r, y + 4, 2 * r, 16), Qt.AlignCenter, caption)
+            painter.drawText(QRectF(x - r, top + name_h - 1, 2 * r, cap_h), Qt.AlignCenter,
+                             caption)
 
     # -- overlays ---------------------------------------------------------------------------------
     def _set_badge(self) -> None:
-        self.badge.setText(f"you are {short_node(self.self_name)}")
+        self.badge.setText(f"<span style='font-weight:normal'>you are</span>&nbsp;"
+                           f"<b>{short_node(self.self_name)}</b>")
         self.badge.adjustSize()
 
     def _update_legend(self) -> None:
@@ -251,46 +413,56 @@ class ClusterView(QGraphicsView):
             self.legend.setText(f"<span style='color:{self.theme['muted']}'>no groups yet — "
                                 "spawn a process and join a group</span>")
         else:
-            rows = [f"<span style='color:{self.colours.get(g, '#888')}'>●</span>&nbsp;{g}"
+            rows = [f"<span style='color:{self.colours.get(g, '#888')}'>●</span>&nbsp;<b>{g}</b>"
                     f"&nbsp;<span style='color:{self.theme['muted']}'>{n}</span>"
                     for g, n in sorted(counts.items())[:14]]
             more = len(counts) - 14
             if more > 0:
                 rows.append(f"<span style='color:{self.theme['muted']}'>+{more} more</span>")
-            self.legend.setText("&nbsp;&nbsp; ".join(rows))
+            self.legend.setText("&nbsp;&nbsp;&nbsp; ".join(rows))
         self.legend.adjustSize()
         self._place_overlays()
 
     def _place_overlays(self) -> None:
         self.badge.ensurePolished()
         self.badge.adjustSize()
-        self.badge.move(12, 12)
+        self.badge.move(14, 14)
         w = self.viewport().width()
-        self.legend.setMaximumWidth(max(120, w - 24))
-        self.legend.setWordWrap(self.legend.sizeHint().width() > w - 24)
+        self.legend.setMaximumWidth(max(120, w - 28))
+        self.legend.setWordWrap(self.legend.sizeHint().width() > w - 28)
         self.legend.adjustSize()
-        self.legend.move(12, self.height() - self.legend.height() - 12)
+        self.legend.move(14, self.height() - self.legend.height() - 14)
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         self._place_overlays()
+        if self.auto_fit:
+            self._relayout()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._place_overlays()
         if self.auto_fit:
-            self.fit()
+            self._relayout()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (event.Type.StyleChange, event.Type.FontChange):
+            self._place_overlays()
 
     # -- zoom, pan, fit --------------------------------------------------------------------------
     def fit(self) -> None:
         rect = getattr(self, "_content", None)
         if rect is None or self.viewport().width() < 10:
             return
-        vw, vh = self.viewport().width(), self.viewport().height() - 70  # badge and legend
-        scale = min(vw / rect.width(), max(vh, 50) / rect.height(), FIT_MAX)
+        avail = self._available()
+        scale = min(avail.width() / rect.width(), avail.height() / rect.height(), FIT_MAX)
         self.resetTransform()
         self.scale(scale, scale)
-        self.centerOn(rect.center().x(), rect.center().y() - 10 / scale)
+        # centre the picture in the free area (the viewport's centre is off by the overlays)
+        vp_centre = QPointF(self.viewport().width() / 2, self.viewport().height() / 2)
+        shift = (avail.center() - vp_centre) / scale
+        self.centerOn(rect.center() - shift)
         self.resetCachedContent()
 
     def zoom(self, factor: float) -> None:
@@ -302,7 +474,7 @@ class ClusterView(QGraphicsView):
 
     def fit_to_window(self) -> None:
         self.auto_fit = True
-        self.fit()
+        self._relayout()
 
     def wheelEvent(self, event) -> None:  # noqa: N802
         delta = event.angleDelta().y()
@@ -313,7 +485,11 @@ class ClusterView(QGraphicsView):
         super().scrollContentsBy(dx, dy)
 
     # -- picking ------------------------------------------------------------------------------------
-    def member_at(self, scene_pos: QPointF, slack: float = 9.0) -> Member | None:
+    def _slack(self) -> float:
+        return max(MEMBER_PEN / 2 + 3, 11.0 / (self.transform().m11() or 1.0))
+
+    def member_at(self, scene_pos: QPointF, slack: float | None = None) -> Member | None:
+        slack = self._slack() if slack is None else slack
         best, best_d = None, slack * slack
         x, y = scene_pos.x(), scene_pos.y()
         for mx, my, m in self._member_pos:
@@ -324,7 +500,7 @@ class ClusterView(QGraphicsView):
 
     def node_at(self, scene_pos: QPointF) -> str | None:
         for name, (x, y) in self._node_pos.items():
-            r = SELF_RADIUS if name == self.self_name else NODE_RADIUS
+            r = self._radius(name)
             if (x - scene_pos.x()) ** 2 + (y - scene_pos.y()) ** 2 <= r * r:
                 return name
         return None
@@ -339,20 +515,47 @@ class ClusterView(QGraphicsView):
         self.selected = member
         self._update_selection()
 
-    def _update_selection(self) -> None:
-        pos = None
-        if self.selected is not None:
-            for x, y, m in self._member_pos:
-                if m.pid == self.selected.pid:
-                    pos = (x, y)
-                    break
-        self.selection.setVisible(pos is not None)
+    def _marker_text(self, m: Member) -> str:
+        groups = ", ".join(group_text(g) for g in m.groups)
+        return f"{m.pid}  ·  {groups}" if groups else str(m.pid)
+
+    def _place_marker(self, marker: MemberMarker, member: Member | None) -> None:
+        pos = self.member_position(member) if member is not None else None
+        marker.setVisible(pos is not None)
         if pos is not None:
-            self.selection.setPos(*pos)
+            node = self._node_pos.get(member.node, (0.0, 0.0))
+            marker.set_label(self._marker_text(member), above=pos[1] <= node[1])
+            marker.setPos(*pos)
+
+    def _update_selection(self) -> None:
+        self._place_marker(self.selection, self.selected)
+        hovered = self.hovered
+        if hovered is not None and self.selected is not None and hovered.pid == self.selected.pid:
+            hovered = None
+        self._place_marker(self.hover_marker, hovered)
+
+    def set_hovered(self, member: Member | None) -> None:
+        if (member is None) != (self.hovered is None) or (
+                member is not None and member.pid != self.hovered.pid):
+            self.hovered = member
+            self._update_selection()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         self._press = event.position()
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        super().mouseMoveEvent(event)
+        if event.buttons() == Qt.NoButton:
+            scene_pos = self.mapToScene(event.position().toPoint())
+            member = self.member_at(scene_pos)
+            self.set_hovered(member)
+            clickable = member is not None or self.node_at(scene_pos) is not None
+            self.viewport().setCursor(Qt.PointingHandCursor if clickable else Qt.OpenHandCursor)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        super().leaveEvent(event)
+        self.set_hovered(None)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         super().mouseReleaseEvent(event)
@@ -389,3 +592,26 @@ class ClusterView(QGraphicsView):
                     QToolTip.hideText()
             return True
         return super().viewportEvent(event)
+
+
+def _label_rect(dx: float, dy: float, w: float, h: float) -> tuple[QRectF, int]:
+    """Where a member's label goes: outside its dot, away from the node's centre."""
+    d = math.hypot(dx, dy) or 1.0
+    c, s = dx / d, dy / d
+    gap = MEMBER_PEN / 2 + 5
+    ax, ay = dx + c * gap, dy + s * gap
+    if c > 0.38:
+        return QRectF(ax, ay - h / 2, w, h), int(Qt.AlignLeft | Qt.AlignVCenter)
+    if c < -0.38:
+        return QRectF(ax - w, ay - h / 2, w, h), int(Qt.AlignRight | Qt.AlignVCenter)
+    top = ay - h + 2 if s < 0 else ay - 2
+    return QRectF(ax - w / 2, top, w, h), int(Qt.AlignHCenter | Qt.AlignVCenter)
+
+
+def _union(centres: dict[str, tuple[float, float]], boxes: dict[str, QRectF],
+           sx: float, sy: float) -> QRectF:
+    rect = QRectF()
+    for name, (x, y) in centres.items():
+        box = boxes[name].translated(x * sx, y * sy)
+        rect = box if rect.isNull() else rect.united(box)
+    return rect

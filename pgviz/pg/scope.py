@@ -39,11 +39,11 @@ Deviations from OTP where OTP crashes (spec section 9) -- pgviz stays up:
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NoScopeError, NotLocalError
 from ..wire.terms import Pid, Ref
+from .peers import PeerProtocol, check_group
 
 if TYPE_CHECKING:
     from ..runtime.node import RuntimeNode
@@ -51,41 +51,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Scope", "check_group"]
 
-log = logging.getLogger(__name__)
 
-_GROUP_ATOMS = (str, int, bytes)
-
-
-def check_group(group: Any) -> None:
-    """Groups are str, int, bytes or tuples of those (TypeError otherwise)."""
-    t = type(group)
-    if t in _GROUP_ATOMS:
-        return
-    if t is tuple:
-        for item in group:
-            if type(item) not in _GROUP_ATOMS:
-                check_group(item)
-        return
-    raise TypeError(f"a group is a str, int, bytes or a tuple of those, not {group!r}")
-
-
-def _delete_first(lst: list[Pid], pid: Pid) -> None:
-    """lists:delete/2: drop the first occurrence, if any."""
-    try:
-        lst.remove(pid)
-    except ValueError:
-        pass
-
-
-def _subtract(lst: list[Pid], pids: list[Pid]) -> list[Pid]:
-    """Erlang's `--`: one occurrence removed per element of `pids`, leftmost first."""
-    out = list(lst)
-    for p in pids:
-        _delete_first(out, p)
-    return out
-
-
-class Scope:
+class Scope(PeerProtocol):
     """One pg scope on one node. Obtain it from `node.pg` or `await node.start_scope(name)`."""
 
     def __init__(self, node: RuntimeNode, name: str) -> None:
@@ -279,215 +246,6 @@ class Scope:
         if pid.node != self.node.name:
             raise NotLocalError(f"subscriber {pid} must be a process of {self.node.name}")
 
-    # == the server side: messages from peers, monitors and node events ==
-    def _handle(self, msg: Any) -> None:
-        try:
-            if type(msg) is not tuple or not msg:
-                raise ValueError("not a tuple")
-            tag = msg[0]
-            if tag == "join" and len(msg) == 4:
-                self._on_join(msg[1], msg[2], msg[3])
-            elif tag == "leave" and len(msg) == 4:
-                self._on_leave(msg[1], msg[2], msg[3])
-            elif tag == "sync" and len(msg) == 3:
-                self._on_sync(msg[1], msg[2])
-            elif tag == "discover" and len(msg) in (2, 3):
-                # The 3-tuple carries a protocol version (OTP 26+); ignored, as OTP does.
-                self._on_discover(msg[1])
-            elif tag == "DOWN" and len(msg) == 5:
-                self._on_down(msg[1], msg[3])
-            elif tag == "nodeup" and len(msg) == 2:
-                if msg[1] != self.node.name:
-                    self.node.send((self.name, msg[1]), ("discover", self.pid))
-            elif tag == "nodedown":
-                pass  # members go with the peer scope's DOWN, which comes first
-            else:
-                raise ValueError(f"unknown message {tag!r}")
-        except (ValueError, TypeError, KeyError, IndexError) as exc:
-            # OTP's scope crashes here (badarg); a pgviz scope logs and carries on.
-            log.warning("pg scope %s on %s ignored a bad message (%s): %.200r", self.name,
-                        self.node.name, exc, msg)
-
-    def _on_discover(self, peer: Any) -> None:
-        if type(peer) is not Pid:
-            raise TypeError("discover without a pid")
-        self.node.send(peer, ("sync", self.pid, self._all_local_pids()))
-        if peer not in self.remote:
-            ref = self.node._monitor(self.pid, peer)
-            self.node.send(peer, ("discover", self.pid))
-            self.remote[peer] = [ref, {}]
-
-    def _on_sync(self, peer: Any, groups: Any) -> None:
-        if type(peer) is not Pid or not isinstance(groups, list):
-            raise TypeError("malformed sync")
-        new: dict[Any, list[Pid]] = {}
-        for item in groups:
-            group, pids = item
-            check_group(group)
-            _check_pids(pids)
-            new[group] = pids
-        entry = self.remote.get(peer)
-        if entry is None:
-            # A sync from an unknown peer adds it, without a discover back (as OTP).
-            entry = [self.node._monitor(self.pid, peer), {}]
-            self.remote[peer] = entry
-        old: dict[Any, list[Pid]] = dict(entry[1])
-        for group, pids in new.items():
-            if group in old:
-                old_pids = old.pop(group)
-                if pids == old_pids:
-                    continue
-                # A changed list for a known group rewrites the row silently (OTP: "should be
-                # really rare"; no notification, kept for exactness).
-                row = self.rows.get(group)
-                if row is None:
-                    self.rows[group] = [list(pids), []]
-                else:
-                    row[0] = list(pids) + _subtract(row[0], old_pids)
-                self.node._trace("membership", scope=self.name, change="sync", group=group,
-                                 pids=[str(p) for p in pids])
-            else:
-                self._join_remote_rows(group, pids)
-        for group, pids in old.items():
-            self._leave_remote_rows(pids, [group], is_list=True)
-        entry[1] = new
-
-    def _on_join(self, peer: Any, group: Any, pid_or_pids: Any) -> None:
-        entry = self.remote.get(peer)
-        if entry is None:
-            return  # from an unknown peer: a discover/sync is on its way (OTP PR #2557)
-        check_group(group)
-        _check_pids(pid_or_pids)
-        is_list = type(pid_or_pids) is not Pid
-        pids = list(pid_or_pids) if is_list else [pid_or_pids]
-        self._join_remote_rows(group, pids, is_list)
-        groups = entry[1]
-        groups[group] = pids + groups.get(group, [])
-
-    def _on_leave(self, peer: Any, pid_or_pids: Any, groups: Any) -> None:
-        entry = self.remote.get(peer)
-        if entry is None:
-            return
-        _check_pids(pid_or_pids)
-        if not isinstance(groups, list):
-            raise TypeError("leave without a group list")
-        for g in groups:
-            check_group(g)
-        is_list = type(pid_or_pids) is not Pid
-        pids = list(pid_or_pids) if is_list else [pid_or_pids]
-        self._leave_remote_rows(pids, groups, is_list)
-        peer_groups = entry[1]
-        for g in groups:
-            # OTP crashes with {badkey, G} when g is missing here (spec 9.3); it is a no-op.
-            remaining = _subtract(peer_groups.get(g, []), pids)
-            if remaining:
-                peer_groups[g] = remaining
-            else:
-                peer_groups.pop(g, None)
-
-    def _on_down(self, ref: Any, pid: Any) -> None:
-        entry = self.local.get(pid)
-        # The ref decides, not the pid: a member may also be a subscriber (OTP 25.1-26.1 crash,
-        # GH-7625), and a DOWN left over from before a leave + re-join carries an old ref (OTP
-        # crashes with case_clause). Such a stale DOWN matches nothing below and is dropped.
-        if entry is not None and entry[0] == ref:
-            del self.local[pid]
-            groups = entry[1]
-            for g in groups:
-                self._leave_local_rows(g, [pid], False)
-            self._broadcast(("leave", self.pid, pid, groups))
-            return
-        peer = self.remote.get(pid)
-        if peer is not None and peer[0] == ref:
-            del self.remote[pid]
-            for g, pids in peer[1].items():
-                self._leave_remote_rows(pids, [g], is_list=True)
-            return
-        sub = self.scope_monitors.pop(ref, None)
-        if sub is not None:
-            return
-        gm = self.group_monitors.pop(ref, None)
-        if gm is not None:
-            self._drop_group_monitor(gm[1], ref)
-
-    # == table updates (ETS in OTP), each followed by its notification ==
-    def _leave_local_rows(self, group: Any, pids: list[Pid], is_list: bool) -> None:
-        row = self.rows.get(group)
-        if row is None:
-            return  # a DOWN raced with a leave (OTP: "rare race condition")
-        if not is_list:
-            pid = pids[0]
-            if row[0] == pids and row[1] == pids:
-                del self.rows[group]
-            else:
-                _delete_first(row[0], pid)
-                _delete_first(row[1], pid)
-        else:
-            new_all = _subtract(row[0], pids)
-            if not new_all:
-                del self.rows[group]
-            else:
-                row[0] = new_all
-                row[1] = _subtract(row[1], pids)
-        self._notify("leave", group, pids)
-
-    def _join_remote_rows(self, group: Any, pids: list[Pid], is_list: bool = True) -> None:
-        row = self.rows.get(group)
-        if row is None:
-            self.rows[group] = [list(pids), []]
-        else:
-            row[0][:0] = pids
-        self._notify("join", group, pids)
-
-    def _leave_remote_rows(self, pids: list[Pid], groups: list[Any], is_list: bool) -> None:
-        for group in groups:
-            row = self.rows.get(group)
-            if row is None:
-                continue
-            if not is_list:
-                if row[0] == pids and not row[1]:
-                    del self.rows[group]
-                else:
-                    _delete_first(row[0], pids[0])
-            else:
-                new_all = _subtract(row[0], pids)
-                if not new_all and not row[1]:
-                    del self.rows[group]
-                else:
-                    row[0] = new_all
-            self._notify("leave", group, pids)
-
-    def _notify(self, kind: str, group: Any, pids: list[Pid]) -> None:
-        node = self.node
-        for ref, sub in self.scope_monitors.items():
-            node.send(sub, (ref, kind, group, list(pids)))
-        subs = self.monitored_groups.get(group)
-        if subs:
-            for sub, ref in subs:
-                node.send(sub, (ref, kind, group, list(pids)))
-        if node._observers:
-            node._trace("membership", scope=self.name, change=kind, group=group,
-                        pids=[str(p) for p in pids])
-
-    def _broadcast(self, msg: tuple[Any, ...]) -> None:
-        send = self.node.send
-        for peer in self.remote:
-            send(peer, msg)
-
-    def _drop_group_monitor(self, group: Any, ref: Ref) -> None:
-        subs = self.monitored_groups.get(group)
-        if subs is not None:
-            subs[:] = [s for s in subs if s[1] != ref]
-            if not subs:
-                del self.monitored_groups[group]
-
-    def _all_local_pids(self) -> list[tuple[Any, list[Pid]]]:
-        acc: dict[Any, list[Pid]] = {}
-        for pid, (_, groups) in self.local.items():
-            for g in groups:
-                acc.setdefault(g, []).insert(0, pid)
-        return list(acc.items())
-
     # == lifecycle ==
     def _stop(self) -> None:
         self.node.monitor_nodes(self.pid, False)
@@ -496,11 +254,3 @@ class Scope:
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"<pg scope {self.name!r} on {self.node.name} {state}, {len(self.rows)} groups>"
-
-
-def _check_pids(x: Any) -> None:
-    if type(x) is Pid:
-        return
-    if isinstance(x, list) and all(type(p) is Pid for p in x):
-        return
-    raise TypeError("expected a pid or a list of pids")

@@ -108,7 +108,7 @@ class Process:
                     await self._waiter
                 else:
                     await asyncio.wait_for(self._waiter, max(0.0, deadline - loop.time()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise TimeoutError(f"{self.pid}: no message within {timeout} s") from None
             finally:
                 self._waiter = None

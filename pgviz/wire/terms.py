@@ -65,7 +65,8 @@ class Pid(tuple):  # type: ignore[type-arg]
         return f"<{base}.{serial}>" if serial else f"<{base}>"
 
     def __repr__(self) -> str:
-        return "Pid(%r, %d, %d, %d)" % self.fields
+        node, id_, serial, creation = self.fields
+        return f"Pid({node!r}, {id_}, {serial}, {creation})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Pid, self.fields)
@@ -107,7 +108,7 @@ class Ref(tuple):  # type: ignore[type-arg]
         return f"#Ref<{short_node(self[1])}.{self[2]}>"
 
     def __repr__(self) -> str:
-        return "Ref(%r, %d, %d)" % self[1:]
+        return f"Ref({self[1]!r}, {self[2]}, {self[3]})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Ref, tuple(self[1:]))

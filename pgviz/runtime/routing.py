@@ -1,0 +1,229 @@
+"""Routing: where a message goes (a local mailbox or a peer's connection), and what comes
+off the connections (Erlang's distribution control messages), plus the trace of both."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..wire.terms import Pid
+
+if TYPE_CHECKING:
+    from ..dist import Distribution
+    from .process import Process
+
+__all__ = ["RoutingMixin", "TraceObserver", "message_kind", "summarize", "PG_TAGS"]
+
+log = logging.getLogger("pgviz.runtime.node")
+
+TraceObserver = Callable[[dict[str, Any]], None]
+PG_TAGS = frozenset({"discover", "sync", "join", "leave"})
+
+
+def message_kind(msg: Any) -> str:
+    """"pg" for the scope protocol's messages, "user" for everything else."""
+    if type(msg) is tuple and msg and msg[0] in PG_TAGS:
+        return "pg"
+    return "user"
+
+
+def summarize(msg: Any, limit: int = 60) -> str:
+    text = str(msg) if type(msg) is not tuple else "(" + ", ".join(map(str, msg)) + ")"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RoutingMixin:
+    name: str
+    creation: int
+    _dist: Distribution | None
+    _procs: dict[int, Process]
+    _names: dict[str, Pid]
+    _observers: list[TraceObserver]
+    _node_monitors: dict[Pid, int]
+    _node_callbacks: list[Callable[[str, str, str], None]]
+
+    if TYPE_CHECKING:  # provided by RuntimeNode / SignalsMixin; stubs here would shadow them
+        def _local(self, pid: Pid) -> Process | None: ...
+        def _exit_signal(self, target: Pid, sender: Pid | None, reason: Any, *,
+                         linked: bool = False) -> None: ...
+        def _peer_lost(self, peer: str) -> None: ...
+        def _ctrl_monitor(self, peer: str, watcher: Pid, target: Any, ref: Any) -> None: ...
+        def _ctrl_demonitor(self, peer: str, ref: Any) -> None: ...
+        def _ctrl_monitor_exit(self, peer: str, target: Any, watcher: Pid, ref: Any,
+                               reason: Any) -> None: ...
+        def _ctrl_link(self, peer: str, sender: Pid, target: Pid) -> None: ...
+        def _ctrl_unlink(self, peer: str, sender: Pid, target: Pid) -> None: ...
+        def _ctrl_exit(self, peer: str, sender: Pid, target: Pid, reason: Any) -> None: ...
+
+    # -- sending ----------------------------------------------------------------------------------------
+    def send(self, dest: Pid | str | tuple[str, str], msg: Any) -> None:
+        """Send without blocking. A dead or unknown destination drops the message silently,
+        as in Erlang; only a message that cannot be encoded for a remote node raises."""
+        if type(dest) is Pid:
+            if dest[2] == self.name:
+                proc = self._procs.get(dest[0]) if dest[4] == self.creation else None
+                if proc is not None:
+                    if self._observers:
+                        self._trace_local(dest, msg)
+                    proc._deliver(msg)
+                return
+            self._dist_send(dest[2], ["SEND", dest, msg], message_kind(msg), dest)
+            return
+        if isinstance(dest, str):
+            pid = self._names.get(dest)
+            if pid is not None:
+                self.send(pid, msg)
+            return
+        if type(dest) is tuple and len(dest) == 2:
+            name, node = dest
+            if node == self.name:
+                self.send(name, msg)
+            else:
+                self._dist_send(node, ["REG_SEND", name, msg], message_kind(msg), dest)
+            return
+        raise TypeError(f"cannot send to {dest!r}: expected a pid, a name or (name, node)")
+
+    def send_multi(self, pids: list[Pid], msg: Any) -> None:
+        """The same message to many pids: local ones directly, one frame per remote node."""
+        remote: dict[str, list[Pid]] = {}
+        me = self.name
+        for pid in pids:
+            node = pid[2]
+            if node == me:
+                self.send(pid, msg)
+            else:
+                targets = remote.get(node)
+                if targets is None:
+                    remote[node] = [pid]
+                else:
+                    targets.append(pid)
+        for node, targets in remote.items():
+            if len(targets) == 1:
+                self._dist_send(node, ["SEND", targets[0], msg], message_kind(msg), targets[0])
+            else:
+                self._dist_send(node, ["SEND_MULTI", targets, msg], message_kind(msg), targets)
+
+    def _deliver_local(self, pid: Pid, msg: Any) -> None:
+        proc = self._local(pid)
+        if proc is not None:
+            proc._deliver(msg)
+
+    def _dist_send(self, peer: str, term: list[Any], kind: str = "control",
+                   to: Any = None) -> bool:
+        dist = self._dist
+        if dist is None:
+            return False
+        conn = dist.conns.get(peer)
+        if conn is None:
+            return False
+        size = conn.send(term)  # LocalProtocolError (unencodable, too large) reaches the sender
+        if self._observers:
+            self._trace_frame("send", peer, term, kind, size, to)
+        return True
+
+    # -- distribution callbacks ----------------------------------------------------------------------------
+    def dist_message(self, peer: str, term: Any, size: int) -> None:
+        try:
+            op = term[0]
+            if op == "SEND":
+                _, to, msg = term
+                self._deliver_remote(peer, to, msg, term, size)
+            elif op == "SEND_MULTI":
+                _, pids, msg = term
+                if self._observers:
+                    self._trace_frame("recv", peer, term, message_kind(msg), size, pids)
+                procs, me, creation = self._procs, self.name, self.creation
+                for pid in pids:
+                    if pid[2] == me and pid[4] == creation:
+                        proc = procs.get(pid[0])
+                        if proc is not None:
+                            proc._deliver_network(msg)
+            elif op == "REG_SEND":
+                _, name, msg = term
+                if self._observers:
+                    self._trace_frame("recv", peer, term, message_kind(msg), size, name)
+                pid = self._names.get(name)
+                proc = self._local(pid) if pid is not None else None
+                if proc is not None:
+                    proc._deliver_network(msg)
+            elif op == "MONITOR_P":
+                self._ctrl_monitor(peer, term[1], term[2], term[3])
+            elif op == "DEMONITOR_P":
+                self._ctrl_demonitor(peer, term[3])
+            elif op == "MONITOR_P_EXIT":
+                self._ctrl_monitor_exit(peer, term[1], term[2], term[3], term[4])
+            elif op == "LINK":
+                self._ctrl_link(peer, term[1], term[2])
+            elif op == "UNLINK":
+                self._ctrl_unlink(peer, term[1], term[2])
+            elif op == "EXIT":
+                self._ctrl_exit(peer, term[1], term[2], term[3])
+            elif op == "EXIT2":
+                if isinstance(term[2], Pid):
+                    self._exit_signal(term[2], term[1], term[3])
+            else:
+                log.warning("%s: unknown control message %r from %s ignored", self.name,
+                            summarize(term), peer)
+        except (TypeError, ValueError, IndexError, AttributeError, KeyError) as exc:
+            log.warning("%s: malformed control message from %s ignored (%s): %s",
+                        self.name, peer, exc, summarize(term))
+
+    def _deliver_remote(self, peer: str, to: Pid, msg: Any, term: Any, size: int) -> None:
+        if self._observers:
+            self._trace_frame("recv", peer, term, message_kind(msg), size, to)
+        proc = self._local(to)
+        if proc is not None:
+            proc._deliver_network(msg)
+
+    def dist_nodeup(self, peer: str) -> None:
+        self._trace("nodeup", peer=peer)
+        for pid in list(self._node_monitors):
+            self._deliver_local(pid, ("nodeup", peer))
+        for cb in list(self._node_callbacks):
+            cb("nodeup", peer, "")
+
+    def dist_nodedown(self, peer: str, reason: str) -> None:
+        self._peer_lost(peer)
+        self._trace("nodedown", peer=peer, reason=reason)
+        for pid in list(self._node_monitors):
+            self._deliver_local(pid, ("nodedown", peer, reason))
+        for cb in list(self._node_callbacks):
+            cb("nodedown", peer, reason)
+
+    # -- trace --------------------------------------------------------------------------------------------
+    def add_observer(self, observer: TraceObserver) -> None:
+        """observer(event: dict) for every message sent or received, spawn, exit, membership
+        change and node up/down. Events are plain msgpack-able data (see pgviz.trace)."""
+        self._observers.append(observer)
+
+    def remove_observer(self, observer: TraceObserver) -> None:
+        if observer in self._observers:
+            self._observers.remove(observer)
+
+    def _trace(self, event: str, **fields: Any) -> None:
+        if not self._observers:
+            return
+        ev = {"event": event, "t": time.time(), "node": self.name, **fields}
+        for obs in list(self._observers):
+            try:
+                obs(ev)
+            except Exception:
+                log.exception("trace observer %r failed; removed", obs)
+                self.remove_observer(obs)
+
+    def _trace_frame(self, direction: str, peer: str, term: list[Any], kind: str, size: int,
+                     to: Any) -> None:
+        op = term[0]
+        msg = term[-1] if op in ("SEND", "SEND_MULTI", "REG_SEND") else term[1:]
+        if isinstance(to, list):
+            to_text = f"{len(to)} pids"
+        else:
+            to_text = str(to) if to is not None else ""
+        self._trace(direction, peer=peer, op=op, kind=kind, size=size, to=to_text,
+                    summary=summarize(msg), **({"count": len(to)} if isinstance(to, list)
+                                               else {}))
+
+    def _trace_local(self, dest: Pid, msg: Any) -> None:
+        self._trace("local", to=str(dest), kind=message_kind(msg), summary=summarize(msg))
