@@ -65,7 +65,7 @@ class Connection(asyncio.Protocol):
         # Any transport with write/close/get_write_buffer_size works (asyncio's, uvloop's,
         # the in-memory one); uvloop's is not an asyncio.Transport subclass.
         self._transport = transport  # type: ignore[assignment]
-        transport.set_write_buffer_limits(high=256 * 1024)
+        transport.set_write_buffer_limits(high=256 * 1024)  # type: ignore[attr-defined]
         self.state = "handshake"
         self._hs_timer = self.dist.loop.call_later(self.dist.handshake_timeout,
                                                    self._handshake_timeout)

@@ -43,11 +43,12 @@ from .theme import Theme, group_colour_map
 
 __all__ = ["ClusterView", "MemberMarker"]
 
-MEMBER_PEN = 15.0          # member disc diameter (scene units)
+MEMBER_PEN = 18.0          # member disc diameter (scene units)
 MAX_ZOOM = 4.0
 MIN_ZOOM = 0.05
 FIT_MAX = 1.7
-LABEL_PX = 13              # member label size (scene px, times the text scale)
+STRETCH_MAX = 1.4          # node centres spread at most this much to fill the view
+LABEL_PX = 14              # member label size (scene px, times the text scale)
 LABEL_MIN_SCREEN_PX = 7.5  # labels smaller than this on screen are not drawn
 LABELLED_MEMBERS = 240     # above this many members in the scope, labels only on hover
 
@@ -72,17 +73,24 @@ class MemberMarker(QGraphicsItem):
         self.setVisible(False)
         self.text = ""
         self.colours = ("#2563eb", "#ffffff", "#1f2430")  # ring/pill, pill text, halo
-        self.font = _font(15 if selected else 14, True)
+        self.font = _font(15, True)
         self._rect = QRectF()
         self._pill = QRectF()
 
-    def set_label(self, text: str, above: bool = True) -> None:
+    def set_label(self, text: str, direction: tuple[float, float] = (0.0, -1.0)) -> None:
+        """The pill goes on the side of the dot that faces away from its node."""
         self.prepareGeometryChange()
         self.text = text
         fm = QFontMetricsF(self.font)
-        w, h = fm.horizontalAdvance(text) + 20, fm.height() + 8
-        y = -18 - h if above else 18
-        self._pill = QRectF(-w / 2, y, w, h)
+        w, h = fm.horizontalAdvance(text) + 18, fm.height() + 6
+        c, s = direction
+        if c > 0.38:
+            x, y = 17.0, -h / 2
+        elif c < -0.38:
+            x, y = -17.0 - w, -h / 2
+        else:
+            x, y = -w / 2, (-17.0 - h if s < 0 else 17.0)
+        self._pill = QRectF(x, y, w, h)
         self._rect = self._pill.united(QRectF(-22, -22, 44, 44)).adjusted(-3, -3, 3, 3)
         self.update()
 
@@ -130,7 +138,7 @@ class ClusterView(QGraphicsView):
         self.colours: dict[str, str] = {}
         self.text_scale = 1.0
         self._member_pos: list[tuple[float, float, Member]] = []
-        self._labels: list[tuple[QRectF, int, str]] = []   # rect, alignment, text
+        self._labels: list[tuple[QRectF, Qt.AlignmentFlag, str]] = []   # rect, alignment, text
         self._counts: dict[str, int] = {}
         self._node_pos: dict[str, tuple[float, float]] = {}
         self._stretch = (1.0, 1.0)
@@ -238,7 +246,7 @@ class ClusterView(QGraphicsView):
         for name in names:
             r = self._radius(name)
             box = QRectF(-r - 6, -r - 6, 2 * r + 12, 2 * r + 12)
-            ms = by_node.get(name, []) if name in self._node_pos or True else []
+            ms = by_node.get(name, [])
             offsets = member_offsets(len(ms), r, member_base_angle(*base[name])) if ms else []
             rows = []
             show = labelled and len(ms) <= FIRST_MEMBER_RING
@@ -263,7 +271,7 @@ class ClusterView(QGraphicsView):
             plain = _union(base, boxes, 1.0, 1.0)
             cw, ch = max(xs) - min(xs), max(ys) - min(ys)
             self._stretch = stretch_for(cw, ch, plain.width() - cw, plain.height() - ch,
-                                        avail.width() / avail.height())
+                                        avail.width() / avail.height(), STRETCH_MAX)
         sx, sy = self._stretch
         self._node_pos = {n: (x * sx, y * sy) for n, (x, y) in base.items()}
         self._member_pos = []
@@ -326,8 +334,9 @@ class ClusterView(QGraphicsView):
         if self._labels and LABEL_PX * self.text_scale * scale >= LABEL_MIN_SCREEN_PX:
             painter.setFont(_font(LABEL_PX * self.text_scale))
             painter.setPen(t.qcolor("member_label"))
+            skip = str(self.selected.pid) if self.selected is not None else None
             for box, align, text in self._labels:
-                if box.intersects(rect):
+                if text != skip and box.intersects(rect):
                     painter.drawText(box, align, text)
         for name, (x, y) in self._node_pos.items():
             self._draw_node(painter, name, x, y)
@@ -514,6 +523,9 @@ class ClusterView(QGraphicsView):
     def select(self, member: Member | None) -> None:
         self.selected = member
         self._update_selection()
+        if self._labels:  # the selected member's label is its pill: redraw without it
+            self.resetCachedContent()
+            self.viewport().update()
 
     def _marker_text(self, m: Member) -> str:
         groups = ", ".join(group_text(g) for g in m.groups)
@@ -524,7 +536,9 @@ class ClusterView(QGraphicsView):
         marker.setVisible(pos is not None)
         if pos is not None:
             node = self._node_pos.get(member.node, (0.0, 0.0))
-            marker.set_label(self._marker_text(member), above=pos[1] <= node[1])
+            dx, dy = pos[0] - node[0], pos[1] - node[1]
+            d = math.hypot(dx, dy) or 1.0
+            marker.set_label(str(member.pid), (dx / d, dy / d))
             marker.setPos(*pos)
 
     def _update_selection(self) -> None:
@@ -594,18 +608,18 @@ class ClusterView(QGraphicsView):
         return super().viewportEvent(event)
 
 
-def _label_rect(dx: float, dy: float, w: float, h: float) -> tuple[QRectF, int]:
+def _label_rect(dx: float, dy: float, w: float, h: float) -> tuple[QRectF, Qt.AlignmentFlag]:
     """Where a member's label goes: outside its dot, away from the node's centre."""
     d = math.hypot(dx, dy) or 1.0
     c, s = dx / d, dy / d
     gap = MEMBER_PEN / 2 + 5
     ax, ay = dx + c * gap, dy + s * gap
     if c > 0.38:
-        return QRectF(ax, ay - h / 2, w, h), int(Qt.AlignLeft | Qt.AlignVCenter)
+        return QRectF(ax, ay - h / 2, w, h), Qt.AlignLeft | Qt.AlignVCenter
     if c < -0.38:
-        return QRectF(ax - w, ay - h / 2, w, h), int(Qt.AlignRight | Qt.AlignVCenter)
+        return QRectF(ax - w, ay - h / 2, w, h), Qt.AlignRight | Qt.AlignVCenter
     top = ay - h + 2 if s < 0 else ay - 2
-    return QRectF(ax - w / 2, top, w, h), int(Qt.AlignHCenter | Qt.AlignVCenter)
+    return QRectF(ax - w / 2, top, w, h), Qt.AlignHCenter | Qt.AlignVCenter
 
 
 def _union(centres: dict[str, tuple[float, float]], boxes: dict[str, QRectF],

@@ -21,7 +21,7 @@ from .theme import Theme
 __all__ = ["DotLayer", "DotAnimator"]
 
 FRAME_MS = 16
-LANE = 6.0  # sideways offset so the two directions of a link don't share a lane
+LANE = 8.0  # sideways offset so the two directions of a link don't share a lane
 
 
 class DotLayer(QGraphicsItem):
@@ -34,7 +34,7 @@ class DotLayer(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.NoButton)
         self.setZValue(10)
         self._font = QFont()
-        self._font.setPointSizeF(8.5)
+        self._font.setPointSizeF(10)
         self._font.setBold(True)
         self._sprite_key = None
         self._sprite_cache: dict[str, tuple[QPixmap, float]] = {}
@@ -53,9 +53,9 @@ class DotLayer(QGraphicsItem):
         if self._sprite_key != key:
             t = self.theme
             self._sprite_cache = {
-                "user": _sprite(dpr, 16, t.qcolor("user_dot"), t.qcolor("user_ring"), True),
-                "pg": _sprite(dpr, 10, t.qcolor("pg_dot"), None, False),
-                "control": _sprite(dpr, 7, t.qcolor("control_dot"), None, False),
+                "user": _sprite(dpr, 20, t.qcolor("user_dot"), t.qcolor("user_ring"), True),
+                "pg": _sprite(dpr, 13, t.qcolor("pg_dot"), None, False),
+                "control": _sprite(dpr, 9, t.qcolor("control_dot"), None, False),
             }
             self._sprite_key = key
         return self._sprite_cache
@@ -84,7 +84,7 @@ class DotLayer(QGraphicsItem):
             painter.setRenderHint(QPainter.Antialiasing, True)
             painter.setFont(self._font)
             for x, y, kind, count in counted:
-                size = min(14.0 + 3.0 * math.log2(count), 28.0)
+                size = min(18.0 + 3.0 * math.log2(count), 32.0)
                 colour = t.qcolor({"user": "user_dot", "pg": "pg_dot"}.get(kind, "control_dot"))
                 painter.setPen(QPen(t.qcolor("user_ring"), 2.0))
                 painter.setBrush(colour)

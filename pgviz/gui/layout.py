@@ -22,8 +22,8 @@ __all__ = ["NodeLayout", "member_offsets", "member_base_angle", "RING_GAP", "NOD
 RING_GAP = 330.0
 NODE_RADIUS = 46.0
 SELF_RADIUS = 60.0
-MEMBER_GAP = 30.0          # from a node's rim to its first ring of members
-MEMBER_RING_GAP = 23.0     # between rings of members
+MEMBER_GAP = 32.0          # from a node's rim to its first ring of members
+MEMBER_RING_GAP = 25.0     # between rings of members
 FIRST_MEMBER_RING = 12     # members on the first ring (ring k holds 12 + 6k)
 
 # First ring of peers: angles in degrees (y grows downwards on screen), in filling order.

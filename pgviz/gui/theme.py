@@ -35,8 +35,10 @@ LIGHT = Theme(
     button="#ffffff", hover="#e8eefb", border="#d4dae4", fg="#1f2430", muted="#677185",
     accent="#2563eb", accent_hover="#1d4ed8", on_accent="#ffffff", danger="#dc2626",
     selection_bg="#dbe6fd", overlay="rgba(249,250,252,230)", badge_bg="#2563eb", badge_fg="#ffffff",
-    scene_bg="#f4f6fa", grid="#e6eaf1", link="#9aa6ba", mesh="#d9dee8", node_fill="#ffffff",
-    node_stroke="#8391a7", self_fill="#2563eb", self_text="#ffffff", ghost="#c3cad6",
+    badge_border="#1d4ed8",
+    scene_bg="#f4f6fa", grid="#e6eaf1", link="#7d8aa1", mesh="#c3cbd8", node_fill="#ffffff",
+    node_stroke="#5f6d85", member_ring="#ffffff", member_label="#2b3240", self_fill="#2563eb",
+    self_text="#ffffff", ghost="#c3cad6",
     user_dot="#e11d48", user_ring="#1f2430", pg_dot="#64748b", control_dot="#a3aec0",
     idle_member="#b3bccb",
 )
@@ -45,8 +47,10 @@ DARK = Theme(
     button="#232936", hover="#2a3242", border="#2f3747", fg="#e6e9ef", muted="#9aa4b5",
     accent="#4f8cff", accent_hover="#6b9fff", on_accent="#0b1020", danger="#f87171",
     selection_bg="#253553", overlay="rgba(25,29,37,230)", badge_bg="#4f8cff", badge_fg="#0b1020",
-    scene_bg="#151922", grid="#1c212b", link="#56627a", mesh="#262d3a", node_fill="#1f2530",
-    node_stroke="#6b7891", self_fill="#4f8cff", self_text="#0b1020", ghost="#3a4252",
+    badge_border="#8fb5ff",
+    scene_bg="#151922", grid="#1c212b", link="#6f7d97", mesh="#343d4f", node_fill="#1f2530",
+    node_stroke="#8793ab", member_ring="#0d1016", member_label="#d5dae3", self_fill="#4f8cff",
+    self_text="#0b1020", ghost="#4a5366",
     user_dot="#fb7185", user_ring="#f1f5f9", pg_dot="#8a96ab", control_dot="#56627a",
     idle_member="#5b6476",
 )
@@ -75,7 +79,7 @@ def _resource_text(*parts: str) -> str:
 def stylesheet(theme: Theme, font_size: float = 10.0) -> str:
     values = {k: v for k, v in theme.items() if isinstance(v, str)}
     values.update(font_size=f"{font_size:g}", small_size=f"{font_size - 1:g}",
-                  badge_size=f"{font_size * 1.6:g}")
+                  badge_size=f"{font_size * 2.4:g}", large_size=f"{font_size + 2:g}")
     return Template(_resource_text("themes", "app.qss")).safe_substitute(values)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import itertools
 import logging
@@ -158,7 +159,7 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         proc = self._new_process(name)
         task = self.loop.create_task(self._run(proc, fn, args))
         proc._task = task
-        task.add_done_callback(lambda t, p=proc: self._task_done(p, t))
+        task.add_done_callback(functools.partial(self._task_done, proc))
         return proc.pid
 
     def _new_process(self, name: str | None, handler: Callable[[Any], None] | None = None

@@ -161,7 +161,7 @@ class Handshake:
             return None
         frame = self._pending.popleft()
         msg = decode(frame)
-        _check(isinstance(msg, list) and msg and isinstance(msg[0], str), "not a tagged list")
+        _check(isinstance(msg, list) and bool(msg) and isinstance(msg[0], str), "not a tagged list")
         tag = msg[0]
         if tag == "refuse":
             self.state = "closed"
