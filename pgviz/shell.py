@@ -259,9 +259,13 @@ def _human(obj: dict[str, Any]) -> str:
                                 for k, v in body.items())
     if obj.get("event") == "trace":
         return "trace " + format_event(obj["trace"])
+    if obj.get("event") == "started":
+        return (f"pgviz node {obj['name']} listening on {obj['address']} "
+                "(type help for the commands)")
     ev = obj.get("event")
     rest = {k: v for k, v in obj.items() if k != "event"}
-    return f"* {ev} " + " ".join(f"{k}={v}" for k, v in rest.items())
+    return f"* {ev} " + " ".join(
+        f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in rest.items())
 
 
 def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
