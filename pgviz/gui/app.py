@@ -18,6 +18,7 @@ from ..dist import registry
 from ..node import Node
 from .main_window import MainWindow
 from .session import NodeSession
+from .tiling import tile_rects
 
 __all__ = ["run_gui", "open_window", "connect_with_retry"]
 
@@ -56,7 +57,8 @@ async def connect_with_retry(window: MainWindow, address: str, timeout: float = 
 
 
 def _tile(window: MainWindow) -> None:
-    """PGVIZ_TILE=i,n (set by `pgviz demo`): take cell i of an n-window grid on the screen."""
+    """PGVIZ_TILE=i,n (set by `pgviz demo`): take window i of n tiling the screen (see
+    pgviz.gui.tiling: three windows on a wide screen are three columns, no cell left empty)."""
     spec = os.environ.get("PGVIZ_TILE")
     if not spec:
         return
@@ -66,11 +68,9 @@ def _tile(window: MainWindow) -> None:
         return
     screen = window.screen() or QApplication.primaryScreen()
     area = screen.availableGeometry()
-    cols = max(1, round(count ** 0.5 + 0.499))
-    rows = (count + cols - 1) // cols
-    w, h = area.width() // cols, area.height() // rows
-    r, c = divmod(index, cols)
-    window.setGeometry(area.x() + c * w, area.y() + r * h, w, h)
+    rects = tile_rects(count, area.x(), area.y(), area.width(), area.height())
+    if 0 <= index < len(rects):
+        window.setGeometry(*rects[index])
 
 
 def _install_signal_handlers(app: QApplication, on_signal) -> None:

@@ -21,6 +21,7 @@ from .theme import Theme
 __all__ = ["DotLayer", "DotAnimator"]
 
 FRAME_MS = 16
+DOT_SIZES = {"user": 20, "pg": 13, "control": 9}  # on screen, in pixels
 LANE = 8.0  # sideways offset so the two directions of a link don't share a lane
 
 
@@ -53,9 +54,9 @@ class DotLayer(QGraphicsItem):
         if self._sprite_key != key:
             t = self.theme
             self._sprite_cache = {
-                "user": _sprite(dpr, 20, t.qcolor("user_dot"), t.qcolor("user_ring"), True),
-                "pg": _sprite(dpr, 13, t.qcolor("pg_dot"), None, False),
-                "control": _sprite(dpr, 9, t.qcolor("control_dot"), None, False),
+                "user": _sprite(dpr, DOT_SIZES["user"], t.qcolor("user_dot"), t.qcolor("user_ring"), True),
+                "pg": _sprite(dpr, DOT_SIZES["pg"], t.qcolor("pg_dot"), None, False),
+                "control": _sprite(dpr, DOT_SIZES["control"], t.qcolor("control_dot"), None, False),
             }
             self._sprite_key = key
         return self._sprite_cache

@@ -31,6 +31,11 @@ __all__ = ["MainWindow", "settings"]
 
 log = logging.getLogger(__name__)
 PROTOCOL_KINDS = {"pg", "control"}
+FONT_PT = 10.0
+PRESENTER_FONT_PT = 13.0
+#: Below this width (and when tall enough) the controls go under the view, in two columns.
+NARROW_WIDTH = 820
+TALL_HEIGHT = 700
 
 
 def settings() -> QSettings:
@@ -53,6 +58,7 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
         self.show_protocol = True
         self.theme_choice = "system"
         self.theme = resolve_theme("system")
+        self.presenter = False
         self._rate: deque[float] = deque()
         self._closing = False
         self.stopped = asyncio.get_event_loop().create_future()
@@ -92,6 +98,7 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
         if hasattr(hints, "colorSchemeChanged"):  # follow the desktop while on "system"
             hints.colorSchemeChanged.connect(
                 lambda *_: self.apply_theme() if self.theme_choice == "system" else None)
+        self._arrange()
         self.refresh()
         self._watch_registry()
         self.cmd_refresh_local_nodes()
@@ -145,6 +152,8 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
                           self.toggle_protocol, "protocol", checkable=True),
             "theme": a("themeAction", "Switch theme (system, light, dark)", "Ctrl+T",
                        self.cycle_theme, "theme"),
+            "presenter": a("presenterAction", "Presenter mode (large text)", "Ctrl+Shift+P",
+                           self.toggle_presenter, "presenter", checkable=True),
             "close": a("closeAction", "Close", ["Ctrl+Q", "Ctrl+W"], self.close),
         }
         self.actions_["protocol"].setChecked(True)
@@ -153,7 +162,7 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
         tb.setAccessibleName("View toolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonIconOnly)
-        for key in ("fit", "zoomIn", "zoomOut", None, "protocol", "theme"):
+        for key in ("fit", "zoomIn", "zoomOut", None, "protocol", "theme", "presenter"):
             if key is None:
                 tb.addSeparator()
             else:
@@ -296,9 +305,23 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
         self.apply_theme()
         self.report(f"theme: {self.theme_choice}")
 
+    def toggle_presenter(self) -> None:
+        self.set_presenter(self.actions_["presenter"].isChecked())
+
+    def set_presenter(self, on: bool) -> None:
+        """Presenter mode: one setting that makes every text larger (the stylesheet's font
+        size, the badge, the labels in the cluster view) for a projector."""
+        self.presenter = bool(on)
+        self.actions_["presenter"].setChecked(self.presenter)
+        self.apply_theme()
+
+    def font_size(self) -> float:
+        return PRESENTER_FONT_PT if self.presenter else FONT_PT
+
     def apply_theme(self) -> None:
         self.theme = resolve_theme(self.theme_choice)
-        QApplication.instance().setStyleSheet(stylesheet(self.theme))
+        QApplication.instance().setStyleSheet(stylesheet(self.theme, self.font_size()))
+        self.view.set_text_scale(self.font_size() / FONT_PT)
         self.view.set_theme(self.theme)
         fg = self.theme["fg"]
         for act in self.actions_.values():
@@ -320,10 +343,42 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
             f"<span style='color:{self.theme['pg_dot']}'>■</span> pg protocol &nbsp;")
 
     def _fit_side_panel(self) -> None:
-        """The panel never clips its buttons: the scroll area is as wide as its content."""
+        """The panel never clips its buttons: beside the view, the scroll area is as wide as
+        its content; under the view it takes the window's width."""
         self.panel.adjustSize()
+        if self.splitter.orientation() == Qt.Vertical:
+            self.side_scroll.setMinimumWidth(0)
+            return
         bar = self.side_scroll.verticalScrollBar().sizeHint().width()
         self.side_scroll.setMinimumWidth(self.panel.minimumSizeHint().width() + bar + 2)
+
+    def _arrange(self) -> None:
+        """A tall narrow window (a third of a wide screen in `pgviz demo`) puts the controls
+        under the view in two columns; otherwise they sit beside it in one."""
+        vertical = self.width() < NARROW_WIDTH and self.height() >= TALL_HEIGHT
+        orientation = Qt.Vertical if vertical else Qt.Horizontal
+        if orientation == self.splitter.orientation() and self.panel.columns:
+            return
+        self.panel.set_columns(2 if vertical else 1)
+        self.splitter.setOrientation(orientation)
+        self._fit_side_panel()
+        # size the two parts once the new layout has settled (the splitter's size is stale
+        # inside a resize event)
+        QTimer.singleShot(0, self._size_splitter)
+
+    def _size_splitter(self) -> None:
+        if self.splitter.orientation() == Qt.Vertical:
+            h = self.splitter.height()
+            panel = min(self.panel.minimumSizeHint().height() + 8, int(h * 0.55))
+            self.splitter.setSizes([h - panel, panel])
+        else:
+            w = self.splitter.width()
+            panel = max(self.side_scroll.minimumWidth() + 40, 360)
+            self.splitter.setSizes([w - panel, panel])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._arrange()
 
     def _settings_group(self) -> str:
         return "node/" + self.session.short_name
@@ -342,6 +397,8 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
         self.theme_choice = str(s.value("theme", "system"))
         if self.theme_choice not in ("system", "light", "dark"):
             self.theme_choice = "system"
+        self.presenter = str(s.value("presenter", "false")).lower() == "true"
+        self.actions_["presenter"].setChecked(self.presenter)
         show = str(s.value("showProtocol", "true")).lower() == "true"
         self.actions_["protocol"].setChecked(show)
         self.show_protocol = show
@@ -354,6 +411,7 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
         s.setValue("windowState", self.saveState())
         s.setValue("theme", self.theme_choice)
         s.setValue("showProtocol", "true" if self.show_protocol else "false")
+        s.setValue("presenter", "true" if self.presenter else "false")
         s.endGroup()
         s.sync()
 

@@ -3,7 +3,8 @@ and accessible name (the main window wires them to the node; tests find them by 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QToolButton,
     QTreeWidget,
@@ -35,17 +37,75 @@ def named(widget: QWidget, object_name: str, accessible: str, tip: str = "") -> 
     return widget
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that never asks for its text's width: it ends in "…" when narrow
+    (a word-wrapped label would make the whole panel height-for-width, and too tall)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setToolTip(text)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(20, super().minimumSizeHint().height())
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.ElideRight, rect.width())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(rect, int(self.alignment()), text)
+        painter.end()
+
+
 class SidePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sidePanel")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 2, 8, 8)
-        outer.setSpacing(6)
-        outer.addWidget(self._cluster_box())
-        outer.addWidget(self._groups_box())
-        outer.addWidget(self._message_box())
-        outer.addWidget(self._tabs(), 1)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(8, 2, 8, 8)
+        self.grid.setHorizontalSpacing(8)
+        self.grid.setVerticalSpacing(6)
+        self.cluster_box = self._cluster_box()
+        self.groups_box = self._groups_box()
+        self.message_box = self._message_box()
+        self._tabs()
+        self.columns = 0
+        self.set_columns(1)
+
+    def set_columns(self, columns: int) -> None:
+        """1: one column (beside the view); 2: two columns (below the view, in a tall
+        window), so every control is visible without scrolling."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        g = self.grid
+        for w in (self.cluster_box, self.groups_box, self.message_box, self.tabs):
+            g.removeWidget(w)
+        for i in range(4):
+            g.setRowStretch(i, 0)
+            g.setColumnStretch(i, 0)
+        if columns == 1:
+            g.addWidget(self.cluster_box, 0, 0)
+            g.addWidget(self.groups_box, 1, 0)
+            g.addWidget(self.message_box, 2, 0)
+            g.addWidget(self.tabs, 3, 0)
+            g.setRowStretch(3, 1)
+            g.setColumnStretch(0, 1)
+        else:
+            g.addWidget(self.cluster_box, 0, 0, 2, 1)
+            g.addWidget(self.groups_box, 0, 1)
+            g.addWidget(self.message_box, 1, 1)
+            g.addWidget(self.tabs, 2, 0, 1, 2)
+            g.setRowStretch(2, 1)
+            g.setColumnStretch(0, 1)
+            g.setColumnStretch(1, 1)
+        self.tabs.setMinimumHeight(170 if columns == 1 else 120)
+        # two columns: the cluster box is as tall as the two boxes beside it; its lists
+        # take that room instead of leaving a gap
+        lists_max = 56 if columns == 1 else 16777215
+        self.local_nodes_list.setMaximumHeight(lists_max)
+        self.peers_list.setMaximumHeight(lists_max)
 
     def _button(self, name: str, text: str, accessible: str, tip: str) -> QPushButton:
         b = QPushButton(text)
@@ -67,7 +127,7 @@ class SidePanel(QWidget):
         grid.addWidget(self.address_edit, 0, 0, 1, 2)
         grid.addWidget(self.connect_button, 0, 2)
         self.connect_button.setMinimumWidth(96)
-        hint = QLabel("On this machine — click to connect")
+        hint = ElidedLabel("On this machine — click to connect")
         hint.setObjectName("hint")
         self.refresh_nodes_button = named(QToolButton(), "refreshNodesButton",
                                           "Refresh local nodes", "Look for nodes again (F5)")

@@ -184,7 +184,7 @@ class PeerProtocol:
         # crashes with case_clause). Such a stale DOWN matches nothing below and is dropped.
         if entry is not None and entry[0] == ref:
             del self.local[pid]
-            groups = entry[1]
+            groups = entry[1:]
             for g in groups:
                 self._leave_local_rows(g, [pid], False)
             self._broadcast(("leave", self.pid, pid, groups))
@@ -275,7 +275,7 @@ class PeerProtocol:
 
     def _all_local_pids(self) -> list[tuple[Any, list[Pid]]]:
         acc: dict[Any, list[Pid]] = {}
-        for pid, (_, groups) in self.local.items():
-            for g in groups:
+        for pid, entry in self.local.items():
+            for g in entry[1:]:
                 acc.setdefault(g, []).insert(0, pid)
         return list(acc.items())

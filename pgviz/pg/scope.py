@@ -24,7 +24,8 @@ the split is replayed.
 State (names as in pg.erl's #state record):
   rows             group -> [all_pids, local_pids]  (the ETS table; lists keep OTP's order,
                    newest first; a pid joined n times appears n times)
-  local            local pid -> [monitor_ref, [group, ...] newest first, duplicates kept]
+  local            local pid -> [monitor_ref, group, group, ...] (groups newest first,
+                   duplicates kept; one flat list: a join allocates as little as possible)
   remote           peer scope pid -> [monitor_ref, {group: [pid, ...]}]
   scope_monitors   ref -> subscriber pid
   group_monitors   ref -> (subscriber pid, group)
@@ -107,9 +108,9 @@ class Scope(PeerProtocol):
         for p in pids:
             entry = self.local.get(p)
             if entry is None:
-                self.local[p] = [self.node._monitor(self.pid, p), [group]]
+                self.local[p] = [self.node._monitor_local(self.pid, p), group]
             else:
-                entry[1].insert(0, group)
+                entry.insert(1, group)
         row = self.rows.get(group)
         if row is None:
             self.rows[group] = [list(pids), list(pids)]
@@ -129,9 +130,9 @@ class Scope(PeerProtocol):
         check_group(group)
         entry = self.local.get(pid)
         if entry is None:
-            self.local[pid] = [self.node._monitor_local(self.pid, pid), [group]]
+            self.local[pid] = [self.node._monitor_local(self.pid, pid), group]
         else:
-            entry[1].insert(0, group)
+            entry.insert(1, group)
         row = self.rows.get(group)
         if row is None:
             self.rows[group] = [[pid], [pid]]
@@ -154,15 +155,14 @@ class Scope(PeerProtocol):
             entry = self.local.get(p)
             if entry is None:
                 continue
-            groups = entry[1]
-            if len(groups) == 1 and groups[0] == group:
+            if len(entry) == 2 and entry[1] == group:
                 # OTP demonitors without flush: a DOWN already queued becomes stale and is
                 # recognised by its ref in _on_down.
                 self.node._demonitor(self.pid, entry[0])
                 del self.local[p]
                 changed = True
-            elif group in groups:
-                groups.remove(group)
+            elif group in entry[1:]:
+                del entry[entry.index(group, 1)]  # from 1: entry[0] is the monitor ref
                 changed = True
         if not changed:
             return False

@@ -40,8 +40,8 @@ class Process:
         self.alive = True
         self.exit_reason: Any = None
         self.links: set[Pid] = set()
-        self.monitors: dict[Ref, Pid] = {}  # monitors this process holds: ref -> target
-        self.monitored_by: dict[Ref, Pid] = {}  # ref -> watcher
+        self.monitors: dict[Any, Pid] = {}  # monitors this process holds: ref -> target
+        self.monitored_by: dict[Any, Pid] = {}  # ref -> watcher (Ref, or int for system monitors)
         self._mailbox: deque[Any] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._task: asyncio.Task[Any] | None = None

@@ -8,6 +8,7 @@ nodedown event (as ERTS orders them: pg relies on it).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..wire.terms import Pid, Ref
@@ -31,6 +32,7 @@ class SignalsMixin:
     # remote peer -> {(local pid, remote pid)}
     _remote_links: dict[str, set[tuple[Pid, Pid]]]
     _observers: list[Any]
+    _refs: Iterator[int]
 
     if TYPE_CHECKING:  # provided by RuntimeNode / RoutingMixin; stubs here would shadow them
         def _local(self, pid: Pid) -> Process | None: ...
@@ -71,9 +73,11 @@ class SignalsMixin:
             w.monitors[ref] = target
         return ref
 
-    def _monitor_local(self, watcher: Pid, target: Pid) -> Ref:
-        """_monitor() for a pid known to be of this node (the pg join hot path)."""
-        ref = self._new_ref()
+    def _monitor_local(self, watcher: Pid, target: Pid) -> Any:
+        """_monitor() for a pid known to be of this node, for system processes (the pg join
+        hot path). The ref is a plain int from the node's ref counter: unique like a Ref, never
+        seen outside this node, and not an object the garbage collector has to track."""
+        ref = next(self._refs)
         proc = self._local(target)
         if proc is None or not proc.alive:
             self._deliver_local(watcher, ("DOWN", ref, "process", target, "noproc"))
