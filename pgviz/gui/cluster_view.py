@@ -313,7 +313,8 @@ class ClusterView(QGraphicsView):
         me = self._node_pos.get(self.self_name, (0.0, 0.0))
         peers = [(n, self._node_pos[n]) for n in self.peers if n in self._node_pos]
         if 1 < len(peers) <= 40:  # the mesh between peers: the default full mesh, quieter
-            pen = QPen(t.qcolor("mesh"), 2.0 if len(peers) <= 8 else 1.2, Qt.DashLine)
+            pen = (QPen(t.qcolor("mesh"), 2.0, Qt.DashLine) if len(peers) <= 8
+                   else QPen(t.qcolor("grid").darker(108 if not t["dark"] else 80), 1.0))
             pen.setCosmetic(True)
             painter.setPen(pen)
             for i, (_, a) in enumerate(peers):

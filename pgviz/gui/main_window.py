@@ -363,10 +363,19 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
         self.splitter.setOrientation(orientation)
         self._fit_side_panel()
         # size the two parts once the new layout has settled (the splitter's size is stale
-        # inside a resize event)
+        # inside a resize event, and meaningless before the window is shown)
+        self._splitter_pending = True
         QTimer.singleShot(0, self._size_splitter)
 
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if getattr(self, "_splitter_pending", False):
+            QTimer.singleShot(0, self._size_splitter)
+
     def _size_splitter(self) -> None:
+        if not self.isVisible():
+            return
+        self._splitter_pending = False
         if self.splitter.orientation() == Qt.Vertical:
             h = self.splitter.height()
             panel = min(self.panel.minimumSizeHint().height() + 8, int(h * 0.55))

@@ -137,6 +137,7 @@ class SidePanel(QWidget):
         self.local_nodes_list = named(QListWidget(), "localNodesList", "Nodes on this machine",
                                       "pgviz nodes running on this machine")
         self.local_nodes_list.setMaximumHeight(56)
+        self.local_nodes_list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         grid.addWidget(self.local_nodes_list, 2, 0, 1, 3)
         peers_label = QLabel("Connected peers")
         peers_label.setObjectName("hint")
@@ -144,6 +145,7 @@ class SidePanel(QWidget):
         self.peers_list = named(QListWidget(), "peersList", "Connected peers",
                                 "Nodes this node is connected to")
         self.peers_list.setMaximumHeight(56)
+        self.peers_list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         grid.addWidget(self.peers_list, 4, 0, 1, 2)
         self.disconnect_button = self._button("disconnectButton", "Disconnect",
                                               "Disconnect peer",

@@ -55,7 +55,8 @@ def test_connect_join_broadcast_send_kill_disconnect(qtbot, open_windows):
     """The classroom walkthrough across three windows."""
     alice, bob, carol = open_windows("alice", "bob", "carol")
     connect_cluster(qtbot, alice, bob, carol)
-    assert [short_node(v) for v in alice.view.peers] != []
+    qtbot.waitUntil(lambda: sorted(short_node(v) for v in alice.view.peers) == ["bob", "carol"],
+                    timeout=5000)
 
     # a join in one window appears in the others (lists and cluster view)
     a1 = join_one(qtbot, alice, "chat")
