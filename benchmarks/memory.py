@@ -1,0 +1,57 @@
+"""Memory per member at 1M members: bytes of resident memory per pg membership.
+
+One node; N member processes are created first, then joined one call each into N/1000 groups of
+1000 (the group size of the local scenario). Resident memory (VmRSS) is read after gc.collect()
+before and after the joins: the difference / N is pg's cost per member (its tables, the monitor
+on each member, the ref). The members are created with node.spawn_handler (a Process without an
+asyncio task), since their own cost is not pg's; it is reported as pgviz_memory_per_process."""
+
+from __future__ import annotations
+
+import gc
+
+from .common import result, start_node
+
+SIZES = {
+    "full": dict(n=1_000_000, group_size=1000),
+    "quick": dict(n=100_000, group_size=1000),
+    "smoke": dict(n=5_000, group_size=100),
+}
+
+
+def rss() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+async def run(n: int, group_size: int) -> None:
+    node = await start_node()
+    try:
+        pg = node.pg
+        gc.collect()
+        r0 = rss()
+        noop = lambda msg: None  # noqa: E731
+        procs = [node.spawn_handler(noop) for _ in range(n)]
+        pids = [p.pid for p in procs]
+        gc.collect()
+        r1 = rss()
+        ngroups = max(1, n // group_size)
+        join = pg.join
+        for i, p in enumerate(pids):
+            join(("m", i % ngroups), p)
+        gc.collect()
+        r2 = rss()
+        total = sum(len(pg.get_members(("m", g))) for g in range(ngroups))
+        assert total == n, (total, n)
+        per_member = (r2 - r1) / n
+        assert per_member > 0, (r1, r2)
+        result("pgviz_memory_per_member_1m", per_member, "bytes",
+               f"VmRSS growth / members over {n} pg.join calls of distinct pids into {ngroups} "
+               f"groups of {group_size} (pg tables + monitor + ref; processes created before)")
+        result("pgviz_memory_per_process", (r1 - r0) / n, "bytes",
+               "VmRSS growth per node.spawn_handler process (no asyncio task), for reference")
+    finally:
+        await node.stop()
