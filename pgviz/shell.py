@@ -354,7 +354,16 @@ async def _amain(args: argparse.Namespace) -> int:
 
 
 def run_node(args: argparse.Namespace) -> int:
+    factory = None
+    if getattr(args, "loop", "asyncio") == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            sys.stderr.write("pgviz node: --loop uvloop needs uvloop (pip install 'pgviz[fast]')\n")
+            return 2
+        factory = uvloop.new_event_loop
     try:
-        return asyncio.run(_amain(args))
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(_amain(args))
     except KeyboardInterrupt:
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -14,9 +15,19 @@ from pgviz import Node, Pid, Process
 COOKIE = "test-cookie"
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    # PGVIZ_TEST_LOOP=uvloop runs the same tests on uvloop (tests/test_uvloop.py does).
+    if os.environ.get("PGVIZ_TEST_LOOP") == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop
+    return None
+
+
 def run(coro: Any, timeout: float = 60.0) -> Any:
     """Run one test coroutine on a fresh loop, with a hard timeout."""
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        return runner.run(asyncio.wait_for(coro, timeout))
 
 
 async def wait_until(pred: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
