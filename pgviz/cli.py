@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
 import sys
 from collections.abc import Sequence
@@ -106,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _no_display() -> str | None:
+    """Qt aborts with a cryptic plugin error without a display; say what to do instead."""
+    env = os.environ
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (DISPLAY and WAYLAND_DISPLAY are unset). Run it from a desktop "
+            "session, on a virtual screen (xvfb-run -a pgviz demo), offscreen "
+            "(QT_QPA_PLATFORM=offscreen), or use the headless node: pgviz node")
+
+
 def setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, stream=sys.stderr,
@@ -121,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "node":
         from .shell import run_node
         return run_node(args)
+    problem = _no_display()
+    if problem:
+        sys.stderr.write(f"pgviz: {problem}\n")
+        return 2
     if args.command == "gui":
         from .gui.app import run_gui
         return run_gui(args)

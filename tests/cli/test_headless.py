@@ -152,3 +152,13 @@ def test_importing_pgviz_loads_no_qt():
             "'qasync', 'shiboken'))]; print(bad); sys.exit(1 if bad else 0)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_gui_without_a_display_explains_what_to_do():
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    for argv in ([], ["demo", "--nodes", "2"]):
+        res = subprocess.run([sys.executable, "-m", "pgviz", *argv], capture_output=True,
+                             text=True, timeout=30, env=env)
+        assert res.returncode == 2 and "no display found" in res.stderr
+        assert "pgviz node" in res.stderr
