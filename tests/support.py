@@ -124,6 +124,24 @@ async def _ping(node: Node, peer: str) -> None:
     await done
 
 
+async def raw_peer(node: Node, name: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A hand-driven TCP peer that completes the handshake with `node` as `name`, then does
+    whatever the test wants with the raw stream (garbage, never reading ...)."""
+    from pgviz.wire.handshake import Handshake
+
+    host, port = node.address.rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    hs = Handshake(initiator=True, name=name, creation=1, cookie=COOKIE, address="127.0.0.1:9",
+                   explicit=True)
+    hs.start()
+    writer.write(hs.data_to_send())
+    while hs.state != "done":
+        hs.receive_data(await reader.read(4096))
+        writer.write(hs.data_to_send())
+    await wait_until(lambda: name in node.nodes(), what=f"{name} connected")
+    return reader, writer
+
+
 class Inbox:
     """A process that records what it receives, for tests."""
 

@@ -63,21 +63,14 @@ class SignalsMixin:
             raise TypeError(f"cannot monitor {target!r}: not a pid or a registered name")
         if target.node != self.name:
             return self._monitor_remote(watcher, target.node, target, ref)
-        proc = self._local(target)
-        if proc is None or not proc.alive:
-            self._deliver_local(watcher, ("DOWN", ref, "process", target, "noproc"))
-            return ref
-        proc.monitored_by[ref] = watcher
-        w = self._local(watcher)
-        if w is not None:
-            w.monitors[ref] = target
-        return ref
+        return self._monitor_local(watcher, target, ref)
 
-    def _monitor_local(self, watcher: Pid, target: Pid) -> Any:
-        """_monitor() for a pid known to be of this node, for system processes (the pg join
-        hot path). The ref is a plain int from the node's ref counter: unique like a Ref, never
-        seen outside this node, and not an object the garbage collector has to track."""
-        ref = next(self._refs)
+    def _monitor_local(self, watcher: Pid, target: Pid, ref: Any = None) -> Any:
+        """Monitor a pid of this node. Without `ref` (system processes: the pg join hot path)
+        the ref is a plain int from the node's ref counter: unique like a Ref, never seen
+        outside this node, and not an object the garbage collector has to track."""
+        if ref is None:
+            ref = next(self._refs)
         proc = self._local(target)
         if proc is None or not proc.alive:
             self._deliver_local(watcher, ("DOWN", ref, "process", target, "noproc"))

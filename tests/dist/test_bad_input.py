@@ -11,7 +11,7 @@ import pytest
 
 from pgviz import Node
 
-from ..support import COOKIE, run, spawn_idle, wait_until
+from ..support import COOKIE, raw_peer, run, spawn_idle, wait_until
 
 
 async def _poke(address: str, data: bytes, *, read: bool = True) -> bytes:
@@ -101,23 +101,12 @@ def test_a_client_that_never_finishes_the_handshake_is_cut_off():
 
 def test_garbage_after_a_valid_handshake_drops_only_that_connection():
     async def main():
-        from pgviz.wire.handshake import Handshake
-
         node = Node("victim", cookie=COOKIE)
         await node.start()
         try:
             pid = spawn_idle(node)
             node.pg.join("g", pid)
-            host, port = node.address.rsplit(":", 1)
-            reader, writer = await asyncio.open_connection(host, int(port))
-            hs = Handshake(initiator=True, name="evil@127.0.0.1", creation=1, cookie=COOKIE,
-                           address="127.0.0.1:9", explicit=True)
-            hs.start()
-            writer.write(hs.data_to_send())
-            while hs.state != "done":
-                hs.receive_data(await reader.read(4096))
-                writer.write(hs.data_to_send())
-            await wait_until(lambda: "evil@127.0.0.1" in node.nodes())
+            _, writer = await raw_peer(node, "evil@127.0.0.1")
             writer.write(struct.pack(">I", 5) + b"\xc1" * 5)
             await wait_until(lambda: node.nodes() == [], what="evil peer dropped")
             writer.close()

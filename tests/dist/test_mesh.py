@@ -13,7 +13,7 @@ import pgviz
 from pgviz import AuthenticationError, ConnectionRefused, Faults, MemoryNetwork, Node
 from pgviz.dist.cookie import resolve_cookie
 
-from ..support import COOKIE, Inbox, cluster, run, spawn_idle, start_node, wait_until
+from ..support import Inbox, cluster, raw_peer, run, spawn_idle, start_node, wait_until
 
 
 def test_connect_returns_the_peer_name_and_is_idempotent():
@@ -186,19 +186,7 @@ def test_delay_and_hold_keep_fifo():
 def test_a_peer_that_never_reads_is_disconnected_with_a_logged_reason(caplog):
     async def main():
         async with cluster(1, max_buffer=256 * 1024) as (a,):
-            from pgviz.wire.frames import FrameDecoder, encode_frame  # noqa: F401
-            from pgviz.wire.handshake import Handshake
-
-            host, port = a.address.rsplit(":", 1)
-            reader, writer = await asyncio.open_connection(host, int(port))
-            hs = Handshake(initiator=True, name="lazy@127.0.0.1", creation=1, cookie=COOKIE,
-                           address="127.0.0.1:9", explicit=True)
-            hs.start()
-            writer.write(hs.data_to_send())
-            while hs.state != "done":
-                hs.receive_data(await reader.read(4096))
-                writer.write(hs.data_to_send())
-            await wait_until(lambda: a.nodes() == ["lazy@127.0.0.1"])
+            _, writer = await raw_peer(a, "lazy@127.0.0.1")
             sock = writer.get_extra_info("socket")
             sock.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_RCVBUF, 4096)
             target = pgviz.Pid("lazy@127.0.0.1", 1, 0, 1)
