@@ -17,10 +17,9 @@ import math
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QFontMetricsF, QPainter
 from PySide6.QtWidgets import (
     QFrame,
-    QGraphicsItem,
     QGraphicsScene,
     QGraphicsView,
     QLabel,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..wire.terms import short_node
+from .cluster_paint import LABEL_PX, ClusterPainter
 from .dots import DotAnimator, DotLayer
 from .layout import (
     FIRST_MEMBER_RING,
@@ -38,90 +38,20 @@ from .layout import (
     member_offsets,
     stretch_for,
 )
+from .markers import MEMBER_PEN, MemberMarker, label_rect, make_font
 from .session import Member, group_text
 from .theme import Theme, group_colour_map
 
 __all__ = ["ClusterView", "MemberMarker"]
 
-MEMBER_PEN = 18.0          # member disc diameter (scene units)
 MAX_ZOOM = 4.0
 MIN_ZOOM = 0.05
 FIT_MAX = 1.5
 STRETCH_MAX = 1.4          # node centres spread at most this much to fill the view
-LABEL_PX = 14              # member label size (scene px, times the text scale)
-LABEL_MIN_SCREEN_PX = 7.5  # labels smaller than this on screen are not drawn
 LABELLED_MEMBERS = 240     # above this many members in the scope, labels only on hover
 
 
-def _font(px: float, bold: bool = False) -> QFont:
-    f = QFont()
-    f.setPixelSize(max(1, int(round(px))))
-    f.setBold(bold)
-    return f
-
-
-class MemberMarker(QGraphicsItem):
-    """A ring around one member plus a label pill, drawn at screen size whatever the zoom
-    (the selected member: accent colours; the hovered one: quieter)."""
-
-    def __init__(self, selected: bool) -> None:
-        super().__init__()
-        self.selected = selected
-        self.setFlag(QGraphicsItem.ItemIgnoresTransformations, True)
-        self.setAcceptedMouseButtons(Qt.NoButton)
-        self.setZValue(22 if selected else 21)
-        self.setVisible(False)
-        self.text = ""
-        self.colours = ("#2563eb", "#ffffff", "#1f2430")  # ring/pill, pill text, halo
-        self.font = _font(15, True)
-        self._rect = QRectF()
-        self._pill = QRectF()
-
-    def set_label(self, text: str, direction: tuple[float, float] = (0.0, -1.0)) -> None:
-        """The pill goes on the side of the dot that faces away from its node."""
-        self.prepareGeometryChange()
-        self.text = text
-        fm = QFontMetricsF(self.font)
-        w, h = fm.horizontalAdvance(text) + 18, fm.height() + 6
-        c, s = direction
-        if c > 0.38:
-            x, y = 17.0, -h / 2
-        elif c < -0.38:
-            x, y = -17.0 - w, -h / 2
-        else:
-            x, y = -w / 2, (-17.0 - h if s < 0 else 17.0)
-        self._pill = QRectF(x, y, w, h)
-        self._rect = self._pill.united(QRectF(-22, -22, 44, 44)).adjusted(-3, -3, 3, 3)
-        self.update()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
-        return self._rect
-
-    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: N802
-        painter.setClipRect(option.exposedRect)
-        painter.setRenderHint(QPainter.Antialiasing, True)
-        accent, on_accent, halo = (QColor(c) for c in self.colours)
-        if self.selected:
-            glow = QColor(accent)
-            glow.setAlpha(70)
-            painter.setPen(Qt.NoPen)
-            painter.setBrush(glow)
-            painter.drawEllipse(QPointF(0, 0), 20, 20)
-            painter.setPen(QPen(accent, 3.5))
-        else:
-            painter.setPen(QPen(accent, 2.5))
-        painter.setBrush(Qt.NoBrush)
-        painter.drawEllipse(QPointF(0, 0), 13, 13)
-        if self.text:
-            painter.setPen(QPen(halo, 1.0) if not self.selected else Qt.NoPen)
-            painter.setBrush(accent)
-            painter.drawRoundedRect(self._pill, self._pill.height() / 2, self._pill.height() / 2)
-            painter.setFont(self.font)
-            painter.setPen(on_accent)
-            painter.drawText(self._pill, Qt.AlignCenter, self.text)
-
-
-class ClusterView(QGraphicsView):
+class ClusterView(ClusterPainter, QGraphicsView):
     memberClicked = Signal(object)   # Member or None  # noqa: N815 (Qt signal names)
     nodeClicked = Signal(str)         # noqa: N815
 
@@ -237,7 +167,7 @@ class ClusterView(QGraphicsView):
             by_node.setdefault(m.node, []).append(m)
         self._counts = {node: len(ms) for node, ms in by_node.items()}
         labelled = len(self.members) <= LABELLED_MEMBERS
-        fm = QFontMetricsF(_font(LABEL_PX * self.text_scale))
+        fm = QFontMetricsF(make_font(LABEL_PX * self.text_scale))
         label_h = fm.height()
 
         # Everything around a node, relative to its centre: members, labels, the node itself.
@@ -256,7 +186,7 @@ class ClusterView(QGraphicsView):
                 label = None
                 if show:
                     text = str(m.pid)
-                    label = _label_rect(dx, dy, fm.horizontalAdvance(text) + 2, label_h)
+                    label = label_rect(dx, dy, fm.horizontalAdvance(text) + 2, label_h)
                     box = box.united(label[0])
                     label = (label[0], label[1], text)
                 rows.append((dx, dy, m, label))
@@ -301,112 +231,6 @@ class ClusterView(QGraphicsView):
         d = math.hypot(dx, dy) or 1.0
         ra, rb = self._radius(src), self._radius(dst)
         return (a[0] + dx / d * ra, a[1] + dy / d * ra, b[0] - dx / d * rb, b[1] - dy / d * rb)
-
-    # -- the static picture ----------------------------------------------------------------------
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
-        t = self.theme
-        painter.fillRect(rect, t.qcolor("scene_bg"))
-        painter.setClipRect(rect)
-        painter.setRenderHint(QPainter.Antialiasing, True)
-        painter.setRenderHint(QPainter.TextAntialiasing, True)
-        scale = painter.worldTransform().m11() or 1.0
-        me = self._node_pos.get(self.self_name, (0.0, 0.0))
-        peers = [(n, self._node_pos[n]) for n in self.peers if n in self._node_pos]
-        if 1 < len(peers) <= 40:  # the mesh between peers: the default full mesh, quieter
-            pen = (QPen(t.qcolor("mesh"), 2.0, Qt.DashLine) if len(peers) <= 8
-                   else QPen(t.qcolor("grid").darker(108 if not t["dark"] else 80), 1.0))
-            pen.setCosmetic(True)
-            painter.setPen(pen)
-            for i, (_, a) in enumerate(peers):
-                for _, b in peers[i + 1:]:
-                    painter.drawLine(QPointF(*a), QPointF(*b))
-        pen = QPen(t.qcolor("link"), max(2.0, min(5.0, 4.5 * scale)), Qt.SolidLine, Qt.RoundCap)
-        pen.setCosmetic(True)
-        painter.setPen(pen)
-        for _, p in peers:
-            painter.drawLine(QPointF(*me), QPointF(*p))
-        ghost_pen = QPen(t.qcolor("ghost"), 2.0, Qt.DotLine)
-        ghost_pen.setCosmetic(True)
-        painter.setPen(ghost_pen)
-        for g in self.ghosts:
-            if g in self._node_pos:
-                painter.drawLine(QPointF(*me), QPointF(*self._node_pos[g]))
-        self._draw_members(painter)
-        if self._labels and LABEL_PX * self.text_scale * scale >= LABEL_MIN_SCREEN_PX:
-            painter.setFont(_font(LABEL_PX * self.text_scale))
-            painter.setPen(t.qcolor("member_label"))
-            skip = str(self.selected.pid) if self.selected is not None else None
-            for box, align, text in self._labels:
-                if text != skip and box.intersects(rect):
-                    painter.drawText(box, align, text)
-        for name, (x, y) in self._node_pos.items():
-            self._draw_node(painter, name, x, y)
-
-    def _draw_members(self, painter: QPainter) -> None:
-        t = self.theme
-        batches: dict[str, list[QPointF]] = {}
-        second: dict[str, list[QPointF]] = {}
-        idle = t["idle_member"]
-        for x, y, m in self._member_pos:
-            if m.groups:
-                batches.setdefault(self.colours.get(group_text(m.groups[0]), idle),
-                                   []).append(QPointF(x, y))
-                if len(m.groups) > 1:
-                    second.setdefault(self.colours.get(group_text(m.groups[1]), idle),
-                                      []).append(QPointF(x, y))
-            else:
-                batches.setdefault(idle, []).append(QPointF(x, y))
-        ring = QPen(t.qcolor("member_ring"), MEMBER_PEN + 4, Qt.SolidLine, Qt.RoundCap)
-        painter.setPen(ring)
-        painter.drawPoints(QPolygonF([p for pts in batches.values() for p in pts]))
-        for colour, pts in batches.items():
-            painter.setPen(QPen(QColor(colour), MEMBER_PEN, Qt.SolidLine, Qt.RoundCap))
-            painter.drawPoints(QPolygonF(pts))
-        for colour, pts in second.items():
-            painter.setPen(QPen(QColor(colour), MEMBER_PEN / 2.1, Qt.SolidLine, Qt.RoundCap))
-            painter.drawPoints(QPolygonF(pts))
-
-    def _draw_node(self, painter: QPainter, name: str, x: float, y: float) -> None:
-        t = self.theme
-        ts = self.text_scale
-        is_self = name == self.self_name
-        ghost = name in self.ghosts
-        r = self._radius(name)
-        if ghost:
-            painter.setPen(QPen(t.qcolor("ghost"), 2.5, Qt.DashLine))
-            painter.setBrush(t.qcolor("scene_bg"))
-        elif is_self:
-            halo = t.qcolor("self_fill")
-            halo.setAlpha(45)
-            painter.setPen(Qt.NoPen)
-            painter.setBrush(halo)
-            painter.drawEllipse(QPointF(x, y), r + 10, r + 10)
-            painter.setPen(QPen(t.qcolor("self_fill").darker(125), 3))
-            painter.setBrush(t.qcolor("self_fill"))
-        else:
-            painter.setPen(QPen(t.qcolor("node_stroke"), 3))
-            painter.setBrush(t.qcolor("node_fill"))
-        painter.drawEllipse(QPointF(x, y), r, r)
-        painter.setBrush(Qt.NoBrush)
-        short = short_node(name)
-        n = self._counts.get(name, 0)
-        caption = "left" if ghost else f"{n} member{'s' if n != 1 else ''}" if n else ""
-        font = _font((22 if is_self else 17) * ts, True)
-        painter.setFont(font)
-        fm = QFontMetricsF(font)
-        painter.setPen(t.qcolor("self_text") if is_self else
-                       t.qcolor("ghost") if ghost else t.qcolor("fg"))
-        name_h = fm.height()
-        cap_font = _font((12 if is_self else 11) * ts)
-        cap_h = QFontMetricsF(cap_font).height() if caption else 0.0
-        top = y - (name_h + cap_h) / 2
-        label = fm.elidedText(short, Qt.ElideRight, 2 * r - 10)
-        painter.drawText(QRectF(x - r, top, 2 * r, name_h), Qt.AlignCenter, label)
-        if caption:
-            painter.setFont(cap_font)
-            painter.setPen(t.qcolor("self_text") if is_self else t.qcolor("muted"))
-            painter.drawText(QRectF(x - r, top + name_h - 1, 2 * r, cap_h), Qt.AlignCenter,
-                             caption)
 
     # -- overlays ---------------------------------------------------------------------------------
     def _set_badge(self) -> None:
@@ -607,20 +431,6 @@ class ClusterView(QGraphicsView):
                     QToolTip.hideText()
             return True
         return super().viewportEvent(event)
-
-
-def _label_rect(dx: float, dy: float, w: float, h: float) -> tuple[QRectF, Qt.AlignmentFlag]:
-    """Where a member's label goes: outside its dot, away from the node's centre."""
-    d = math.hypot(dx, dy) or 1.0
-    c, s = dx / d, dy / d
-    gap = MEMBER_PEN / 2 + 5
-    ax, ay = dx + c * gap, dy + s * gap
-    if c > 0.38:
-        return QRectF(ax, ay - h / 2, w, h), Qt.AlignLeft | Qt.AlignVCenter
-    if c < -0.38:
-        return QRectF(ax - w, ay - h / 2, w, h), Qt.AlignRight | Qt.AlignVCenter
-    top = ay - h + 2 if s < 0 else ay - 2
-    return QRectF(ax - w / 2, top, w, h), Qt.AlignHCenter | Qt.AlignVCenter
 
 
 def _union(centres: dict[str, tuple[float, float]], boxes: dict[str, QRectF],
