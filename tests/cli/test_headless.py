@@ -162,3 +162,31 @@ def test_gui_without_a_display_explains_what_to_do():
                              text=True, timeout=30, env=env)
         assert res.returncode == 2 and "no display found" in res.stderr
         assert "pgviz node" in res.stderr
+
+
+def test_a_frozen_peer_is_dropped_after_the_tick_time():
+    """SIGSTOP leaves the TCP connection open: only ticks can tell the peer is gone."""
+    import signal
+
+    async def main():
+        a = await NodeProc.start("watcher", "--tick-time", "1")
+        b = await NodeProc.start("sleeper", "--join", "g")
+        try:
+            await a.cmd(f"connect {b.address}")
+            await a.cmd("monitor g")
+            for _ in range(200):
+                if (await a.cmd("members g"))["members"]:
+                    break
+            b.proc.send_signal(signal.SIGSTOP)
+            loop = __import__("asyncio").get_running_loop()
+            t0 = loop.time()
+            down = await a.event("nodedown", node=b.name, timeout=5)
+            assert "no tick" in down["reason"]
+            assert loop.time() - t0 < 3
+            assert (await a.event("leave", group="g"))["members"]
+            assert (await a.cmd("members g"))["members"] == []
+        finally:
+            b.proc.send_signal(signal.SIGCONT)
+            await b.kill()
+            await a.close()
+    run(main())
