@@ -42,6 +42,7 @@ class Connection(asyncio.Protocol):
         self.peer_name: str | None = None
         self.peer_creation = 0
         self.peer_address = dial_address or ""
+        self.peer_explicit = False  # the initiator called connect() itself (not gossip)
         self.close_reason = ""
         self.established: asyncio.Future[Established] = dist.loop.create_future()
         self.bytes_out = 0
@@ -104,6 +105,7 @@ class Connection(asyncio.Protocol):
             while event is not None:
                 if isinstance(event, PeerHello):
                     self.peer_name = event.name
+                    self.peer_explicit = event.explicit
                     self.peer_address = event.address
                     verdict = self.dist._decide_incoming(self, event)
                     if verdict is None:
@@ -161,7 +163,7 @@ class Connection(asyncio.Protocol):
             return
         self.state = "up"
         self._link = Link(self.dist.loop, self._transport_write, self.dist.faults,
-                          self.dist.name, ev.name)
+                          self.dist.name, ev.name, on_drop=self._dropped_by_grudge)
         if not self.established.done():
             self.established.set_result(ev)
         self.dist._connection_up(self)
@@ -239,6 +241,10 @@ class Connection(asyncio.Protocol):
             self.close(f"{self.peer_name} is too slow: {queued} bytes queued for it "
                        f"(limit {self.dist.max_buffer}); disconnecting",
                        log_level=logging.WARNING)
+
+    def _dropped_by_grudge(self) -> None:
+        self.close(f"frames to {self.peer_name} dropped (grudge): link cut",
+                   log_level=logging.INFO)
 
     async def drain(self) -> None:
         """Wait until the transport's buffer is below its high-water mark (back-pressure)."""

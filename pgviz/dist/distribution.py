@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 TICK_TIME_DEFAULT = 8.0
 HANDSHAKE_TIMEOUT_DEFAULT = 5.0
 MAX_BUFFER_DEFAULT = 64 * 1024 * 1024
+MAX_GOSSIP_PEERS = 1024  # entries of one PEERS message considered
+GOSSIP_DIALS = 8  # concurrent dials started by gossip
 
 
 def new_creation() -> int:
@@ -81,12 +83,13 @@ class Distribution:
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self.conns: dict[str, Connection] = {}  # established, by peer name
         self._pending: set[Connection] = set()  # handshaking, both directions
-        self._dials: dict[str, asyncio.Future[str]] = {}  # by address
+        self._dials: dict[str, tuple[asyncio.Future[str], bool]] = {}  # address -> (, explicit)
         self._blocked: set[str] = set()  # explicitly disconnected peers
         self._server: asyncio.AbstractServer | None = None
         self._tick_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._name_waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._gossip_slots = asyncio.Semaphore(GOSSIP_DIALS)
         self.running = False
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -150,10 +153,14 @@ class Distribution:
                 if explicit:
                     self._blocked.discard(conn.peer_name or "")
                 return conn.peer_name  # type: ignore[return-value]
-        dial = self._dials.get(address)
-        if dial is None:
+        pending = self._dials.get(address)
+        if pending is not None and (pending[1] or not explicit):
+            dial = pending[0]
+        else:
+            # No dial yet, or only a gossip one, which an explicit disconnect may refuse:
+            # this explicit connect makes its own.
             dial = self.loop.create_future()
-            self._dials[address] = dial
+            self._dials[address] = (dial, explicit)
             task = self.loop.create_task(self._dial(address, explicit, dial))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -174,7 +181,8 @@ class Distribution:
             if not result.done():
                 result.set_result(name)
         finally:
-            self._dials.pop(address, None)
+            if self._dials.get(address, (None,))[0] is result:
+                del self._dials[address]
 
     async def _dial_once(self, address: str, explicit: bool) -> str:
         def factory() -> Connection:
@@ -261,13 +269,15 @@ class Distribution:
             if other.peer_name == hello.name or other.dial_address == hello.address:
                 if self.name < hello.name:
                     return "simultaneous connect: the connection from the smaller name wins"
-        if hello.explicit:
-            self._blocked.discard(hello.name)
         return None
 
     def _decide_established(self, conn: Connection, ev: Established) -> str | None:
         if self.faults is not None and self.faults.drops(self.name, ev.name):
             return "partitioned"  # the partition began while this handshake was in flight
+        if conn.peer_explicit:
+            # Only now, with the cookie proved: an unauthenticated hello must not be able to
+            # lift an explicit disconnect.
+            self._blocked.discard(ev.name)
         old = self.conns.get(ev.name)
         if old is None or old.state != "up":
             return None
@@ -322,6 +332,10 @@ class Distribution:
 
     def _on_peers(self, term: list[Any]) -> None:
         peers = term[1] if len(term) > 1 and isinstance(term[1], list) else []
+        if len(peers) > MAX_GOSSIP_PEERS:
+            log.warning("%s: a PEERS list of %d entries was cut to %d", self.name, len(peers),
+                        MAX_GOSSIP_PEERS)
+            peers = peers[:MAX_GOSSIP_PEERS]
         for item in peers:
             if not (isinstance(item, list) and len(item) == 2 and all(
                     isinstance(x, str) for x in item)):
@@ -339,7 +353,8 @@ class Distribution:
 
     async def _gossip_dial(self, address: str) -> None:
         try:
-            await self.connect(address, explicit=False)
+            async with self._gossip_slots:  # a few at a time, whatever a peer claims
+                await self.connect(address, explicit=False)
         except (ConnectionRefused, AuthenticationError, PgvizError) as exc:
             log.debug("%s: mesh dial to %s failed: %s", self.name, address, exc)
 
@@ -348,15 +363,22 @@ class Distribution:
         self._tick_timer = self.loop.call_later(self.tick_time / 4, self._tick)
 
     def _tick(self) -> None:
-        now = self.loop.time()
-        for conn in list(self.conns.values()):
-            if now - conn.last_recv > self.tick_time:
-                conn.close(f"no tick from {conn.peer_name} for {self.tick_time:g} s",
-                           log_level=logging.WARNING)
-            elif now - conn.last_send >= self.tick_time / 4 - 0.01:
-                conn.send_tick()
-        if self.running:
-            self._schedule_tick()
+        try:
+            now = self.loop.time()
+            faults = self.faults
+            for conn in list(self.conns.values()):
+                held = faults is not None and faults.holds(conn.peer_name or "", self.name)
+                if now - conn.last_recv > self.tick_time and not held:
+                    # (A link held on purpose -- classroom pause -- is not a dead peer.)
+                    conn.close(f"no tick from {conn.peer_name} for {self.tick_time:g} s",
+                               log_level=logging.WARNING)
+                elif now - conn.last_send >= self.tick_time / 4 - 0.01:
+                    conn.send_tick()
+                if held:
+                    conn.last_recv = now
+        finally:
+            if self.running:
+                self._schedule_tick()
 
 
 def split_address(address: str) -> tuple[str, int]:

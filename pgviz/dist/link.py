@@ -18,10 +18,11 @@ __all__ = ["Link"]
 
 class Link:
     __slots__ = ("_loop", "_write", "_faults", "src", "dst", "_queue", "_timer", "_unsub",
-                 "dropped")
+                 "dropped", "_on_drop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, write: Callable[[bytes], None],
-                 faults: Faults | None, src: str, dst: str) -> None:
+                 faults: Faults | None, src: str, dst: str,
+                 on_drop: Callable[[], None] | None = None) -> None:
         self._loop = loop
         self._write = write
         self._faults = faults
@@ -30,6 +31,7 @@ class Link:
         self._queue: deque[tuple[float, bytes]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self.dropped = 0
+        self._on_drop = on_drop
         self._unsub = faults.subscribe(self._pump) if faults is not None else None
 
     @property
@@ -46,7 +48,11 @@ class Link:
                 self._write(data)
             return
         if f.drops(self.src, self.dst):
+            # pg (like OTP's) relies on "a lost message means the connection went down": a
+            # dropped frame cuts the link, as a real cable does, and the heal resyncs.
             self.dropped += 1
+            if self._on_drop is not None:
+                self._loop.call_soon(self._on_drop)
             return
         self._queue.append((self._loop.time() + f.delay_of(self.src, self.dst), data))
         self._pump()

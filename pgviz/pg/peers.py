@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ..errors import LocalProtocolError
 from ..wire.terms import Pid, Ref
 
 if TYPE_CHECKING:
@@ -18,18 +19,25 @@ __all__ = ["PeerProtocol", "check_group"]
 
 log = logging.getLogger("pgviz.pg.scope")
 
-_GROUP_ATOMS = (str, int, bytes)
+MAX_GROUP_NAME = 65536  # characters of a str group, bytes of a bytes group
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # what msgpack carries
 
 
 def check_group(group: Any) -> None:
-    """Groups are str, int, bytes or tuples of those (TypeError otherwise)."""
+    """Groups are str, int, bytes or tuples of those (TypeError otherwise), small enough to
+    cross the wire (ValueError otherwise): checked before any state changes."""
     t = type(group)
-    if t in _GROUP_ATOMS:
+    if t is str or t is bytes:
+        if len(group) > MAX_GROUP_NAME:
+            raise ValueError(f"a group name is at most {MAX_GROUP_NAME} long")
+        return
+    if t is int:
+        if not _INT_MIN <= group <= _INT_MAX:
+            raise ValueError(f"an int group must fit in 64 bits, not {group}")
         return
     if t is tuple:
         for item in group:
-            if type(item) not in _GROUP_ATOMS:
-                check_group(item)
+            check_group(item)
         return
     raise TypeError(f"a group is a str, int, bytes or a tuple of those, not {group!r}")
 
@@ -103,7 +111,7 @@ class PeerProtocol:
     def _on_discover(self, peer: Any) -> None:
         if type(peer) is not Pid:
             raise TypeError("discover without a pid")
-        self.node.send(peer, ("sync", self.pid, self._all_local_pids()))
+        self._send_sync(peer)
         if peer not in self.remote:
             ref = self.node._monitor(self.pid, peer)
             self.node.send(peer, ("discover", self.pid))
@@ -116,7 +124,8 @@ class PeerProtocol:
         for item in groups:
             group, pids = item
             check_group(group)
-            _check_pids(pids)
+            if not (type(pids) is list and all(type(p) is Pid for p in pids)):
+                raise TypeError("a sync group without a list of pids")
             new[group] = pids
         entry = self.remote.get(peer)
         if entry is None:
@@ -262,9 +271,58 @@ class PeerProtocol:
                         pids=[str(p) for p in pids])
 
     def _broadcast(self, msg: tuple[Any, ...]) -> None:
-        send = self.node.send
         for peer in self.remote:
-            send(peer, msg)
+            self._send_or_split(peer, msg)
+
+    def _send_or_split(self, peer: Pid, msg: tuple[Any, ...]) -> None:
+        try:
+            self.node.send(peer, msg)
+        except LocalProtocolError:
+            self._send_split(peer, msg)
+
+    def _send_split(self, peer: Pid, msg: tuple[Any, ...]) -> None:
+        """A join/leave of a list too big for one frame goes as several, in order: the same
+        end state on the peer (OTP has no frame limit; subscribers there see several
+        notifications instead of one)."""
+        tag = msg[0]
+        pids = msg[3] if tag == "join" else msg[2]
+        if type(pids) is not list or len(pids) < 2:
+            log.error("pg scope %s: cannot send %s to %s: too large for one frame", self.name,
+                      tag, peer)
+            return
+        half = len(pids) // 2
+        for part in (pids[:half], pids[half:]):
+            part_msg = (tag, msg[1], msg[2], part) if tag == "join" else (tag, msg[1], part,
+                                                                           msg[3])
+            self._send_or_split(peer, part_msg)
+
+    def _send_sync(self, peer: Pid) -> None:
+        groups = self._all_local_pids()
+        try:
+            self.node.send(peer, ("sync", self.pid, groups))
+            return
+        except LocalProtocolError:
+            pass
+        # More than one frame holds: a sync of the groups that fit, then the rest as joins.
+        # The peer ends with the same state (a peer that knew us sees those groups leave and
+        # join again). Estimated sizes: a pid is its node name plus ~20 bytes of msgpack.
+        budget = self.node.max_frame // 2
+        per_pid = len(self.node.name) + 24
+        head: list[tuple[Any, list[Pid]]] = []
+        rest: list[tuple[Any, list[Pid]]] = []
+        size = 0
+        for group, pids in groups:
+            cost = 64 + per_pid * len(pids)
+            if size + cost <= budget:
+                head.append((group, pids))
+                size += cost
+            else:
+                rest.append((group, pids))
+        log.warning("pg scope %s: sync to %s exceeds one frame; %d groups follow as joins",
+                    self.name, peer, len(rest))
+        self.node.send(peer, ("sync", self.pid, head))
+        for group, pids in rest:
+            self._send_or_split(peer, ("join", self.pid, group, pids))
 
     def _drop_group_monitor(self, group: Any, ref: Ref) -> None:
         subs = self.monitored_groups.get(group)

@@ -250,6 +250,11 @@ class Scope(PeerProtocol):
     def _stop(self) -> None:
         self.node.monitor_nodes(self.pid, False)
         self.node.stop_handler(self._proc, "shutdown")
+        # As OTP's ETS table goes with its scope: a held Scope object answers get_members
+        # with [] and broadcasts to nobody once stopped.
+        for table in (self.rows, self.local, self.remote, self.scope_monitors,
+                      self.group_monitors, self.monitored_groups):
+            table.clear()
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"

@@ -109,6 +109,10 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         return self._dist.address if self._dist is not None else ""
 
     @property
+    def max_frame(self) -> int:
+        return int(self._dist_opts["max_frame"])
+
+    @property
     def faults(self) -> Faults | None:
         return self._faults
 

@@ -132,7 +132,12 @@ class Process:
         return msgs
 
     def __len__(self) -> int:
+        """Messages waiting in the mailbox."""
         return len(self._mailbox)
+
+    def __bool__(self) -> bool:
+        # A process is truthy even with an empty mailbox (`if node.process(pid):` must work).
+        return True
 
     def send(self, dest: Any, msg: Any) -> None:
         self.node.send(dest, msg)

@@ -181,16 +181,22 @@ class RoutingMixin:
         self._trace("nodeup", peer=peer)
         for pid in list(self._node_monitors):
             self._deliver_local(pid, ("nodeup", peer))
-        for cb in list(self._node_callbacks):
-            cb("nodeup", peer, "")
+        self._node_event("nodeup", peer, "")
 
     def dist_nodedown(self, peer: str, reason: str) -> None:
         self._peer_lost(peer)
         self._trace("nodedown", peer=peer, reason=reason)
         for pid in list(self._node_monitors):
             self._deliver_local(pid, ("nodedown", peer, reason))
+        self._node_event("nodedown", peer, reason)
+
+    def _node_event(self, kind: str, peer: str, reason: str) -> None:
         for cb in list(self._node_callbacks):
-            cb("nodedown", peer, reason)
+            try:
+                cb(kind, peer, reason)
+            except Exception:
+                # A subscriber's bug must not stop the distribution that is calling it.
+                log.exception("node event callback %r failed on %s %s", cb, kind, peer)
 
     # -- trace --------------------------------------------------------------------------------------------
     def add_observer(self, observer: TraceObserver) -> None:

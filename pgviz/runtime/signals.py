@@ -176,6 +176,9 @@ class SignalsMixin:
             self._trace("exit", pid=str(pid), reason=_reason_text(reason))
         for ref, watcher in proc.monitored_by.items():
             if watcher.node == self.name:
+                w = self._local(watcher)
+                if w is not None:
+                    w.monitors.pop(ref, None)  # a monitor is gone once its DOWN is sent
                 self._deliver_local(watcher, ("DOWN", ref, "process", pid, reason))
             else:
                 self._in_monitors.get(watcher.node, {}).pop(ref, None)
@@ -206,6 +209,8 @@ class SignalsMixin:
 
     # -- control messages from peers ----------------------------------------------------------------------
     def _ctrl_monitor(self, peer: str, watcher: Pid, target: Any, ref: Ref) -> None:
+        if not _from_peer(watcher, peer) or type(ref) is not Ref:
+            raise ValueError("MONITOR_P with a watcher or ref that is not the peer's")
         pid = self._resolve_name(target) if isinstance(target, str) else target
         proc = self._local(pid) if isinstance(pid, Pid) else None
         if proc is None or not proc.alive:
@@ -232,6 +237,8 @@ class SignalsMixin:
         self._deliver_local(watcher, ("DOWN", ref, "process", target, reason))
 
     def _ctrl_link(self, peer: str, sender: Pid, target: Pid) -> None:
+        if not _from_peer(sender, peer) or type(target) is not Pid:
+            raise ValueError("LINK from a pid that is not the peer's")
         proc = self._local(target)
         if proc is None or not proc.alive:
             self._dist_send(peer, ["EXIT", target, sender, "noproc"])
@@ -246,12 +253,15 @@ class SignalsMixin:
         self._remote_links.get(peer, set()).discard((target, sender))
 
     def _ctrl_exit(self, peer: str, sender: Pid, target: Pid, reason: Any) -> None:
+        if not _from_peer(sender, peer) or type(target) is not Pid:
+            raise ValueError("EXIT from a pid that is not the peer's")
         proc = self._local(target)
         if proc is not None:
             self._remote_links.get(peer, set()).discard((target, sender))
-            linked = sender in proc.links
+            if sender not in proc.links:
+                return  # unlinked meanwhile: a link's exit has no effect after unlink()
             proc.links.discard(sender)
-            self._exit_signal(target, sender, reason, linked=linked)
+            self._exit_signal(target, sender, reason, linked=True)
 
     def _peer_lost(self, peer: str) -> None:
         """The connection to `peer` dropped: fire DOWN noconnection and link exits first."""
@@ -269,6 +279,11 @@ class SignalsMixin:
             if proc is not None and remote in proc.links:
                 proc.links.discard(remote)
                 self._exit_signal(local, remote, "noconnection", linked=True)
+
+
+def _from_peer(pid: Any, peer: str) -> bool:
+    """A pid a peer may speak for: one of its own."""
+    return type(pid) is Pid and pid.node == peer
 
 
 def _reason_text(reason: Any) -> str:

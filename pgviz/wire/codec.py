@@ -69,7 +69,7 @@ def _ext_hook(code: int, data: bytes) -> Any:
         if pid is None:
             fields = _unpack(data)
             if not (type(fields) is list and len(fields) == 4 and isinstance(fields[0], str)
-                    and all(type(x) is int for x in fields[1:])):
+                    and len(fields[0]) < 256 and all(type(x) is int for x in fields[1:])):
                 raise RemoteProtocolError("malformed pid")
             pid = Pid(*fields)
             if len(_PID_DEC) >= _CACHE_MAX:
@@ -79,7 +79,7 @@ def _ext_hook(code: int, data: bytes) -> Any:
     if code == EXT_REF:
         fields = _unpack(data)
         if not (type(fields) is list and len(fields) == 3 and isinstance(fields[0], str)
-                and type(fields[1]) is int and type(fields[2]) is int):
+                and len(fields[0]) < 256 and type(fields[1]) is int and type(fields[2]) is int):
             raise RemoteProtocolError("malformed ref")
         return Ref(*fields)
     raise RemoteProtocolError(f"unknown ext type {code}")
