@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import inspect
 import itertools
 import logging
@@ -161,9 +160,9 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
                 callable(fn) and inspect.iscoroutinefunction(type(fn).__call__)):
             raise TypeError(f"spawn needs an async function taking (proc, ...), got {fn!r}")
         proc = self._new_process(name)
-        task = self.loop.create_task(self._run(proc, fn, args))
+        task = self.loop.create_task(fn(proc, *args))
         proc._task = task
-        task.add_done_callback(functools.partial(self._task_done, proc))
+        task.add_done_callback(proc._task_done)
         return proc.pid
 
     def _new_process(self, name: str | None, handler: Callable[[Any], None] | None = None
@@ -189,9 +188,6 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
 
     def stop_handler(self, proc: Process, reason: Any = "shutdown") -> None:
         self._terminate(proc, reason)
-
-    async def _run(self, proc: Process, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        await fn(proc, *args)
 
     def _task_done(self, proc: Process, task: asyncio.Task[Any]) -> None:
         if not proc.alive:

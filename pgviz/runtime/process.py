@@ -39,7 +39,9 @@ class Process:
         self.trap_exit = False
         self.alive = True
         self.exit_reason: Any = None
-        self.links: set[Pid] = set()
+        # A dict used as an ordered set: an empty dict is not tracked by the garbage collector,
+        # an empty set is (it matters with 100k idle processes).
+        self.links: dict[Pid, None] = {}
         self.monitors: dict[Any, Pid] = {}  # monitors this process holds: ref -> target
         self.monitored_by: dict[Any, Pid] = {}  # ref -> watcher (Ref, or int for system monitors)
         self._mailbox: deque[Any] = deque()
@@ -50,6 +52,9 @@ class Process:
         self._kill_reason: Any = None
 
     # -- delivery (called by the node) ------------------------------------------------------------
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self.node._task_done(self, task)
+
     def _deliver(self, msg: Any) -> None:
         if not self.alive:
             return

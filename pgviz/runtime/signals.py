@@ -113,9 +113,9 @@ class SignalsMixin:
         if b.node != self.name:
             if b in pa.links:
                 return
-            pa.links.add(b)
+            pa.links[b] = None
             if not self._dist_send(b.node, ["LINK", a, b]):
-                pa.links.discard(b)
+                pa.links.pop(b, None)
                 self._exit_signal(a, b, "noconnection", linked=True)
                 return
             self._remote_links.setdefault(b.node, set()).add((a, b))
@@ -124,20 +124,20 @@ class SignalsMixin:
         if pb is None or not pb.alive:
             self._exit_signal(a, b, "noproc", linked=True)
             return
-        pa.links.add(b)
-        pb.links.add(a)
+        pa.links[b] = None
+        pb.links[a] = None
 
     def _unlink(self, a: Pid, b: Pid) -> None:
         pa = self._local(a)
         if pa is not None:
-            pa.links.discard(b)
+            pa.links.pop(b, None)
         if b.node != self.name:
             self._remote_links.get(b.node, set()).discard((a, b))
             self._dist_send(b.node, ["UNLINK", a, b])
         else:
             pb = self._local(b)
             if pb is not None:
-                pb.links.discard(a)
+                pb.links.pop(a, None)
 
     # -- exits ----------------------------------------------------------------------------------------
     def _exit_signal(self, target: Pid, sender: Pid | None, reason: Any, *,
@@ -200,7 +200,7 @@ class SignalsMixin:
             if other.node == self.name:
                 o = self._local(other)
                 if o is not None:
-                    o.links.discard(pid)
+                    o.links.pop(pid, None)
                 self._exit_signal(other, pid, link_reason, linked=True)
             else:
                 self._remote_links.get(other.node, set()).discard((pid, other))
@@ -243,13 +243,13 @@ class SignalsMixin:
         if proc is None or not proc.alive:
             self._dist_send(peer, ["EXIT", target, sender, "noproc"])
             return
-        proc.links.add(sender)
+        proc.links[sender] = None
         self._remote_links.setdefault(peer, set()).add((target, sender))
 
     def _ctrl_unlink(self, peer: str, sender: Pid, target: Pid) -> None:
         proc = self._local(target)
         if proc is not None:
-            proc.links.discard(sender)
+            proc.links.pop(sender, None)
         self._remote_links.get(peer, set()).discard((target, sender))
 
     def _ctrl_exit(self, peer: str, sender: Pid, target: Pid, reason: Any) -> None:
@@ -260,7 +260,7 @@ class SignalsMixin:
             self._remote_links.get(peer, set()).discard((target, sender))
             if sender not in proc.links:
                 return  # unlinked meanwhile: a link's exit has no effect after unlink()
-            proc.links.discard(sender)
+            proc.links.pop(sender, None)
             self._exit_signal(target, sender, reason, linked=True)
 
     def _peer_lost(self, peer: str) -> None:
@@ -277,7 +277,7 @@ class SignalsMixin:
         for local, remote in self._remote_links.pop(peer, set()):
             proc = self._local(local)
             if proc is not None and remote in proc.links:
-                proc.links.discard(remote)
+                proc.links.pop(remote, None)
                 self._exit_signal(local, remote, "noconnection", linked=True)
 
 
