@@ -273,12 +273,6 @@ class Connection(asyncio.Protocol):
             t.close()
         self._finish()
 
-    def abort_write(self) -> None:
-        """Close without flushing anything (used when the peer will never read)."""
-        t = self._transport
-        if t is not None:
-            t.abort()
-
     def _finish(self) -> None:
         if self.state == "closed":
             return
