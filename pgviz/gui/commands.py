@@ -56,6 +56,16 @@ class CommandsMixin:
         items = self.panel.members_tree.selectedItems()
         return [it.data(0, 256) for it in items if it.data(0, 256) is not None]
 
+    def unreachable(self, m: Member) -> str | None:
+        """Why a member cannot be reached any more (it died, or its node went away), or
+        None. The lists lag the node by a refresh, so a selection may be stale."""
+        node = self.session.node
+        if m.local:
+            return None if node.is_alive(m.pid) else f"{m.pid} is no longer alive"
+        if m.node not in node.nodes():
+            return f"{m.pid} is unreachable: {short_node(m.node)} is not connected"
+        return None
+
     def current_group(self) -> Any | None:
         text = self.panel.group_combo.currentText().strip()
         if not text:
@@ -85,6 +95,10 @@ class CommandsMixin:
         async def go() -> None:
             self.report(f"connecting to {address} …")
             name = await self.session.connect(address)
+            if name == self.session.name:
+                self.report(f"{address} is this node ({self.session.short_name}): "
+                            "connect to another one", error=True)
+                return
             self.report(f"connected to {short_node(name)} at {address}")
         self.run_task(go(), f"connect to {address}")
 
@@ -134,13 +148,31 @@ class CommandsMixin:
                         error=True)
             return
         for m in members:
+            why = self.unreachable(m)
+            if why is not None:
+                self.report(f"not killed: {why}", error=True)
+                continue
             self._guard(self.session.kill, m.pid)
+        self.schedule_refresh()
 
     def cmd_join(self) -> None:
         group = self.current_group()
         if group is None:
             return
-        local = [m.pid for m in self.selected_members() if m.local]
+        chosen = self.selected_members()
+        if chosen and not any(m.local for m in chosen):
+            self.report(f"only this node's processes can join: {chosen[0].pid} lives on "
+                        f"{short_node(chosen[0].node)} (select none to spawn a new one)",
+                        error=True)
+            return
+        local = [m.pid for m in chosen if m.local]
+        dead = [p for p in local if not self.session.node.is_alive(p)]
+        if dead:
+            self.report(", ".join(map(str, dead)) + " no longer alive: not joined", error=True)
+            self.schedule_refresh()
+            local = [p for p in local if p not in dead]
+            if not local:
+                return
         if not local:
             pid = self.cmd_spawn()
             if pid is None:
@@ -152,9 +184,12 @@ class CommandsMixin:
         group = self.current_group()
         if group is None:
             return
-        local = [m.pid for m in self.selected_members() if m.local]
+        chosen = self.selected_members()
+        local = [m.pid for m in chosen if m.local]
         if not local:
-            self.report("select local members to leave the group", error=True)
+            self.report(f"only this node's processes can leave: {chosen[0].pid} lives on "
+                        f"{short_node(chosen[0].node)}" if chosen
+                        else "select local members to leave the group", error=True)
             return
         self._guard(self.session.leave, group, local)
 
@@ -197,6 +232,11 @@ class CommandsMixin:
         members = self.selected_members()
         if len(members) != 1:
             self.report("select exactly one member to send to", error=True)
+            return
+        why = self.unreachable(members[0])
+        if why is not None:
+            self.report(f"not sent: {why}", error=True)
+            self.schedule_refresh()
             return
         self._guard(self.session.send, members[0].pid, self.message_text())
 

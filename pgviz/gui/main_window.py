@@ -258,6 +258,9 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
             self._count_message()
         elif e in ("membership", "spawn", "exit"):
             self.schedule_refresh()
+            if e == "exit" and ev.get("pid") in {str(p) for p in self.session.spawned}:
+                # this window's process died (killed here or from another window): say so
+                self.log_line(f"{ev['pid']} exited ({ev.get('reason', '?')})")
         elif e in ("nodeup", "nodedown"):
             self.schedule_refresh()
             if e == "nodedown":
@@ -338,6 +341,7 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
             button.setIcon(icon(name, self.theme["on_accent"] if on_accent else fg))
         p.refresh_nodes_button.setIcon(icon("refresh", fg))
         self._fit_side_panel()
+        QTimer.singleShot(0, self._ensure_panel_fits)
         self.legend_hint.setText(
             f"<span style='color:{self.theme['user_dot']}'>●</span> user message &nbsp; "
             f"<span style='color:{self.theme['pg_dot']}'>■</span> pg protocol &nbsp;")
@@ -351,6 +355,14 @@ class MainWindow(CommandsMixin, ViewSyncMixin, QMainWindow):
             return
         bar = self.side_scroll.verticalScrollBar().sizeHint().width()
         self.side_scroll.setMinimumWidth(self.panel.minimumSizeHint().width() + bar + 2)
+
+    def _ensure_panel_fits(self) -> None:
+        """Under the view, a larger font (presenter mode, a theme) can make the controls
+        taller than their part of the splitter: give them the room, or the tabs scroll away."""
+        if not self.isVisible() or self.splitter.orientation() != Qt.Vertical:
+            return
+        if self.splitter.sizes()[1] < self.panel.minimumSizeHint().height() + 8:
+            self._size_splitter()
 
     def _arrange(self) -> None:
         """A tall narrow window (a third of a wide screen in `pgviz demo`) puts the controls

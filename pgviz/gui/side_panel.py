@@ -58,6 +58,32 @@ class ElidedLabel(QLabel):
         painter.end()
 
 
+class TwoLineLabel(QLabel):
+    """A word-wrapped label two lines tall that is *not* height-for-width: a wrapped QLabel
+    makes the whole panel height-for-width, and the scroll area then lays it out at its
+    preferred height (the tabs pushed out of view in a narrow window)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        return False
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        m = self.contentsMargins()
+        return QSize(20, 2 * self.fontMetrics().lineSpacing() + m.top() + m.bottom() + 2)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return self.sizeHint()
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(text)
+        self.setToolTip(text)
+
+
 class SidePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -241,9 +267,8 @@ class SidePanel(QWidget):
         inbox_page = QWidget()
         lay = QVBoxLayout(inbox_page)
         lay.setContentsMargins(4, 4, 4, 4)
-        self.inbox_label = QLabel("Select a member to see what it received.")
+        self.inbox_label = TwoLineLabel("Select a member to see what it received.")
         self.inbox_label.setObjectName("hint")
-        self.inbox_label.setWordWrap(True)
         self.inbox_list = named(QListWidget(), "inboxList", "Inbox of the selected member")
         lay.addWidget(self.inbox_label)
         lay.addWidget(self.inbox_list, 1)
