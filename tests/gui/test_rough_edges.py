@@ -5,30 +5,7 @@ import traceback
 
 import pytest
 from PySide6.QtCore import Qt
-
-from pgviz.wire.terms import short_node
-
-
-def peers(w):
-    return sorted(short_node(n) for n in w.session.node.nodes())
-
-
-def tree_select(w, pid):
-    tree = w.panel.members_tree
-    tree.clearSelection()
-    for i in range(tree.topLevelItemCount()):
-        it = tree.topLevelItem(i)
-        if it.data(0, Qt.UserRole).pid == pid:
-            it.setSelected(True)
-            return
-    raise AssertionError(f"{pid} not in {w.session.short_name}'s members list")
-
-
-def join_one(qtbot, w, group):
-    w.panel.members_tree.clearSelection()
-    w.panel.group_combo.setEditText(group)
-    qtbot.mouseClick(w.panel.join_button, Qt.LeftButton)
-    return w.session.spawned[-1]
+from test_windows import join_one, peers, tree_select  # the shared window drivers
 
 
 @pytest.fixture
