@@ -51,6 +51,15 @@ def spawn_idle(node: Node) -> Pid:
     return node.spawn(idle)
 
 
+async def _sleeper(proc: Process) -> None:
+    await proc.receive(match=lambda m: m == "never")
+
+
+def spawn_sleeper(node: Node) -> Pid:
+    """A process that never takes a message: its mailbox shows what was delivered to it."""
+    return node.spawn(_sleeper)
+
+
 async def _barrier(proc: Process) -> None:
     while True:
         msg = await proc.receive()

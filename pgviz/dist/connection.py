@@ -214,6 +214,7 @@ class Connection(asyncio.Protocol):
 
     def _write_now(self) -> None:
         if self._link is None or self.state != "up":
+            self._wbuf.clear()
             return
         data = b"".join(self._wbuf) if len(self._wbuf) > 1 else self._wbuf[0]
         self._wbuf.clear()
@@ -222,13 +223,8 @@ class Connection(asyncio.Protocol):
 
     def _flush(self) -> None:
         self._flush_pending = False
-        if not self._wbuf or self._link is None or self.state != "up":
-            self._wbuf.clear()
-            return
-        data = b"".join(self._wbuf) if len(self._wbuf) > 1 else self._wbuf[0]
-        self._wbuf.clear()
-        self.last_send = self.dist.loop.time()
-        self._link.push(data)
+        if self._wbuf:
+            self._write_now()
 
     def _transport_write(self, data: bytes) -> None:
         t = self._transport

@@ -15,8 +15,8 @@ from ..errors import NodeNotRunning
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.terms import Pid, Ref, short_node
 from .process import Process
-from .routing import RoutingMixin, TraceObserver, message_kind, summarize
-from .signals import SignalsMixin, _reason_text
+from .routing import RoutingMixin, TraceObserver
+from .signals import SignalsMixin
 
 __all__ = ["RuntimeNode", "TraceObserver"]
 
@@ -289,4 +289,3 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         return Pid(matches[0], id_, serial, creation)
 
 
-__all__ += ["message_kind", "summarize", "_reason_text"]

@@ -7,7 +7,7 @@ import pytest
 
 from pgviz import Pid
 
-from ..support import Inbox, cluster, run, settle, spawn_idle, wait_until
+from ..support import Inbox, cluster, run, settle, spawn_idle, spawn_sleeper, wait_until
 
 
 def test_member_order_matches_otp():
@@ -66,10 +66,7 @@ def test_notifications_are_in_the_mailbox_when_join_returns():
     """Read-your-writes: ETS and local notifications are updated before join/leave return."""
     async def main():
         async with cluster(1) as (a,):
-            async def sleeper(proc):
-                await proc.receive(match=lambda m: m == "never")
-
-            sub = a.spawn(sleeper)
+            sub = spawn_sleeper(a)
             ref, _ = a.pg.monitor("g", sub)
             me = spawn_idle(a)
             a.pg.join("g", me)
@@ -155,10 +152,7 @@ def test_broadcast_once_per_distinct_member_and_remote_only():
 def test_demonitor_flushes_queued_notifications():
     async def main():
         async with cluster(1) as (a,):
-            async def sleeper(proc):
-                await proc.receive(match=lambda m: m == "never")
-
-            sub = a.spawn(sleeper)
+            sub = spawn_sleeper(a)
             ref, _ = a.pg.monitor("g", sub)
             a.send(sub, "keep me")
             a.pg.join("g", spawn_idle(a))
