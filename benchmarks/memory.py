@@ -33,7 +33,7 @@ async def run(n: int, group_size: int) -> None:
         pg = node.pg
         gc.collect()
         r0 = rss()
-        noop = lambda msg: None  # noqa: E731
+        noop = lambda msg, origin: None  # noqa: E731
         procs = [node.spawn_handler(noop) for _ in range(n)]
         pids = [p.pid for p in procs]
         gc.collect()

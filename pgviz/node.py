@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from .errors import NoScopeError
 from .pg.scope import Scope
 from .runtime.node import RuntimeNode
+from .runtime.process import Process
+from .wire.render import safe_repr
+from .wire.terms import Ref
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Node", "DEFAULT_SCOPE"]
 
@@ -24,12 +30,32 @@ class Node(RuntimeNode):
                  cookie: str | None = None, **options: Any) -> None:
         super().__init__(name, host, port, cookie, **options)
         self._scopes: dict[str, Scope] = {}
+        self._supervisor: Process | None = None
+        self._supervised: dict[Ref, Scope] = {}
 
     async def start(self) -> None:
         if self.running:
             return
         await super().start()
+        # OTP runs pg under a supervisor; here one system process watches every scope.
+        self._supervised = {}
+        self._supervisor = self.spawn_handler(self._scope_exited, system=True)
         await self.start_scope(DEFAULT_SCOPE)
+
+    def _supervise(self, scope: Scope) -> None:
+        assert self._supervisor is not None
+        self._supervised[self._monitor(self._supervisor.pid, scope.pid)] = scope
+
+    def _scope_exited(self, msg: Any, origin: str | None) -> None:
+        if origin is not None or not (type(msg) is tuple and len(msg) == 5 and msg[0] == "DOWN"):
+            return  # only this node's runtime reports a scope's death
+        scope = self._supervised.pop(msg[1], None)
+        if scope is None or not self.running or self._scopes.get(scope.name) is not scope:
+            return
+        log.warning("%s: pg scope %r exited (%s); restarting it", self.name, scope.name,
+                    safe_repr(msg[4]))
+        scope._restart()
+        self._supervise(scope)
 
     async def stop(self) -> None:
         for name in list(self._scopes):
@@ -64,12 +90,17 @@ class Node(RuntimeNode):
             return scope
         scope = Scope(self, name)
         self._scopes[name] = scope
+        self._supervise(scope)
         return scope
 
     async def stop_scope(self, name: str) -> bool:
         """Stop a scope: its memberships are gone here; peers drop them through their monitor
         on its process, as in OTP. False when it was not running."""
         scope = self._scopes.pop(name, None)
+        for ref, supervised in list(self._supervised.items()):
+            if supervised is scope and self._supervisor is not None:
+                del self._supervised[ref]
+                self._demonitor(self._supervisor.pid, ref)
         if scope is None or not scope.running:
             return False
         scope._stop()

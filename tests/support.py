@@ -179,3 +179,23 @@ def members(node: Node, group: Any, scope: str = "pg") -> list[Pid]:
 
 __all__ = ["run", "wait_until", "cluster", "settle", "start_node", "spawn_idle", "Inbox",
            "members", "COOKIE", "pgviz"]
+
+
+async def raw_roundtrip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                        node: Node, as_node: str) -> None:
+    """A barrier for a raw peer: ping `node`'s barrier process and read frames until the pong
+    comes back. Per-connection FIFO: every frame written before has been handled by then."""
+    from pgviz.wire.codec import decode, encode
+    from pgviz.wire.frames import FrameDecoder, encode_frame
+
+    me = Pid(as_node, 1, 0, 1)
+    writer.write(encode_frame(encode(["REG_SEND", "barrier", ("ping", me, "raw")])))
+    await writer.drain()
+    frames = FrameDecoder()
+    while True:
+        chunk = await asyncio.wait_for(reader.read(65536), 5)
+        if not chunk:
+            raise AssertionError(f"{node.name} closed the raw connection")
+        for frame in frames.feed(chunk):
+            if frame and decode(frame) == ["SEND", me, ("pong", "raw")]:
+                return

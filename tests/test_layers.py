@@ -15,7 +15,7 @@ ALLOWED = {
     "runtime": {"dist", "wire"},
     "pg": {"runtime", "dist", "wire"},
 }
-LEAVES = {"errors", "_version"}
+LEAVES = {"errors", "_version", "ratelog"}
 QT = ("PySide6", "qasync", "shiboken6")
 
 

@@ -33,5 +33,6 @@ def test_headless_node_on_uvloop():
         text=True, timeout=30)
     assert res.returncode == 0, res.stderr
     replies = [json.loads(line) for line in res.stdout.splitlines()]
+    spawned = next(r for r in replies if r.get("reply") == "spawn")
     members = next(r for r in replies if r.get("reply") == "members")
-    assert members["members"] == ["<fast.3>"]
+    assert spawned["pid"].startswith("<fast.") and members["members"] == [spawned["pid"]]

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from ..errors import (
     AuthenticationError,
     ConnectionRefused,
-    LocalProtocolError,
     ProtocolError,
 )
 from ..wire.codec import decode, encode
@@ -123,11 +122,12 @@ class Connection(asyncio.Protocol):
                 self._established(event)
                 return
             self._write_handshake()
-        except AuthenticationError as exc:
+        except (AuthenticationError, ProtocolError, ConnectionRefused) as exc:
             self._write_handshake()
             self._fail(exc)
-        except (ProtocolError, ConnectionRefused) as exc:
-            self._write_handshake()
+        except Exception as exc:  # a bug here must cost this connection, never the node
+            log.error("%s: handshake with %s failed unexpectedly", self.dist.name,
+                      self.peer_address or "?", exc_info=exc)
             self._fail(exc)
 
     def _write_handshake(self) -> None:
@@ -145,8 +145,9 @@ class Connection(asyncio.Protocol):
         if not self.established.done():
             self.established.set_exception(exc)
             self.established.exception()  # retrieved: a dial may never await it
+        # Strangers failing handshakes on our port cost one line per interval, not one each.
         level = logging.WARNING if not self.initiator else logging.INFO
-        self.close(f"handshake failed: {exc}", log_level=level)
+        self.close(f"handshake failed: {exc}", log_level=level, kind="failed handshake")
 
     def _established(self, ev: Established) -> None:
         if self._hs_timer is not None:
@@ -175,7 +176,8 @@ class Connection(asyncio.Protocol):
         try:
             frames = self._decoder.feed(data)
         except ProtocolError as exc:
-            self.close(f"protocol error from {self.peer_name}: {exc}", log_level=logging.WARNING)
+            self.close(f"protocol error from {self.peer_name}: {exc}",
+                       log_level=logging.WARNING, kind="protocol error")
             return
         dist = self.dist
         for frame in frames:
@@ -185,9 +187,18 @@ class Connection(asyncio.Protocol):
                 term = decode(frame)
             except ProtocolError as exc:
                 self.close(f"protocol error from {self.peer_name}: {exc}",
-                           log_level=logging.WARNING)
+                           log_level=logging.WARNING, kind="protocol error")
                 return
-            dist._received(self, term, len(frame))
+            try:
+                dist._received(self, term, len(frame))
+            except Exception as exc:
+                # Nothing a peer sends may escape into asyncio ("Fatal error:
+                # protocol.data_received() call failed"): this link closes with a reason.
+                log.error("%s: error handling a frame from %s", dist.name, self.peer_name,
+                          exc_info=exc)
+                self.close(f"error handling a frame from {self.peer_name}: "
+                           f"{type(exc).__name__}", log_level=logging.WARNING)
+                return
             if self.state != "up":
                 return
 
@@ -255,13 +266,19 @@ class Connection(asyncio.Protocol):
         return (t.get_write_buffer_size() if t else 0) + sum(map(len, self._wbuf))
 
     # -- closing ---------------------------------------------------------------------------------------
-    def close(self, reason: str, *, log_level: int = logging.DEBUG) -> None:
+    def close(self, reason: str, *, log_level: int = logging.DEBUG, kind: str = "") -> None:
+        """Close with a reason (the nodedown reason). `kind` names a fault a peer can repeat
+        at will: such closes are logged through the distribution's rate limiter."""
         if self.state == "closed":
             return
         if not self.close_reason:
             self.close_reason = reason
-            log.log(log_level, "%s: connection to %s closed: %s", self.dist.name,
-                    self.peer_name or self.peer_address or "?", reason)
+            args = (self.dist.name, self.peer_name or self.peer_address or "?", reason)
+            if kind:
+                self.dist.faultlog.log(log_level, kind, "%s: connection to %s closed: %s",
+                                       *args)
+            else:
+                log.log(log_level, "%s: connection to %s closed: %s", *args)
         if self.state == "up":
             self._flush()
         t = self._transport

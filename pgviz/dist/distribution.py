@@ -7,7 +7,8 @@ Rules kept here (Erlang's, unless said):
 * transitive full mesh: after a handshake each side sends the peers it knows (name, address) and
   the receiver dials those it lacks. A pair that was explicitly disconnected is never re-dialled
   by this gossip (both sides remember it) until someone calls connect() for that pair again;
-* a peer restarted under the same name (new creation) replaces the old connection;
+* a peer restarted under the same name (new creation) is accepted once the old connection is
+  gone; while it is alive, a second incarnation claiming the name is refused;
 * ticks: a frame at least every tick_time/4; nothing heard for tick_time means the peer is gone.
 """
 
@@ -20,6 +21,7 @@ import time
 from typing import Any, Protocol
 
 from ..errors import AuthenticationError, ConnectionRefused, PgvizError
+from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.handshake import Established, PeerHello
 from .connection import Connection
@@ -90,6 +92,7 @@ class Distribution:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._name_waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._gossip_slots = asyncio.Semaphore(GOSSIP_DIALS)
+        self.faultlog = RateLimitedLog(log)
         self.running = False
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -197,7 +200,7 @@ class Distribution:
                 host, port = split_address(address)
                 _, conn = await asyncio.wait_for(
                     self.loop.create_connection(factory, host, port), self.handshake_timeout)
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             raise ConnectionRefused(f"could not reach {address}: {exc or 'timed out'}") from None
         assert isinstance(conn, Connection)
         try:
@@ -205,7 +208,7 @@ class Distribution:
             # before that (an exception inside connection_made).
             ev = await asyncio.wait_for(asyncio.shield(conn.established),
                                         self.handshake_timeout + 1)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             conn.close("handshake timed out")
             raise ConnectionRefused(f"handshake with {address} timed out") from None
         except ConnectionRefused as exc:
@@ -222,7 +225,7 @@ class Distribution:
             self._name_waiters.setdefault(name, []).append(fut)
             try:
                 await asyncio.wait_for(fut, self.handshake_timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise ConnectionRefused(f"simultaneous connect to {name} did not settle") from None
         return name
 
@@ -282,8 +285,14 @@ class Distribution:
         if old is None or old.state != "up":
             return None
         if old.peer_creation != ev.creation:
-            old.close(f"{ev.name} restarted (new incarnation)", log_level=logging.INFO)
-            return None
+            # Another incarnation claims a name whose link is alive. A restarted node is
+            # accepted once its old link is gone (a crash closes the socket; a silent one
+            # times out on ticks); until then the claim is refused, so that a cookie holder
+            # cannot evict a live node and speak in its name.
+            self.faultlog.log(logging.WARNING, "name claimed twice",
+                              "%s: refused a second %s (creation %d) while its link is alive",
+                              self.name, ev.name, ev.creation)
+            return f"{ev.name} is connected already (another incarnation)"
         # A duplicate slipped past the hello check (the two sides dialled different spellings
         # of an address). Both sides keep the connection initiated by the smaller name.
         def initiator_of(c: Connection) -> str:

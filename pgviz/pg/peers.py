@@ -10,6 +10,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LocalProtocolError
+from ..ratelog import RateLimitedLog
+from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref
 
 if TYPE_CHECKING:
@@ -19,6 +21,7 @@ __all__ = ["PeerProtocol", "check_group"]
 
 log = logging.getLogger("pgviz.pg.scope")
 
+PEER_TAGS = frozenset({"discover", "sync", "join", "leave"})
 MAX_GROUP_NAME = 65536  # characters of a str group, bytes of a bytes group
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # what msgpack carries
 
@@ -78,21 +81,33 @@ class PeerProtocol:
     scope_monitors: dict[Ref, Pid]
     group_monitors: dict[Ref, tuple[Pid, Any]]
     monitored_groups: dict[Any, list[tuple[Pid, Ref]]]
+    ignored: int  # messages refused (malformed, or a peer speaking for another node)
+    faults: RateLimitedLog
 
     # == the server side: messages from peers, monitors and node events ==
-    def _handle(self, msg: Any) -> None:
+    def _handle(self, msg: Any, origin: str | None) -> None:
+        """One message for the scope process. `origin` is the peer node whose connection
+        delivered it (None: sent on this node). Each node is the only authority on its own
+        processes, so a peer is believed only about its own scope and its own members; DOWN
+        and node events come from this node's runtime, never from a peer."""
         try:
             if type(msg) is not tuple or not msg:
                 raise ValueError("not a tuple")
             tag = msg[0]
+            if origin is not None and tag not in PEER_TAGS:
+                raise ValueError(f"{tag!r} is not a message a peer may send")
             if tag == "join" and len(msg) == 4:
+                self._check_origin(origin, msg[1], msg[3])
                 self._on_join(msg[1], msg[2], msg[3])
             elif tag == "leave" and len(msg) == 4:
+                self._check_origin(origin, msg[1], msg[2])
                 self._on_leave(msg[1], msg[2], msg[3])
             elif tag == "sync" and len(msg) == 3:
-                self._on_sync(msg[1], msg[2])
+                self._check_origin(origin, msg[1])
+                self._on_sync(msg[1], msg[2], origin)
             elif tag == "discover" and len(msg) in (2, 3):
                 # The 3-tuple carries a protocol version (OTP 26+); ignored, as OTP does.
+                self._check_origin(origin, msg[1])
                 self._on_discover(msg[1])
             elif tag == "DOWN" and len(msg) == 5:
                 self._on_down(msg[1], msg[3])
@@ -102,11 +117,22 @@ class PeerProtocol:
             elif tag == "nodedown":
                 pass  # members go with the peer scope's DOWN, which comes first
             else:
-                raise ValueError(f"unknown message {tag!r}")
+                raise ValueError(f"unknown message {safe_repr(tag, 40)}")
         except (ValueError, TypeError, KeyError, IndexError) as exc:
             # OTP's scope crashes here (badarg); a pgviz scope logs and carries on.
-            log.warning("pg scope %s on %s ignored a bad message (%s): %.200r", self.name,
-                        self.node.name, exc, msg)
+            self.ignored += 1
+            self.faults.log(logging.WARNING, "bad pg message",
+                            "pg scope %s on %s ignored a message from %s (%s): %s", self.name,
+                            self.node.name, origin or "this node", exc, safe_repr(msg))
+
+    def _check_origin(self, origin: str | None, peer: Any, pids: Any = ()) -> None:
+        if origin is None:
+            return
+        if type(peer) is not Pid or peer[2] != origin:
+            raise ValueError(f"a scope pid that is not {origin}'s")
+        members = [pids] if type(pids) is Pid else pids
+        if type(members) is list and any(type(p) is Pid and p[2] != origin for p in members):
+            raise ValueError(f"members that are not {origin}'s")
 
     def _on_discover(self, peer: Any) -> None:
         if type(peer) is not Pid:
@@ -117,7 +143,7 @@ class PeerProtocol:
             self.node.send(peer, ("discover", self.pid))
             self.remote[peer] = [ref, {}]
 
-    def _on_sync(self, peer: Any, groups: Any) -> None:
+    def _on_sync(self, peer: Any, groups: Any, origin: str | None = None) -> None:
         if type(peer) is not Pid or not isinstance(groups, list):
             raise TypeError("malformed sync")
         new: dict[Any, list[Pid]] = {}
@@ -126,6 +152,8 @@ class PeerProtocol:
             check_group(group)
             if not (type(pids) is list and all(type(p) is Pid for p in pids)):
                 raise TypeError("a sync group without a list of pids")
+            if origin is not None and any(p[2] != origin for p in pids):
+                raise ValueError(f"a sync with members that are not {origin}'s")
             new[group] = pids
         entry = self.remote.get(peer)
         if entry is None:

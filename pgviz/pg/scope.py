@@ -43,8 +43,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NoScopeError, NotLocalError
+from ..ratelog import RateLimitedLog
 from ..wire.terms import Pid, Ref
-from .peers import PeerProtocol, check_group
+from .peers import PeerProtocol, check_group, log
 
 if TYPE_CHECKING:
     from ..runtime.node import RuntimeNode
@@ -65,11 +66,24 @@ class Scope(PeerProtocol):
         self.scope_monitors: dict[Ref, Pid] = {}
         self.group_monitors: dict[Ref, tuple[Pid, Any]] = {}
         self.monitored_groups: dict[Any, list[tuple[Pid, Ref]]] = {}
-        self._proc: Process = node.spawn_handler(self._handle, name=name)
+        self.ignored = 0
+        self.faults = RateLimitedLog(log)
+        self._boot()
+
+    def _boot(self) -> None:
+        self._proc: Process = self.node.spawn_handler(self._handle, name=self.name,
+                                                      system=True)
         self.pid: Pid = self._proc.pid
-        node.monitor_nodes(self.pid)
-        for peer in node.nodes():
-            node.send((name, peer), ("discover", self.pid))
+        self.node.monitor_nodes(self.pid)
+        for peer in self.node.nodes():
+            self.node.send((self.name, peer), ("discover", self.pid))
+
+    def _restart(self) -> None:
+        """After the scope's process died (killed on this node): a new process under the same
+        name with empty tables, as OTP's supervisor restarts pg. Peers dropped the old
+        process's members through their monitor; discover brings them back in sync."""
+        self._clear()
+        self._boot()
 
     # == public API (synchronous: runs on the caller's loop iteration, like a gen_server call) ==
     @property
@@ -252,6 +266,9 @@ class Scope(PeerProtocol):
         self.node.stop_handler(self._proc, "shutdown")
         # As OTP's ETS table goes with its scope: a held Scope object answers get_members
         # with [] and broadcasts to nobody once stopped.
+        self._clear()
+
+    def _clear(self) -> None:
         for table in (self.rows, self.local, self.remote, self.scope_monitors,
                       self.group_monitors, self.monitored_groups):
             table.clear()

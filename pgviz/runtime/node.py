@@ -6,15 +6,20 @@ import asyncio
 import inspect
 import itertools
 import logging
+import os
+import random
+import secrets
 from collections.abc import Callable
 from typing import Any
 
 from ..dist import Distribution, Faults, MemoryNetwork, new_creation, resolve_cookie
 from ..dist.distribution import HANDSHAKE_TIMEOUT_DEFAULT, MAX_BUFFER_DEFAULT, TICK_TIME_DEFAULT
 from ..errors import NodeNotRunning
+from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
+from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref, short_node
-from .process import Process
+from .process import Handler, Process
 from .routing import RoutingMixin, TraceObserver
 from .signals import SignalsMixin
 
@@ -57,7 +62,11 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         self._procs: dict[int, Process] = {}
         self._names: dict[str, Pid] = {}
         self._ids = itertools.count(1)
-        self._refs = itertools.count(1)
+        # Refs are random: a peer that sees some of them cannot guess the others (a DOWN or a
+        # notification is recognised by its ref). Refs sent to peers come from the OS; the
+        # int refs of local system monitors, never sent anywhere, from a private generator.
+        self._local_refs = random.Random(os.urandom(32)).getrandbits
+        self._peer_faults = RateLimitedLog(logging.getLogger("pgviz.peers"))
         self._observers: list[TraceObserver] = []
         self._node_monitors: dict[Pid, int] = {}
         self._node_callbacks: list[Callable[[str, str, str], None]] = []
@@ -165,7 +174,7 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         task.add_done_callback(proc._task_done)
         return proc.pid
 
-    def _new_process(self, name: str | None, handler: Callable[[Any], None] | None = None
+    def _new_process(self, name: str | None, handler: Handler | None = None
                      ) -> Process:
         if name is not None:
             self._check_name_free(name)
@@ -179,12 +188,15 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
             self._trace("spawn", pid=str(pid), name=name)
         return proc
 
-    def spawn_handler(self, handler: Callable[[Any], None], *, name: str | None = None
-                      ) -> Process:
-        """A process whose messages go to a synchronous callback, one per loop iteration
-        batch (system processes such as pg scopes)."""
+    def spawn_handler(self, handler: Handler, *, name: str | None = None,
+                      system: bool = False) -> Process:
+        """A process whose messages go to a synchronous callback `handler(msg, origin)`
+        (origin: None, or the peer node whose connection delivered the message), one per
+        loop iteration batch. `system` processes (pg scopes) ignore exit signals from peers."""
         self._require_running()
-        return self._new_process(name, handler)
+        proc = self._new_process(name, handler)
+        proc.system = system
+        return proc
 
     def stop_handler(self, proc: Process, reason: Any = "shutdown") -> None:
         self._terminate(proc, reason)
@@ -195,8 +207,11 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         if task.cancelled():
             reason: Any = proc._kill_reason or "killed"
         elif (exc := task.exception()) is not None:
-            reason = repr(exc)
-            log.warning("process %s crashed: %r", proc.pid, exc, exc_info=exc)
+            try:
+                reason = repr(exc)
+            except Exception:  # a repr that raises (or recurses) must not lose the exit
+                reason = safe_repr(exc)
+            log.warning("process %s crashed: %s", proc.pid, safe_repr(exc), exc_info=exc)
         else:
             reason = proc._kill_reason or "normal"
         self._process_exited(proc, reason)
@@ -267,7 +282,7 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         return self._names.get(name)
 
     def _new_ref(self) -> Ref:
-        return Ref(self.name, next(self._refs), self.creation)
+        return Ref(self.name, secrets.randbits(63), self.creation)
 
     def make_ref(self) -> Ref:
         return self._new_ref()

@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref
 
 if TYPE_CHECKING:
@@ -19,24 +20,43 @@ log = logging.getLogger(__name__)
 
 _NOTHING = object()
 
+# A handler process's callback: handler(msg, origin), origin None for a message sent on this
+# node, else the name of the peer node whose connection delivered it. Only the connection's
+# peer is known for sure: whatever a message says about its sender, a handler that trusts
+# peers only for their own processes (a pg scope) checks it against `origin`.
+Handler = Callable[[Any, "str | None"], None]
+
+
+class _FromPeer:
+    """A queued network message of a handler process, with the peer it came from."""
+
+    __slots__ = ("msg", "origin")
+
+    def __init__(self, msg: Any, origin: str) -> None:
+        self.msg = msg
+        self.origin = origin
+
 
 class Process:
     """A running process, as seen from its own code: `async def fn(proc, *args)`.
 
     `proc.pid` is its pid; `await proc.receive()` takes the next message. Set `proc.trap_exit`
     to receive exit signals from links as ("EXIT", pid, reason) messages instead of dying.
+    A `system` process (pg scopes, the shell) ignores exit signals that come from other
+    nodes: a peer must not be able to stop a node's services.
     """
 
-    __slots__ = ("pid", "node", "name", "trap_exit", "alive", "exit_reason", "links",
+    __slots__ = ("pid", "node", "name", "trap_exit", "system", "alive", "exit_reason", "links",
                  "monitors", "monitored_by", "_mailbox", "_waiter", "_task", "_handler",
                  "_drain_scheduled", "_kill_reason", "__weakref__")
 
     def __init__(self, node: RuntimeNode, pid: Pid,
-                 handler: Callable[[Any], None] | None = None) -> None:
+                 handler: Handler | None = None) -> None:
         self.pid = pid
         self.node = node
         self.name: str | None = None
         self.trap_exit = False
+        self.system = False
         self.alive = True
         self.exit_reason: Any = None
         # A dict used as an ordered set: an empty dict is not tracked by the garbage collector,
@@ -69,30 +89,36 @@ class Process:
         if w is not None and not w.done():
             w.set_result(None)
 
-    def _deliver_network(self, msg: Any) -> None:
-        """Delivery of a message that came off a connection. A handler process (a pg scope)
-        handles it at once when nothing is queued before it -- one loop iteration less per
-        hop -- since no user call is on the stack here; otherwise it queues, keeping FIFO."""
-        if self._handler is not None and not self._mailbox and self.alive:
-            self._call_handler(msg)
-        else:
+    def _deliver_network(self, msg: Any, origin: str) -> None:
+        """Delivery of a message that came off the connection to `origin`. A handler process
+        (a pg scope) handles it at once when nothing is queued before it -- one loop
+        iteration less per hop -- since no user call is on the stack here; otherwise it
+        queues, keeping FIFO."""
+        if self._handler is None:
             self._deliver(msg)
+        elif not self._mailbox and self.alive:
+            self._call_handler(msg, origin)
+        else:
+            self._deliver(_FromPeer(msg, origin))
 
-    def _call_handler(self, msg: Any) -> None:
+    def _call_handler(self, msg: Any, origin: str | None) -> None:
         try:
-            self._handler(msg)  # type: ignore[misc]
-        except Exception:
+            self._handler(msg, origin)  # type: ignore[misc]
+        except Exception as exc:
             # A system process must survive one bad message, and must never take down the
-            # connection that delivered it.
-            log.exception("%s: handler failed on %.200r", self.pid, msg)
+            # connection that delivered it; the message is a peer's, so printed safely.
+            log.error("%s: handler failed on %s from %s: %s", self.pid, safe_repr(msg),
+                      origin or "this node", safe_repr(exc), exc_info=exc)
 
     def _drain(self) -> None:
         self._drain_scheduled = False
-        handler = self._handler
         box = self._mailbox
-        assert handler is not None
         while box and self.alive:
-            self._call_handler(box.popleft())
+            msg = box.popleft()
+            if type(msg) is _FromPeer:
+                self._call_handler(msg.msg, msg.origin)
+            else:
+                self._call_handler(msg, None)
 
     # -- the process's own API --------------------------------------------------------------------
     async def receive(self, timeout: float | None = None,

@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..wire.terms import Pid
+from ..ratelog import RateLimitedLog
+from ..wire.render import escape_controls, safe_repr
+from ..wire.terms import Pid, Ref
 
 if TYPE_CHECKING:
     from ..dist import Distribution
@@ -30,8 +32,23 @@ def message_kind(msg: Any) -> str:
 
 
 def summarize(msg: Any, limit: int = 60) -> str:
-    text = str(msg) if type(msg) is not tuple else "(" + ", ".join(map(str, msg)) + ")"
+    """One short line for a message (traces, the app's log): bounded, control characters
+    escaped, pids as <alice.12>."""
+    if type(msg) is tuple:
+        text = "(" + ", ".join(_short_text(x, limit) for x in msg[:limit]) + ")"
+    else:
+        text = _short_text(msg, limit)
+    text = escape_controls(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _short_text(x: Any, limit: int) -> str:
+    t = type(x)
+    if t is str:
+        return x[: limit + 1]
+    if t is Pid or t is Ref:
+        return str(x)
+    return safe_repr(x, limit + 1)
 
 
 class RoutingMixin:
@@ -43,6 +60,7 @@ class RoutingMixin:
     _observers: list[TraceObserver]
     _node_monitors: dict[Pid, int]
     _node_callbacks: list[Callable[[str, str, str], None]]
+    _peer_faults: RateLimitedLog
 
     if TYPE_CHECKING:  # provided by RuntimeNode / SignalsMixin; stubs here would shadow them
         def _local(self, pid: Pid) -> Process | None: ...
@@ -56,6 +74,7 @@ class RoutingMixin:
         def _ctrl_link(self, peer: str, sender: Pid, target: Pid) -> None: ...
         def _ctrl_unlink(self, peer: str, sender: Pid, target: Pid) -> None: ...
         def _ctrl_exit(self, peer: str, sender: Pid, target: Pid, reason: Any) -> None: ...
+        def _ctrl_exit2(self, peer: str, sender: Any, target: Any, reason: Any) -> None: ...
 
     # -- sending ----------------------------------------------------------------------------------------
     def send(self, dest: Pid | str | tuple[str, str], msg: Any) -> None:
@@ -139,7 +158,7 @@ class RoutingMixin:
                     if pid[2] == me and pid[4] == creation:
                         proc = procs.get(pid[0])
                         if proc is not None:
-                            proc._deliver_network(msg)
+                            proc._deliver_network(msg, peer)
             elif op == "REG_SEND":
                 _, name, msg = term
                 if self._observers:
@@ -147,7 +166,7 @@ class RoutingMixin:
                 pid = self._names.get(name)
                 proc = self._local(pid) if pid is not None else None
                 if proc is not None:
-                    proc._deliver_network(msg)
+                    proc._deliver_network(msg, peer)
             elif op == "MONITOR_P":
                 self._ctrl_monitor(peer, term[1], term[2], term[3])
             elif op == "DEMONITOR_P":
@@ -161,21 +180,23 @@ class RoutingMixin:
             elif op == "EXIT":
                 self._ctrl_exit(peer, term[1], term[2], term[3])
             elif op == "EXIT2":
-                if isinstance(term[2], Pid):
-                    self._exit_signal(term[2], term[1], term[3])
+                self._ctrl_exit2(peer, term[1], term[2], term[3])
             else:
-                log.warning("%s: unknown control message %r from %s ignored", self.name,
-                            summarize(term), peer)
+                self._peer_faults.log(logging.WARNING, "unknown control message",
+                                      "%s: unknown control message from %s ignored: %s",
+                                      self.name, peer, safe_repr(term))
         except (TypeError, ValueError, IndexError, AttributeError, KeyError) as exc:
-            log.warning("%s: malformed control message from %s ignored (%s): %s",
-                        self.name, peer, exc, summarize(term))
+            # Dropped and counted (node.peer_faults()); the link and the node go on.
+            self._peer_faults.log(logging.WARNING, "malformed control message",
+                                  "%s: malformed control message from %s ignored (%s): %s",
+                                  self.name, peer, safe_repr(exc), safe_repr(term))
 
     def _deliver_remote(self, peer: str, to: Pid, msg: Any, term: Any, size: int) -> None:
         if self._observers:
             self._trace_frame("recv", peer, term, message_kind(msg), size, to)
         proc = self._local(to)
         if proc is not None:
-            proc._deliver_network(msg)
+            proc._deliver_network(msg, peer)
 
     def dist_nodeup(self, peer: str) -> None:
         self._trace("nodeup", peer=peer)

@@ -8,9 +8,10 @@ nodedown event (as ERTS orders them: pg relies on it).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..ratelog import RateLimitedLog
 from ..wire.terms import Pid, Ref
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ class SignalsMixin:
     # remote peer -> {(local pid, remote pid)}
     _remote_links: dict[str, set[tuple[Pid, Pid]]]
     _observers: list[Any]
-    _refs: Iterator[int]
+    _local_refs: Callable[[int], int]
+    _peer_faults: RateLimitedLog
 
     if TYPE_CHECKING:  # provided by RuntimeNode / RoutingMixin; stubs here would shadow them
         def _local(self, pid: Pid) -> Process | None: ...
@@ -67,10 +69,11 @@ class SignalsMixin:
 
     def _monitor_local(self, watcher: Pid, target: Pid, ref: Any = None) -> Any:
         """Monitor a pid of this node. Without `ref` (system processes: the pg join hot path)
-        the ref is a plain int from the node's ref counter: unique like a Ref, never seen
-        outside this node, and not an object the garbage collector has to track."""
+        the ref is a plain random int: unique like a Ref, never seen outside this node, not
+        guessable from outside (a forged DOWN must not match it), and not an object the
+        garbage collector has to track."""
         if ref is None:
-            ref = next(self._refs)
+            ref = self._local_refs(62)
         proc = self._local(target)
         if proc is None or not proc.alive:
             self._deliver_local(watcher, ("DOWN", ref, "process", target, "noproc"))
@@ -228,9 +231,16 @@ class SignalsMixin:
 
     def _ctrl_monitor_exit(self, peer: str, target: Any, watcher: Pid, ref: Ref,
                            reason: Any) -> None:
+        # Honoured only for a monitor this node set on `peer` itself (the table is per
+        # peer), and reported with what this node asked for, not what the message claims.
         table = self._out_monitors.get(peer, {})
-        if table.pop(ref, None) is None:
-            return  # demonitored meanwhile
+        entry = table.get(ref) if type(ref) is Ref else None
+        if entry is None:
+            return  # demonitored meanwhile, or never ours
+        if entry[0] != watcher:
+            raise ValueError("MONITOR_P_EXIT naming another watcher")
+        del table[ref]
+        watcher, target = entry
         w = self._local(watcher)
         if w is not None:
             w.monitors.pop(ref, None)
@@ -261,7 +271,25 @@ class SignalsMixin:
             if sender not in proc.links:
                 return  # unlinked meanwhile: a link's exit has no effect after unlink()
             proc.links.pop(sender, None)
+            if proc.system:
+                self._ignored_exit(peer, target, reason)
+                return
             self._exit_signal(target, sender, reason, linked=True)
+
+    def _ctrl_exit2(self, peer: str, sender: Any, target: Any, reason: Any) -> None:
+        """erlang:exit/2 from a process of `peer` (or from the peer node itself: None)."""
+        if (sender is not None and not _from_peer(sender, peer)) or type(target) is not Pid:
+            raise ValueError("EXIT2 from a pid that is not the peer's")
+        proc = self._local(target)
+        if proc is not None and proc.system:
+            self._ignored_exit(peer, target, reason)
+            return
+        self._exit_signal(target, sender, reason)
+
+    def _ignored_exit(self, peer: str, target: Pid, reason: Any) -> None:
+        self._peer_faults.log(logging.WARNING, "exit signal to a system process",
+                              "%s: exit signal from %s to system process %s ignored",
+                              self.name, peer, target)
 
     def _peer_lost(self, peer: str) -> None:
         """The connection to `peer` dropped: fire DOWN noconnection and link exits first."""

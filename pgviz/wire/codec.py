@@ -1,9 +1,25 @@
-"""msgpack codec for Erlang-like terms.
+"""msgpack codec for Erlang-like terms, safe against hostile input.
 
-msgpack has no tuples, pids or refs, so each gets an ext type; tuples must stay tuples across
-nodes (pg's messages and users' messages are tuple-shaped, and a tuple group is not a list).
-The ext payloads hold the same fields as Erlang's NEW_PID_EXT / NEWER_REFERENCE_EXT so that a
-later External Term Format bridge maps them one to one.
+msgpack has no tuples, pids or refs:
+* a tuple is an array whose first element is a zero-length ext of type 3 (the tuple mark):
+  `(1, 2)` is `[mark, 1, 2]`. Tuples stay tuples across nodes (pg's messages and users'
+  messages are tuple-shaped, and a tuple group is not a list).
+* a pid (ext 1) and a ref (ext 2) carry a flat array of Erlang's NEW_PID_EXT /
+  NEWER_REFERENCE_EXT fields, so that an External Term Format bridge maps them one to one.
+
+Why tuples are not ext payloads holding their items (as they were): decoding a nested ext
+re-enters the C decoder once per level from Python, and about 200 levels of it overflow the C
+stack -- one small frame killed the interpreter with SIGSEGV. Now the whole frame is decoded in
+one C pass (msgpack's decoder keeps its own explicit stack, no recursion), pid and ref payloads
+are flat and decoded without any ext hook, and the shape of the result is then checked without
+recursion either.
+
+Limits (the same on both sides, so an honest sender learns of a breach before sending):
+* MAX_DEPTH nesting levels of lists, tuples and dicts (a flat list is depth 1);
+* MAX_ELEMENTS items in all containers of one term together (a dict item counts twice);
+* the total size is the frame's, bounded by the frame layer: every element costs at least one
+  byte on the wire, so a frame of N bytes expands to at most N elements.
+Encoding past a limit raises LocalProtocolError; decoding raises RemoteProtocolError.
 """
 
 from __future__ import annotations
@@ -13,63 +29,156 @@ from typing import Any
 import msgpack
 
 from ..errors import LocalProtocolError, RemoteProtocolError
+from .render import safe_repr
 from .terms import Pid, Ref
 
-__all__ = ["encode", "decode", "EXT_PID", "EXT_REF", "EXT_TUPLE"]
+__all__ = [
+    "encode", "decode", "decode_plain", "check_shape",
+    "EXT_PID", "EXT_REF", "EXT_TUPLE", "MAX_DEPTH", "MAX_ELEMENTS",
+]
 
 EXT_PID = 1
 EXT_REF = 2
 EXT_TUPLE = 3
+MAX_DEPTH = 100
+MAX_ELEMENTS = 4 * 1024 * 1024
+MAX_NODE_NAME = 255
+
+_TUPLE_MARK_EXT = msgpack.ExtType(EXT_TUPLE, b"")
+_NESTED = frozenset({list, tuple, dict})
+# What a user's term may not hold: raw ext values would be read back as pids, refs or tuple
+# marks (or refused) by the peer; msgpack would pack them without asking us.
+_NOT_SENDABLE = frozenset({msgpack.ExtType, msgpack.Timestamp})
 
 
-def _default(obj: Any) -> msgpack.ExtType:
+class _TupleMark:
+    """The decoded tuple mark; only ever seen by the list hook (and the leak count)."""
+
+    __slots__ = ()
+
+
+_MARK = _TupleMark()
+
+
+def check_shape(term: Any, max_depth: int = MAX_DEPTH, max_elements: int = MAX_ELEMENTS,
+                forbidden: frozenset[type] = frozenset(),
+                error: type[Exception] = LocalProtocolError) -> None:
+    """Raise `error` if `term` nests deeper than `max_depth`, holds more than `max_elements`
+    items in all, or contains a value of a `forbidden` type. Level by level, no recursion:
+    a flat list of scalars costs one C-level pass over its types."""
+    t = type(term)
+    if t not in _NESTED:
+        if t in forbidden:
+            raise error(f"cannot send a {t.__name__}")
+        return
+    level: list[Any] = [term]
+    depth = 0
+    count = 0
+    while level:
+        depth += 1
+        if depth > max_depth:
+            raise error(f"a term nested deeper than {max_depth} levels")
+        below: list[Any] = []
+        for obj in level:
+            items = [*obj, *obj.values()] if type(obj) is dict else obj
+            count += len(items)
+            kinds = set(map(type, items))
+            if forbidden and not kinds.isdisjoint(forbidden):
+                bad = next(k for k in kinds if k in forbidden)
+                raise error(f"cannot send a {bad.__name__}")
+            if not kinds.isdisjoint(_NESTED):
+                below += [x for x in items if type(x) in _NESTED]
+        if count > max_elements:
+            raise error(f"a term of more than {max_elements} elements")
+        level = below
+
+
+# -- encoding --------------------------------------------------------------------------------------
+
+def _default(obj: Any) -> Any:
     cls = type(obj)
     if cls is tuple:
-        return msgpack.ExtType(EXT_TUPLE, _pack(list(obj)))
+        return [_TUPLE_MARK_EXT, *obj]
     if cls is Pid:
         ext = _PID_EXT.get(obj)
         if ext is None:
-            ext = msgpack.ExtType(EXT_PID, _pack(list(obj.fields)))
+            ext = msgpack.ExtType(EXT_PID, _flat_pack(list(obj.fields)))
             if len(_PID_EXT) >= _CACHE_MAX:
                 _PID_EXT.clear()
             _PID_EXT[obj] = ext
         return ext
     if cls is Ref:
-        return msgpack.ExtType(EXT_REF, _pack(list(obj.fields)))
+        return msgpack.ExtType(EXT_REF, _flat_pack(list(obj.fields)))
     if isinstance(obj, (set, frozenset)):
         raise LocalProtocolError(f"cannot send a {cls.__name__}: use a list or a tuple")
-    raise LocalProtocolError(f"cannot send a value of type {cls.__name__}: {obj!r:.80}")
+    raise LocalProtocolError(f"cannot send a value of type {cls.__name__}: {_short(obj)}")
 
 
-# Nested values (a tuple, a pid) are packed by a nested Packer. msgpack.packb() would build a
-# new Packer with a 256 KiB buffer each time (~10 us); a small pool of reusable Packers with
-# small buffers costs ~1 us. A Packer resets itself after an error, so reuse stays safe.
-_packers: list[msgpack.Packer] = []
 # Pids are immutable and few: remember each one's encoding and each encoding's Pid.
 _CACHE_MAX = 100_000
 _PID_EXT: dict[Pid, msgpack.ExtType] = {}
 _PID_DEC: dict[bytes, Pid] = {}
+# msgpack.packb() builds a Packer with a 256 KiB buffer per call (~10 us); reused Packers
+# cost ~1 us. A Packer resets itself after an error, so reuse stays safe; the pool (pop and
+# append are atomic) keeps two threads from sharing one.
+_packers: list[msgpack.Packer] = []
+_flat_packers: list[msgpack.Packer] = []
 
 
-def _pack(obj: Any) -> bytes:
-    packer = _packers.pop() if _packers else msgpack.Packer(
-        default=_default, strict_types=True, use_bin_type=True, buf_size=1024)
+def _flat_pack(fields: list[Any]) -> bytes:
+    packer = _flat_packers.pop() if _flat_packers else msgpack.Packer(
+        strict_types=True, use_bin_type=True, buf_size=256)
     try:
-        # strict_types: a tuple is not a list, and must reach _default to be tagged.
-        return packer.pack(obj)
+        return packer.pack(fields)
+    finally:
+        _flat_packers.append(packer)
+
+
+def encode(term: Any) -> bytes:
+    """Serialise a term (None, bool, int, float, str, bytes, list, tuple, dict, Pid, Ref);
+    LocalProtocolError for anything else or past the limits."""
+    check_shape(term, forbidden=_NOT_SENDABLE)
+    packer = _packers.pop() if _packers else msgpack.Packer(
+        default=_default, strict_types=True, use_bin_type=True, buf_size=4096)
+    try:
+        # strict_types: a tuple is not a list, and must reach _default to be marked.
+        return packer.pack(term)
+    except LocalProtocolError:
+        raise
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise LocalProtocolError(f"cannot encode {_short(term)}: {exc}") from exc
     finally:
         _packers.append(packer)
 
 
+# -- decoding --------------------------------------------------------------------------------------
+
+class _MarkCount:
+    """Tuple marks made by the ext hook minus those the list hook consumed, for one decode():
+    a mark anywhere but first in an array would otherwise leak into the term."""
+
+    __slots__ = ("open",)
+
+    def __init__(self) -> None:
+        self.open = 0
+
+
+_marks = _MarkCount()
+
+
 def _ext_hook(code: int, data: bytes) -> Any:
     if code == EXT_TUPLE:
-        return tuple(_unpack(data))
+        if data:
+            raise RemoteProtocolError("malformed tuple mark")
+        _marks.open += 1
+        return _MARK
     if code == EXT_PID:
         pid = _PID_DEC.get(data)
         if pid is None:
-            fields = _unpack(data)
-            if not (type(fields) is list and len(fields) == 4 and isinstance(fields[0], str)
-                    and len(fields[0]) < 256 and all(type(x) is int for x in fields[1:])):
+            fields = _flat_unpack(data)
+            if not (type(fields) is list and len(fields) == 4 and type(fields[0]) is str
+                    and len(fields[0]) <= MAX_NODE_NAME
+                    and all(type(x) is int for x in fields[1:])):
                 raise RemoteProtocolError("malformed pid")
             pid = Pid(*fields)
             if len(_PID_DEC) >= _CACHE_MAX:
@@ -77,34 +186,65 @@ def _ext_hook(code: int, data: bytes) -> Any:
             _PID_DEC[data] = pid
         return pid
     if code == EXT_REF:
-        fields = _unpack(data)
-        if not (type(fields) is list and len(fields) == 3 and isinstance(fields[0], str)
-                and len(fields[0]) < 256 and type(fields[1]) is int and type(fields[2]) is int):
+        fields = _flat_unpack(data)
+        if not (type(fields) is list and len(fields) == 3 and type(fields[0]) is str
+                and len(fields[0]) <= MAX_NODE_NAME and type(fields[1]) is int
+                and type(fields[2]) is int):
             raise RemoteProtocolError("malformed ref")
         return Ref(*fields)
     raise RemoteProtocolError(f"unknown ext type {code}")
 
 
-def _unpack(data: bytes) -> Any:
-    return msgpack.unpackb(data, ext_hook=_ext_hook, raw=False, strict_map_key=False,
-                           use_list=True)
+def _list_hook(items: list[Any]) -> Any:
+    if items and items[0] is _MARK:
+        _marks.open -= 1
+        del items[0]
+        return tuple(items)
+    return items
 
 
-def encode(term: Any) -> bytes:
-    """Serialise a term (None, bool, int, float, str, bytes, list, tuple, dict, Pid, Ref)."""
+def _no_ext(code: int, data: bytes) -> Any:
+    raise RemoteProtocolError(f"unexpected ext type {code}")
+
+
+def _flat_unpack(data: bytes) -> Any:
+    # A pid's or ref's fields: no ext inside (no hook, so no re-entry), tiny by construction.
+    return msgpack.unpackb(data, ext_hook=_no_ext, raw=False, max_bin_len=0,
+                           max_array_len=8, max_map_len=0, max_ext_len=0)
+
+
+def decode(data: bytes, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse one term; anything malformed or past the limits raises RemoteProtocolError,
+    never anything else."""
+    _marks.open = 0
     try:
-        return _pack(term)
-    except LocalProtocolError:
-        raise
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise LocalProtocolError(f"cannot encode {term!r:.80}: {exc}") from exc
-
-
-def decode(data: bytes) -> Any:
-    """Parse one term; anything malformed raises RemoteProtocolError, never something else."""
-    try:
-        return _unpack(data)
+        term = msgpack.unpackb(data, ext_hook=_ext_hook, list_hook=_list_hook, raw=False,
+                               strict_map_key=False, use_list=True)
     except RemoteProtocolError:
         raise
-    except Exception as exc:  # msgpack raises a zoo of types on garbage
+    except Exception as exc:  # msgpack raises a zoo of types on garbage (StackError too)
         raise RemoteProtocolError(f"undecodable term ({type(exc).__name__}: {exc})") from exc
+    if _marks.open:
+        raise RemoteProtocolError("a tuple mark outside the head of an array")
+    # Below max_depth bytes a term can be neither too deep nor too big: skip the walk.
+    if len(data) > max_depth:
+        check_shape(term, max_depth, error=RemoteProtocolError)
+    return term
+
+
+def decode_plain(data: bytes, max_depth: int = 2) -> Any:
+    """Parse a term of plain msgpack types only (no pids, refs or tuples), nested at most
+    `max_depth` deep: what an unauthenticated peer may send (the handshake)."""
+    try:
+        term = msgpack.unpackb(data, ext_hook=_no_ext, raw=False, strict_map_key=True,
+                               use_list=True)
+    except RemoteProtocolError:
+        raise
+    except Exception as exc:
+        raise RemoteProtocolError(f"undecodable term ({type(exc).__name__}: {exc})") from exc
+    check_shape(term, max_depth, error=RemoteProtocolError)
+    return term
+
+
+def _short(obj: Any) -> str:
+    return safe_repr(obj, 80)

@@ -33,12 +33,13 @@ from ..errors import (
     LocalProtocolError,
     RemoteProtocolError,
 )
-from .codec import decode, encode
+from .codec import decode_plain, encode
 from .frames import FrameDecoder, encode_frame
 
 __all__ = ["Handshake", "PeerHello", "Established", "PROTOCOL_VERSION", "HANDSHAKE_MAX_FRAME"]
 
-PROTOCOL_VERSION = 1
+# 2: tuples are marked arrays, no longer nested ext payloads (see codec.py).
+PROTOCOL_VERSION = 2
 HANDSHAKE_MAX_FRAME = 4096
 NONCE_BYTES = 16
 AUTH_FAILED = "authentication failed"
@@ -160,7 +161,7 @@ class Handshake:
         if not self._pending:
             return None
         frame = self._pending.popleft()
-        msg = decode(frame)
+        msg = decode_plain(frame)
         _check(isinstance(msg, list) and bool(msg) and isinstance(msg[0], str), "not a tagged list")
         tag = msg[0]
         if tag == "refuse":

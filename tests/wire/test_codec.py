@@ -8,7 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pgviz import LocalProtocolError, Pid, Ref, RemoteProtocolError
-from pgviz.wire.codec import decode, encode
+from pgviz.wire.codec import (
+    EXT_PID,
+    EXT_TUPLE,
+    MAX_DEPTH,
+    MAX_ELEMENTS,
+    decode,
+    decode_plain,
+    encode,
+)
 
 pids = st.builds(Pid, st.text(min_size=1, max_size=8).map(lambda s: s + "@h"),
                  st.integers(0, 2**31), st.integers(0, 2**13), st.integers(0, 2**32 - 1))
@@ -78,3 +86,92 @@ def test_malformed_ext_and_truncation(payload):
 def test_unencodable_is_a_local_error(term):
     with pytest.raises(LocalProtocolError):
         encode(term)
+
+
+def _nested(depth: int, make=lambda x: [x]):
+    term = 1
+    for _ in range(depth):
+        term = make(term)
+    return term
+
+
+def _nested_tuple(depth: int):
+    return _nested(depth, lambda x: (x,))
+
+
+def _nested_dict(depth: int):
+    return _nested(depth, lambda x: {"k": x})
+
+
+@pytest.mark.parametrize("make", [_nested, _nested_tuple, _nested_dict])
+def test_the_nesting_limit_holds_on_both_sides(make):
+    """MAX_DEPTH levels cross; one more is refused by the sender, and by the receiver too
+    when a hand-built frame carries it."""
+    assert decode(encode(make(MAX_DEPTH))) == make(MAX_DEPTH)
+    with pytest.raises(LocalProtocolError, match="nested deeper"):
+        encode(make(MAX_DEPTH + 1))
+    too_deep = _raw_pack(make(MAX_DEPTH + 1))
+    with pytest.raises(RemoteProtocolError, match="nested deeper"):
+        decode(too_deep)
+
+
+def _raw_pack(term):
+    """Pack with the wire format but none of encode()'s checks: what an attacker can send."""
+    def default(obj):
+        if type(obj) is tuple:
+            return [msgpack.ExtType(EXT_TUPLE, b""), *obj]
+        raise TypeError(obj)
+    return msgpack.Packer(default=default, strict_types=True, use_bin_type=True).pack(term)
+
+
+@pytest.mark.parametrize("depth", [150, 200, 1_000, 10_000])
+def test_deep_nesting_never_recurses(depth):
+    """Old tuple encoding (ext payloads nested in ext payloads) crashed the interpreter at
+    ~200 levels; any depth of it, and of plain arrays, is now a RemoteProtocolError."""
+    old_style = msgpack.packb([1])
+    for _ in range(depth):
+        old_style = msgpack.packb(msgpack.ExtType(EXT_TUPLE, old_style))
+    arrays = b"\x91" * depth + b"\x01"
+    marked = b"\x92\xc7\x00\x03" * depth + b"\x01"
+    for payload in (old_style, arrays, marked):
+        with pytest.raises(RemoteProtocolError):
+            decode(payload)
+
+
+def test_encode_refuses_deep_terms_without_recursion_errors():
+    for depth in (200, 600, 100_000):
+        with pytest.raises(LocalProtocolError):
+            encode(_nested_tuple(depth))
+
+
+def test_element_limit():
+    wide = [[0] * 1000 for _ in range(MAX_ELEMENTS // 1000 + 1)]
+    with pytest.raises(LocalProtocolError, match="elements"):
+        encode(wide)
+    with pytest.raises(RemoteProtocolError, match="elements"):
+        decode(msgpack.packb(wide))
+
+
+@pytest.mark.parametrize("payload", [
+    msgpack.packb([1, msgpack.ExtType(EXT_TUPLE, b"")]),  # a mark not at the head
+    msgpack.packb(msgpack.ExtType(EXT_TUPLE, b"")),  # a bare mark
+    msgpack.packb({"k": msgpack.ExtType(EXT_TUPLE, b"")}),
+    msgpack.packb([msgpack.ExtType(EXT_TUPLE, b"x")]),  # a mark with a payload
+    msgpack.packb(msgpack.ExtType(EXT_PID, msgpack.packb(
+        [msgpack.ExtType(EXT_PID, b""), 1, 2, 3]))),  # ext inside a pid
+])
+def test_misplaced_tuple_marks_and_nested_pids_are_refused(payload):
+    with pytest.raises(RemoteProtocolError):
+        decode(payload)
+
+
+def test_raw_ext_values_cannot_be_sent():
+    with pytest.raises(LocalProtocolError, match="ExtType"):
+        encode(["x", msgpack.ExtType(EXT_TUPLE, b"")])
+
+
+def test_handshake_terms_are_plain_and_shallow():
+    assert decode_plain(encode(["hello", 2, b"n", [1, 2]])) == ["hello", 2, b"n", [1, 2]]
+    for bad in (encode(("a", "tuple")), encode([Pid("a@h", 1)]), encode([[["deep"]]])):
+        with pytest.raises(RemoteProtocolError):
+            decode_plain(bad)

@@ -10,7 +10,7 @@ from pgviz import AuthenticationError, ConnectionRefused, RemoteProtocolError
 from pgviz.errors import LocalProtocolError
 from pgviz.wire.codec import encode
 from pgviz.wire.frames import encode_frame
-from pgviz.wire.handshake import Established, Handshake, PeerHello
+from pgviz.wire.handshake import PROTOCOL_VERSION, Established, Handshake, PeerHello
 
 
 def pair(cookie_i="c", cookie_a="c", explicit=True):
@@ -109,8 +109,8 @@ def test_version_mismatch_is_refused_with_a_reason():
     b"\x00\x00\x00\x03abc",
     encode_frame(encode(["hello"])),
     encode_frame(encode(["welcome", "x@h", 1, b"n" * 16, "h", []])),
-    encode_frame(encode(["hello", 1, "noat", 1, b"n" * 16, "h:1", False, []])),
-    encode_frame(encode(["hello", 1, "x@h", 1, b"short", "h:1", False, []])),
+    encode_frame(encode(["hello", PROTOCOL_VERSION, "noat", 1, b"n" * 16, "h:1", False, []])),
+    encode_frame(encode(["hello", PROTOCOL_VERSION, "x@h", 1, b"short", "h:1", False, []])),
     encode_frame(encode({"a": 1})),
 ])
 def test_garbage_is_a_remote_protocol_error(data):
