@@ -3,6 +3,11 @@
 With --json every reply and every event is one JSON object per line, so scripts and tests can
 drive a node:  {"reply": COMMAND, "ok": true|false, ...}  and  {"event": KIND, ...}.
 A bad command or argument answers ok=false with a message and changes nothing.
+
+Any peer with the cookie can send the shell's processes any term, so nothing a process
+receives may stop it: a tuple is a notification only when its ref is one this shell holds,
+everything else is reported as a `message` event (rendered by the bounded `to_jsonable`), and
+the human output escapes control characters in every value, so one event is one line.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from .node import Node
 from .pg.scope import Scope
 from .runtime.process import Process
 from .trace import format_event, to_jsonable
-from .wire.terms import Pid
+from .wire.render import escape_controls
+from .wire.terms import Pid, Ref
 
 __all__ = ["run_node", "Shell", "COMMANDS"]
 
@@ -60,7 +66,9 @@ class Shell:
         self.emit = emit
         self.scope_name = "pg"
         self.shell_pid: Pid | None = None
-        self._subs: dict[Any, Any] = {}
+        self._shell_proc: Process | None = None
+        self._subs: dict[Ref, str] = {}  # group or scope monitor ref -> its scope's name
+        self._watching: dict[Ref, Pid] = {}  # monitor ref -> the spawned process it watches
         self.quitting = asyncio.Event()
 
     @property
@@ -69,6 +77,7 @@ class Shell:
 
     def start(self) -> None:
         self.shell_pid = self.node.spawn(self._shell_process, name="shell")
+        self._shell_proc = self.node.process(self.shell_pid)
         self.node.add_node_callback(self._node_event)
 
     def _node_event(self, kind: str, peer: str, reason: str) -> None:
@@ -78,17 +87,35 @@ class Shell:
         self.emit(ev)
 
     async def _shell_process(self, proc: Process) -> None:
-        # Receives monitor notifications, DOWN of spawned processes, and anything sent to it.
+        # Receives monitor notifications, DOWN of spawned processes, and anything anyone sends.
         while True:
             msg = await proc.receive()
-            if type(msg) is tuple and len(msg) == 4 and msg[0] in self._subs \
-                    and msg[1] in ("join", "leave"):
-                self.emit({"event": msg[1], "scope": self._subs[msg[0]],
-                           "group": to_jsonable(msg[2]), "members": [str(p) for p in msg[3]]})
-            elif type(msg) is tuple and len(msg) == 5 and msg[0] == "DOWN":
-                self.emit({"event": "exit", "pid": str(msg[3]), "reason": to_jsonable(msg[4])})
-            else:
+            if not self._notification(msg):
                 self._report_message(proc.pid, msg)
+
+    def _notification(self, msg: Any) -> bool:
+        """Report `msg` and answer True if it is a notification meant for this shell.
+
+        A peer can send "shell" a tuple of the same shape as a notification, so the shape is
+        not enough: the ref must be one this shell holds. A forgery with a guessed ref and a
+        wrong shape is reported as a message; a DOWN whose ref none of our monitors made is
+        a plain message too, never an exit."""
+        if type(msg) is not tuple:
+            return False
+        if len(msg) == 4 and (scope := _held(self._subs, msg[0])) is not None:
+            _, kind, group, pids = msg
+            if type(kind) is not str or kind not in ("join", "leave") or type(pids) is not list \
+                    or not all(type(p) is Pid for p in pids):
+                return False
+            self.emit({"event": kind, "scope": scope, "group": to_jsonable(group),
+                       "members": [str(p) for p in pids]})
+            return True
+        if len(msg) == 5 and msg[0] == "DOWN" \
+                and (pid := _held(self._watching, msg[1])) is not None:
+            del self._watching[msg[1]]  # a monitor fires once
+            self.emit({"event": "exit", "pid": str(pid), "reason": to_jsonable(msg[4])})
+            return True
+        return False
 
     def _report_message(self, pid: Pid, msg: Any) -> None:
         if type(msg) is tuple and len(msg) == 3 and msg[0] == "msg" and type(msg[1]) is Pid:
@@ -103,8 +130,8 @@ class Shell:
 
     def spawn_member(self, name: str | None = None) -> Pid:
         pid = self.node.spawn(self._member, name=name)
-        assert self.shell_pid is not None
-        self.node._monitor(self.shell_pid, pid)
+        assert self._shell_proc is not None
+        self._watching[self._shell_proc.monitor(pid)] = pid
         return pid
 
     # -- commands -----------------------------------------------------------------------------
@@ -246,26 +273,46 @@ class Shell:
         return {}
 
 
+def _held(table: dict[Ref, Any], ref: Any) -> Any:
+    """table[ref] if `ref` is a Ref in `table`, else None. Only a Ref is looked up: hashing a
+    peer's tuple raises when a dict is inside, and no other term can equal a Ref anyway."""
+    if type(ref) is not Ref:
+        return None
+    try:
+        return table.get(ref)
+    except TypeError:  # a Ref built in-process around an unhashable field
+        return None
+
+
 def _human(obj: dict[str, Any]) -> str:
+    # Values may come from peers (message data, group and node names, reasons): each is
+    # escaped, so a peer can neither forge a line nor send the terminal escape sequences.
     if "reply" in obj:
         if not obj["ok"]:
-            return f"error: {obj['error']}"
+            return f"error: {_text(obj['error'])}"
         body = {k: v for k, v in obj.items() if k not in ("reply", "ok")}
         if obj["reply"] == "help":
-            return "\n".join(body["commands"])
+            return "\n".join(body["commands"])  # our own text, one command a line
         if not body:
             return "ok"
-        return "ok " + " ".join(f"{k}={json.dumps(v) if not isinstance(v, str) else v}"
-                                for k, v in body.items())
+        return "ok " + _fields(body)
     if obj.get("event") == "trace":
         return "trace " + format_event(obj["trace"])
     if obj.get("event") == "started":
-        return (f"pgviz node {obj['name']} listening on {obj['address']} "
+        return (f"pgviz node {_text(obj['name'])} listening on {_text(obj['address'])} "
                 "(type help for the commands)")
-    ev = obj.get("event")
     rest = {k: v for k, v in obj.items() if k != "event"}
-    return f"* {ev} " + " ".join(
-        f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in rest.items())
+    return f"* {_text(obj.get('event'))} " + _fields(rest)
+
+
+def _fields(values: dict[str, Any]) -> str:
+    return " ".join(f"{_text(k)}={_text(v)}" for k, v in values.items())
+
+
+def _text(value: Any) -> str:
+    """A value as the human shell prints it: a string bare, anything else as JSON (which
+    escapes most control characters, but not DEL), then every control character escaped."""
+    return escape_controls(value if isinstance(value, str) else json.dumps(value, default=str))
 
 
 def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
