@@ -26,14 +26,17 @@ from .link import Link
 if TYPE_CHECKING:
     from .distribution import Distribution
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "BACKLOG_CHECK"]
+
+# Past this many bytes queued for one peer, the total queued for all peers is checked too.
+BACKLOG_CHECK = 1024 * 1024
 
 log = logging.getLogger(__name__)
 
 
 class Connection(asyncio.Protocol):
     def __init__(self, dist: Distribution, *, initiator: bool, explicit: bool = False,
-                 dial_address: str | None = None) -> None:
+                 dial_address: str | None = None, expect: str | None = None) -> None:
         self.dist = dist
         self.initiator = initiator
         self.dial_address = dial_address
@@ -48,7 +51,8 @@ class Connection(asyncio.Protocol):
         self.bytes_in = 0
         self._transport: asyncio.Transport | None = None
         self._hs = Handshake(initiator=initiator, name=dist.name, creation=dist.creation,
-                             cookie=dist.cookie, address=dist.address, explicit=explicit)
+                             cookie=dist.cookie, address=dist.address, explicit=explicit,
+                             expect=expect)
         self._decoder = FrameDecoder(dist.max_frame)
         self._wbuf: list[bytes] = []
         self._flush_pending = False
@@ -177,7 +181,7 @@ class Connection(asyncio.Protocol):
             frames = self._decoder.feed(data)
         except ProtocolError as exc:
             self.close(f"protocol error from {self.peer_name}: {exc}",
-                       log_level=logging.WARNING, kind="protocol error")
+                       log_level=logging.WARNING, kind="protocol error", abort=True)
             return
         dist = self.dist
         for frame in frames:
@@ -187,7 +191,7 @@ class Connection(asyncio.Protocol):
                 term = decode(frame)
             except ProtocolError as exc:
                 self.close(f"protocol error from {self.peer_name}: {exc}",
-                           log_level=logging.WARNING, kind="protocol error")
+                           log_level=logging.WARNING, kind="protocol error", abort=True)
                 return
             try:
                 dist._received(self, term, len(frame))
@@ -197,7 +201,7 @@ class Connection(asyncio.Protocol):
                 log.error("%s: error handling a frame from %s", dist.name, self.peer_name,
                           exc_info=exc)
                 self.close(f"error handling a frame from {self.peer_name}: "
-                           f"{type(exc).__name__}", log_level=logging.WARNING)
+                           f"{type(exc).__name__}", log_level=logging.WARNING, abort=True)
                 return
             if self.state != "up":
                 return
@@ -247,7 +251,9 @@ class Connection(asyncio.Protocol):
         if queued > self.dist.max_buffer:
             self.close(f"{self.peer_name} is too slow: {queued} bytes queued for it "
                        f"(limit {self.dist.max_buffer}); disconnecting",
-                       log_level=logging.WARNING)
+                       log_level=logging.WARNING, kind="slow peer", abort=True)
+        elif queued > BACKLOG_CHECK:
+            self.dist._check_total_backlog()
 
     def _dropped_by_grudge(self) -> None:
         self.close(f"frames to {self.peer_name} dropped (grudge): link cut",
@@ -266,9 +272,13 @@ class Connection(asyncio.Protocol):
         return (t.get_write_buffer_size() if t else 0) + sum(map(len, self._wbuf))
 
     # -- closing ---------------------------------------------------------------------------------------
-    def close(self, reason: str, *, log_level: int = logging.DEBUG, kind: str = "") -> None:
+    def close(self, reason: str, *, log_level: int = logging.DEBUG, kind: str = "",
+              abort: bool = False) -> None:
         """Close with a reason (the nodedown reason). `kind` names a fault a peer can repeat
-        at will: such closes are logged through the distribution's rate limiter."""
+        at will: such closes are logged through the distribution's rate limiter. `abort`
+        (the peer is the problem) drops whatever is still queued for it at once: a graceful
+        close would keep the buffer, the socket and the fd until a peer that has stopped
+        reading reads again, which may be never."""
         if self.state == "closed":
             return
         if not self.close_reason:
@@ -279,11 +289,15 @@ class Connection(asyncio.Protocol):
                                        *args)
             else:
                 log.log(log_level, "%s: connection to %s closed: %s", *args)
-        if self.state == "up":
+        if self.state == "up" and not abort:
             self._flush()
         t = self._transport
-        if t is not None and not t.is_closing():
-            t.close()
+        if t is not None:
+            if abort:
+                t.abort()  # also after a close(): it frees the buffer a close waits on
+            elif not t.is_closing():
+                t.close()
+        self._wbuf.clear()
         self._finish()
 
     def _finish(self) -> None:

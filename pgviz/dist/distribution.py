@@ -20,11 +20,12 @@ import os
 import time
 from typing import Any, Protocol
 
-from ..errors import AuthenticationError, ConnectionRefused, PgvizError
+from ..errors import ConnectionRefused, PgvizError
 from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.handshake import Established, PeerHello
 from .connection import Connection
+from .dialer import GossipDialer
 from .faults import Faults
 from .memory import MemoryNetwork
 
@@ -34,8 +35,10 @@ log = logging.getLogger(__name__)
 
 TICK_TIME_DEFAULT = 8.0
 HANDSHAKE_TIMEOUT_DEFAULT = 5.0
-MAX_BUFFER_DEFAULT = 64 * 1024 * 1024
+MAX_BUFFER_DEFAULT = 64 * 1024 * 1024  # queued for one peer
+MAX_TOTAL_BUFFER_DEFAULT = 256 * 1024 * 1024  # queued for all peers together
 MAX_GOSSIP_PEERS = 1024  # entries of one PEERS message considered
+MAX_GOSSIP_QUEUE = 256  # gossip dials waiting, from all peers together
 GOSSIP_DIALS = 8  # concurrent dials started by gossip
 
 
@@ -66,6 +69,7 @@ class Distribution:
         handshake_timeout: float = HANDSHAKE_TIMEOUT_DEFAULT,
         max_frame: int = MAX_FRAME_DEFAULT,
         max_buffer: int = MAX_BUFFER_DEFAULT,
+        max_total_buffer: int = MAX_TOTAL_BUFFER_DEFAULT,
         mesh: bool = True,
     ) -> None:
         self.handler = handler
@@ -80,6 +84,7 @@ class Distribution:
         self.handshake_timeout = handshake_timeout
         self.max_frame = max_frame
         self.max_buffer = max_buffer
+        self.max_total_buffer = max_total_buffer
         self.mesh = mesh
         self.address = ""
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
@@ -91,7 +96,8 @@ class Distribution:
         self._tick_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._name_waiters: dict[str, list[asyncio.Future[None]]] = {}
-        self._gossip_slots = asyncio.Semaphore(GOSSIP_DIALS)
+        self.dialer = GossipDialer(self._gossip_dial, max_queued=MAX_GOSSIP_QUEUE,
+                                   concurrency=GOSSIP_DIALS)
         self.faultlog = RateLimitedLog(log)
         self.running = False
 
@@ -101,6 +107,7 @@ class Distribution:
         if self.network is not None:
             self.address = self.network.listen(self._accept_factory, self.port)
         else:
+            _quiet_accept_errors(self.loop)
             self._server = await self.loop.create_server(
                 self._accept_factory, self.host, self.port, reuse_address=True)
             sock = self._server.sockets[0]
@@ -115,6 +122,7 @@ class Distribution:
         self.running = False
         if self._tick_timer is not None:
             self._tick_timer.cancel()
+        self.dialer.close()
         for task in list(self._tasks):
             task.cancel()
         if self.network is not None:
@@ -145,7 +153,8 @@ class Distribution:
         return c.peer_creation if c is not None else None
 
     # -- connect / disconnect ---------------------------------------------------------------------------
-    async def connect(self, address: str, *, explicit: bool = True) -> str:
+    async def connect(self, address: str, *, explicit: bool = True,
+                      expect: str | None = None) -> str:
         if not self.running:
             raise PgvizError("the node is not running")
         address = address.strip()
@@ -164,7 +173,7 @@ class Distribution:
             # this explicit connect makes its own.
             dial = self.loop.create_future()
             self._dials[address] = (dial, explicit)
-            task = self.loop.create_task(self._dial(address, explicit, dial))
+            task = self.loop.create_task(self._dial(address, explicit, dial, expect))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         name = await asyncio.shield(dial)
@@ -172,9 +181,10 @@ class Distribution:
             self._blocked.discard(name)
         return name
 
-    async def _dial(self, address: str, explicit: bool, result: asyncio.Future[str]) -> None:
+    async def _dial(self, address: str, explicit: bool, result: asyncio.Future[str],
+                    expect: str | None = None) -> None:
         try:
-            name = await self._dial_once(address, explicit)
+            name = await self._dial_once(address, explicit, expect)
         except BaseException as exc:
             if not result.done():
                 result.set_exception(exc if isinstance(exc, Exception) else
@@ -187,9 +197,10 @@ class Distribution:
             if self._dials.get(address, (None,))[0] is result:
                 del self._dials[address]
 
-    async def _dial_once(self, address: str, explicit: bool) -> str:
+    async def _dial_once(self, address: str, explicit: bool, expect: str | None = None) -> str:
         def factory() -> Connection:
-            return Connection(self, initiator=True, explicit=explicit, dial_address=address)
+            return Connection(self, initiator=True, explicit=explicit, dial_address=address,
+                              expect=expect)
 
         try:
             if self.network is not None:
@@ -342,12 +353,13 @@ class Distribution:
     def _on_peers(self, term: list[Any]) -> None:
         peers = term[1] if len(term) > 1 and isinstance(term[1], list) else []
         if len(peers) > MAX_GOSSIP_PEERS:
-            log.warning("%s: a PEERS list of %d entries was cut to %d", self.name, len(peers),
-                        MAX_GOSSIP_PEERS)
+            self.faultlog.log(logging.WARNING, "long PEERS list",
+                              "%s: a PEERS list of %d entries was cut to %d", self.name,
+                              len(peers), MAX_GOSSIP_PEERS)
             peers = peers[:MAX_GOSSIP_PEERS]
         for item in peers:
             if not (isinstance(item, list) and len(item) == 2 and all(
-                    isinstance(x, str) for x in item)):
+                    isinstance(x, str) and len(x) <= 300 for x in item)):
                 continue
             name, address = item
             if name == self.name or name in self.conns or name in self._blocked:
@@ -356,16 +368,21 @@ class Distribution:
                 continue
             if any(c.peer_name == name for c in self._pending) or address in self._dials:
                 continue
-            task = self.loop.create_task(self._gossip_dial(address))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.dialer.offer(name, address)
 
-    async def _gossip_dial(self, address: str) -> None:
-        try:
-            async with self._gossip_slots:  # a few at a time, whatever a peer claims
-                await self.connect(address, explicit=False)
-        except (ConnectionRefused, AuthenticationError, PgvizError) as exc:
-            log.debug("%s: mesh dial to %s failed: %s", self.name, address, exc)
+    async def _gossip_dial(self, name: str, address: str) -> None:
+        await self.connect(address, explicit=False, expect=name)
+
+    def _check_total_backlog(self) -> None:
+        """One peer's queue is large: if all of them together pass the limit, cut the peer
+        with the largest queue (it is the one not reading)."""
+        sizes = {c: c.write_buffer_size for c in self.conns.values()}
+        total = sum(sizes.values())
+        if total > self.max_total_buffer:
+            worst = max(sizes, key=sizes.__getitem__)
+            worst.close(f"{total} bytes queued for all peers (limit {self.max_total_buffer}); "
+                        f"cutting {worst.peer_name}, which has {sizes[worst]}",
+                        log_level=logging.WARNING, kind="total backlog", abort=True)
 
     # -- ticks -----------------------------------------------------------------------------------------------
     def _schedule_tick(self) -> None:
@@ -380,7 +397,7 @@ class Distribution:
                 if now - conn.last_recv > self.tick_time and not held:
                     # (A link held on purpose -- classroom pause -- is not a dead peer.)
                     conn.close(f"no tick from {conn.peer_name} for {self.tick_time:g} s",
-                               log_level=logging.WARNING)
+                               log_level=logging.WARNING, abort=True)
                 elif now - conn.last_send >= self.tick_time / 4 - 0.01:
                     conn.send_tick()
                 if held:
@@ -388,6 +405,31 @@ class Distribution:
         finally:
             if self.running:
                 self._schedule_tick()
+
+
+def _quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
+    """At the fd limit asyncio's server logs a traceback for every failed accept (and backs
+    off 1 s each time); thousands of them hide what happened. Once per loop, a filter
+    turns them into one rate-limited line; everything else goes where it went before."""
+    previous = loop.get_exception_handler()
+    if getattr(previous, "pgviz_accept_filter", False):
+        return
+
+    def handler(lp: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if str(context.get("message", "")).startswith("socket.accept() out of system"):
+            _accept_log.log(logging.ERROR, "accept failed",
+                            "cannot accept connections: %s (out of file descriptors? raise "
+                            "ulimit -n); retrying", context.get("exception"))
+        elif previous is not None:
+            previous(lp, context)
+        else:
+            lp.default_exception_handler(context)
+
+    handler.pgviz_accept_filter = True  # type: ignore[attr-defined]
+    loop.set_exception_handler(handler)
+
+
+_accept_log = RateLimitedLog(log)
 
 
 def split_address(address: str) -> tuple[str, int]:

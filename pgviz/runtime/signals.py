@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SignalsMixin"]
+__all__ = ["SignalsMixin", "MAX_NAME"]
+
+MAX_NAME = 255  # characters of a registered name a peer may refer to
 
 
 class SignalsMixin:
@@ -214,6 +216,9 @@ class SignalsMixin:
     def _ctrl_monitor(self, peer: str, watcher: Pid, target: Any, ref: Ref) -> None:
         if not _from_peer(watcher, peer) or type(ref) is not Ref:
             raise ValueError("MONITOR_P with a watcher or ref that is not the peer's")
+        if not (type(target) is Pid or (type(target) is str and len(target) <= MAX_NAME)):
+            # The reply echoes the target: it must be small, whatever the peer sent.
+            raise ValueError("MONITOR_P of something that is not a pid or a name")
         pid = self._resolve_name(target) if isinstance(target, str) else target
         proc = self._local(pid) if isinstance(pid, Pid) else None
         if proc is None or not proc.alive:

@@ -96,8 +96,12 @@ class Handshake:
         explicit: bool = False,
         caps: frozenset[str] = frozenset(),
         nonce: Callable[[int], bytes] = os.urandom,
+        expect: str | None = None,
     ) -> None:
+        """`expect` (initiator): the name the acceptor must have; another name ends the
+        handshake before any proof is sent (a gossiped address that is not that node)."""
         self.initiator = initiator
+        self.expect = expect
         self.name = name
         self.creation = creation
         self._cookie = cookie.encode() if isinstance(cookie, str) else cookie
@@ -211,6 +215,9 @@ class Handshake:
         _check(isinstance(name, str) and "@" in name and type(creation) is int, "bad identity")
         _check(isinstance(nonce, bytes) and len(nonce) == NONCE_BYTES, "bad nonce")
         _check(isinstance(address, str) and isinstance(caps, list), "bad address or caps")
+        if self.expect is not None and name != self.expect:
+            self.state = "closed"
+            raise ConnectionRefused(f"expected {self.expect} there, found {name}", name)
         self._peer_nonce = nonce
         self._peer = PeerHello(name, creation, address, False,
                                frozenset(c for c in caps if isinstance(c, str)))
