@@ -78,6 +78,8 @@ class Shell:
     def start(self) -> None:
         self.shell_pid = self.node.spawn(self._shell_process, name="shell")
         self._shell_proc = self.node.process(self.shell_pid)
+        assert self._shell_proc is not None
+        self._shell_proc.system = True  # a peer's exit signal must not silence the shell
         self.node.add_node_callback(self._node_event)
 
     def _node_event(self, kind: str, peer: str, reason: str) -> None:

@@ -26,7 +26,7 @@ PG_TAGS = frozenset({"discover", "sync", "join", "leave"})
 
 def message_kind(msg: Any) -> str:
     """"pg" for the scope protocol's messages, "user" for everything else."""
-    if type(msg) is tuple and msg and msg[0] in PG_TAGS:
+    if type(msg) is tuple and msg and type(msg[0]) is str and msg[0] in PG_TAGS:
         return "pg"
     return "user"
 

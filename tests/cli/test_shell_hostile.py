@@ -17,7 +17,7 @@ from pgviz.trace import MAX_DEPTH, MAX_SIZE, to_jsonable
 from pgviz.wire.codec import encode
 from pgviz.wire.frames import encode_frame
 
-from ..support import COOKIE, raw_peer, run, spawn_idle, start_node, wait_until
+from ..support import COOKIE, raw_peer, raw_roundtrip, run, spawn_idle, start_node, wait_until
 from .nodeproc import NodeProc
 
 FORGED_LINE = "hi\n* nodedown fake@host reason=forged\x1b[31m\r\x07"
@@ -292,3 +292,24 @@ def test_to_jsonable_is_bounded_and_never_raises():
 
     assert "Hostile" in to_jsonable(Hostile()) and "Hostile" in to_jsonable([Hostile()])[0]
     json.dumps(to_jsonable(2 ** 100_000))  # JSON refuses ints this long
+
+
+def test_exit_signals_from_peers_do_not_stop_the_shell():
+    """EXIT2 kill from a peer's own pid leaves the shell process running: events still flow."""
+    async def main():
+        node = await start_node("target")
+        try:
+            local = LocalShell(node)
+            assert (await local.shell.execute("monitor g"))["ok"]
+            reader, writer = await raw_peer(node, "evil@127.0.0.1")
+            writer.write(encode_frame(encode(
+                ["EXIT2", Pid("evil@127.0.0.1", 1, 0, 1), local.shell.shell_pid, "kill"])))
+            await raw_roundtrip(reader, writer, node, "evil@127.0.0.1")
+            assert node.is_alive(local.shell.shell_pid)
+            pid = local.shell.spawn_member("w")
+            node.pg.join("g", pid)
+            assert (await local.event("join", group="g"))["members"] == [str(pid)]
+            writer.close()
+        finally:
+            await node.stop()
+    run(main())
