@@ -16,6 +16,7 @@ from .dist import Faults, MemoryNetwork
 from .errors import (
     AuthenticationError,
     ConnectionRefused,
+    CookieError,
     FrameTooLarge,
     LocalProtocolError,
     NodeNotRunning,
@@ -45,6 +46,7 @@ __all__ = [
     "RemoteProtocolError",
     "FrameTooLarge",
     "AuthenticationError",
+    "CookieError",
     "ConnectionRefused",
     "NotLocalError",
     "NoScopeError",

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 
 from ._version import __version__
+from .dist.cookie import read_cookie_file, resolve_cookie
+from .errors import CookieError
 
 __all__ = ["main", "build_parser", "default_name"]
 
@@ -71,8 +73,13 @@ def _node_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_port, default=0, help="port to listen on (default: any free)")
-    p.add_argument("--cookie", default=None,
-                   help="shared secret (default: $PGVIZ_COOKIE, else ~/.config/pgviz/cookie)")
+    p.add_argument("--cookie-file", default=None, metavar="PATH",
+                   help="read the shared secret from PATH, a file only you can read (chmod 600)")
+    p.add_argument("--cookie", default=None, metavar="SECRET",
+                   help="the shared secret itself; avoid it: every user of this machine can "
+                   "read it with ps (use --cookie-file or $PGVIZ_COOKIE). Default: "
+                   "$PGVIZ_COOKIE, else the file $PGVIZ_COOKIE_FILE, else "
+                   "~/.config/pgviz/cookie (created with a random secret)")
     p.add_argument("--connect", type=_address, action="append", default=[], metavar="ADDR",
                    help="connect to host:port at start (repeatable)")
     p.add_argument("--tick-time", type=_seconds, default=None, metavar="S",
@@ -102,7 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
                       "about 20%% lower latency")
     demo = sub.add_parser("demo", help="several app windows on this machine, already connected")
     demo.add_argument("--nodes", type=_positive_int, default=3, help="how many (default 3)")
-    demo.add_argument("--cookie", default=None, help="shared secret (default: a random one)")
+    demo.add_argument("--cookie-file", default=None, metavar="PATH",
+                      help="read the windows' shared secret from PATH (default: a random one)")
+    demo.add_argument("--cookie", default=None, metavar="SECRET",
+                      help="the shared secret itself; avoid it: ps shows it to every user")
     demo.add_argument("-v", "--verbose", action="count", default=0)
     return parser
 
@@ -119,6 +129,28 @@ def _no_display() -> str | None:
             "(QT_QPA_PLATFORM=offscreen), or use the headless node: pgviz node")
 
 
+_COOKIE_ON_COMMAND_LINE = (
+    "pgviz: warning: --cookie puts the secret on the command line, where every user of this "
+    "machine can read it (ps); use PGVIZ_COOKIE=SECRET in the environment or --cookie-file PATH "
+    "(chmod 600 PATH) instead\n")
+
+
+def _resolve_cookie(args: argparse.Namespace) -> None:
+    """Settle the cookie before any node starts, so that a refused one is a one-line error
+    (exit status 2), not a traceback: args.cookie becomes the secret to use. Precedence:
+    --cookie, --cookie-file, $PGVIZ_COOKIE, $PGVIZ_COOKIE_FILE, ~/.config/pgviz/cookie; the
+    demo keeps its random default and hands the secret to its windows in the environment."""
+    if args.cookie is not None:
+        sys.stderr.write(_COOKIE_ON_COMMAND_LINE)
+    if args.command == "demo":
+        if args.cookie is None and args.cookie_file is not None:
+            args.cookie = read_cookie_file(args.cookie_file)
+        if args.cookie is not None:
+            resolve_cookie(args.cookie)  # an empty one is refused; windows bind 127.0.0.1
+        return
+    args.cookie = resolve_cookie(args.cookie, file=args.cookie_file, bind_host=args.host)
+
+
 def setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, stream=sys.stderr,
@@ -131,6 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         args = parser.parse_args(["gui", *(["-" + "v" * args.verbose] if args.verbose else [])])
     setup_logging(args.verbose)
+    try:
+        _resolve_cookie(args)
+    except CookieError as exc:
+        sys.stderr.write(f"pgviz: {exc}\n")
+        return 2
     if args.command == "node":
         from .shell import run_node
         return run_node(args)

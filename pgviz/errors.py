@@ -9,6 +9,7 @@ __all__ = [
     "RemoteProtocolError",
     "FrameTooLarge",
     "AuthenticationError",
+    "CookieError",
     "ConnectionRefused",
     "NotLocalError",
     "NoScopeError",
@@ -38,6 +39,12 @@ class FrameTooLarge(RemoteProtocolError):
 
 class AuthenticationError(PgvizError):
     """The peer does not share our cookie (its challenge response was wrong), or refused ours."""
+
+
+class CookieError(PgvizError, ValueError):
+    """This node's cookie cannot be used: its file is accessible to other users, missing or
+    empty, or the cookie is too short for a node that listens on a non-loopback address.
+    Raised by `await node.start()`; the message names the file or rule and the fix."""
 
 
 class ConnectionRefused(PgvizError):

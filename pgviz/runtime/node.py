@@ -80,9 +80,13 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         if self.running:
             return
         self.loop = asyncio.get_running_loop()
+        # CookieError: a cookie file others can read, or a short cookie on a non-loopback bind
+        # (an in-memory node binds nothing).
+        cookie = resolve_cookie(self._cookie,
+                                bind_host=self.host if self._network is None else None)
         self.creation = new_creation()
         self._dist = Distribution(
-            self, name=self.name, creation=self.creation, cookie=resolve_cookie(self._cookie),
+            self, name=self.name, creation=self.creation, cookie=cookie,
             host=self.host, port=self.port, network=self._network, faults=self._faults,
             **self._dist_opts)  # type: ignore[arg-type]
         await self._dist.start()
