@@ -13,7 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..dist import Distribution, Faults, MemoryNetwork, new_creation, resolve_cookie
-from ..dist.distribution import HANDSHAKE_TIMEOUT_DEFAULT, MAX_BUFFER_DEFAULT, TICK_TIME_DEFAULT
+from ..dist.distribution import (
+    HANDSHAKE_TIMEOUT_DEFAULT,
+    MAX_BUFFER_DEFAULT,
+    MAX_TOTAL_BUFFER_DEFAULT,
+    TICK_TIME_DEFAULT,
+)
 from ..errors import NodeNotRunning
 from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
@@ -43,6 +48,7 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         handshake_timeout: float = HANDSHAKE_TIMEOUT_DEFAULT,
         max_frame: int = MAX_FRAME_DEFAULT,
         max_buffer: int = MAX_BUFFER_DEFAULT,
+        max_total_buffer: int = MAX_TOTAL_BUFFER_DEFAULT,
         mesh: bool = True,
     ) -> None:
         if not name or any(c.isspace() for c in name) or name.count("@") > 1:
@@ -55,7 +61,8 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         self._network = network
         self._faults = faults
         self._dist_opts = dict(tick_time=tick_time, handshake_timeout=handshake_timeout,
-                               max_frame=max_frame, max_buffer=max_buffer, mesh=mesh)
+                               max_frame=max_frame, max_buffer=max_buffer,
+                               max_total_buffer=max_total_buffer, mesh=mesh)
         self.creation = 0
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self._dist: Distribution | None = None

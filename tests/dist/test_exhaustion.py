@@ -127,3 +127,28 @@ def test_peer_faults_are_logged_at_a_bounded_rate(caplog):
         run(main())
     lines = [r for r in caplog.records if "handshake failed" in r.getMessage()]
     assert 1 <= len(lines) <= 5
+
+
+def test_the_total_queued_for_all_peers_is_bounded():
+    """Two peers that stop reading, each under its own max_buffer: once all queues together
+    pass max_total_buffer, the one with the most queued is cut and its bytes freed."""
+    async def main():
+        async with cluster(1, max_buffer=64 << 20, max_total_buffer=8 << 20) as (a,):
+            peers = {}
+            for name in ("slow1@127.0.0.1", "slow2@127.0.0.1"):
+                _, writer = await raw_peer(a, name)
+                writer.transport.pause_reading()
+                peers[name] = writer
+            blob = b"x" * (256 * 1024)
+            for _ in range(200):  # up to 50 MiB each, alternating
+                if len(a.nodes()) < 2:
+                    break
+                for name in peers:
+                    a.send(Pid(name, 1, 0, 1), blob)
+                await asyncio.sleep(0)
+            await wait_until(lambda: len(a.nodes()) == 1, what="one slow peer cut")
+            survivor = a.nodes()[0]
+            assert a.connection_info(survivor)["queued"] <= 8 << 20
+            for writer in peers.values():
+                writer.close()
+    run(main())
