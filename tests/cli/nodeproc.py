@@ -22,12 +22,13 @@ class NodeProc:
         self.address = ""
 
     @classmethod
-    async def start(cls, name: str, *args: str, cookie: str = COOKIE) -> NodeProc:
+    async def start(cls, name: str, *args: str, cookie: str = COOKIE,
+                    **popen: Any) -> NodeProc:
         env = dict(os.environ, PGVIZ_COOKIE=cookie)
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "pgviz", "node", "--json", "--name", name, *args,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=env)
+            stderr=asyncio.subprocess.PIPE, env=env, **popen)
         node = cls(proc)
         started = await node.event("started", timeout=20)
         node.name, node.address = started["name"], started["address"]

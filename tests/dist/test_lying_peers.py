@@ -190,3 +190,24 @@ def test_a_stopped_scope_is_not_restarted():
             await settle([a])
             assert "orders" not in a.scopes() and not scope.running
     run(main())
+
+
+def test_deep_and_odd_terms_to_pg_are_ignored_safely(caplog):
+    """Terms at the nesting limit, unhashable heads and huge ints sent to the scope are each
+    refused and counted; the link stays, nothing escapes into asyncio's error handler."""
+    async def main():
+        async with cluster(1) as (a,):
+            reader, writer = await raw_peer(a, EVIL)
+            deep: object = 1
+            for _ in range(94):  # with the frame's own levels: at the limit of 100
+                deep = [deep]
+            odd = [deep, ("join", deep, deep, deep), ({"a": 1}, 1, 2, 3), (2**63, "x"),
+                   ("sync", Pid(EVIL, 1, 0, 1), [("g", deep)]), ("DOWN",), ()]
+            for term in odd:
+                writer.write(_frame(["REG_SEND", "pg", term]))
+            await raw_roundtrip(reader, writer, a, EVIL)
+            assert a.pg.ignored == len(odd)
+            assert EVIL in a.nodes()
+            writer.close()
+    run(main())
+    assert not [r for r in caplog.records if "Fatal error" in r.getMessage()]
