@@ -52,7 +52,7 @@ def test_simultaneous_connects_leave_exactly_one_connection():
                 box = Inbox(b)
                 for i in range(100):
                     a.send(box.pid, i)
-                await wait_until(lambda: len(box.messages) == 100)
+                await wait_until(lambda box=box: len(box.messages) == 100)
                 assert box.messages == list(range(100))
     run(main())
 
