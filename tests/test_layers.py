@@ -15,7 +15,7 @@ ALLOWED = {
     "runtime": {"dist", "wire"},
     "pg": {"runtime", "dist", "wire"},
 }
-LEAVES = {"errors", "_version", "ratelog"}
+LEAVES = {"errors", "_version", "ratelog", "events"}
 QT = ("PySide6", "qasync", "shiboken6")
 
 

@@ -49,6 +49,12 @@ class Connection(asyncio.Protocol):
         self.established: asyncio.Future[Established] = dist.loop.create_future()
         self.bytes_out = 0
         self.bytes_in = 0
+        # Frames (ticks aside) sent and received: both ends count the same frames in the same
+        # order, so "session, direction, number" names one frame on both sides (events' ids).
+        self.frames_out = 0
+        self.frames_in = 0
+        self.session = ""
+        self.peer_events = ""  # what the peer asked of our events: "", "lc" or "cluster"
         self._transport: asyncio.Transport | None = None
         self._hs = Handshake(initiator=initiator, name=dist.name, creation=dist.creation,
                              cookie=dist.cookie, address=dist.address, explicit=explicit,
@@ -159,6 +165,7 @@ class Connection(asyncio.Protocol):
         self.peer_name = ev.name
         self.peer_creation = ev.creation
         self.peer_address = ev.address
+        self.session = ev.session
         verdict = self.dist._decide_established(self, ev)
         if verdict is not None:
             if not self.established.done():
@@ -187,6 +194,7 @@ class Connection(asyncio.Protocol):
         for frame in frames:
             if not frame:
                 continue  # tick
+            self.frames_in += 1
             try:
                 term = decode(frame)
             except ProtocolError as exc:
@@ -213,6 +221,7 @@ class Connection(asyncio.Protocol):
         frame = encode_frame(payload, self.dist.max_frame)
         if self.state != "up":
             return len(payload)
+        self.frames_out += 1
         self._wbuf.append(frame)
         if not self._flush_pending:
             # The first frame of a loop iteration goes out at once (latency); the ones that
@@ -265,6 +274,13 @@ class Connection(asyncio.Protocol):
             fut = self.dist.loop.create_future()
             self._drain_waiters.append(fut)
             await fut
+
+    def frame_id(self, outgoing: bool) -> str:
+        """The cluster-unique id of the last frame sent (or received) on this connection."""
+        # The direction is named by who sends: "i" the initiator, "a" the acceptor.
+        sender_is_initiator = self.initiator if outgoing else not self.initiator
+        n = self.frames_out if outgoing else self.frames_in
+        return f"{self.session}{'i' if sender_is_initiator else 'a'}{n}"
 
     @property
     def write_buffer_size(self) -> int:

@@ -9,7 +9,7 @@ import logging
 import os
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from ..dist import Distribution, Faults, MemoryNetwork, new_creation, resolve_cookie
@@ -20,12 +20,15 @@ from ..dist.distribution import (
     TICK_TIME_DEFAULT,
 )
 from ..errors import NodeNotRunning
+from ..events import Event, Spawn
 from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref, short_node
+from .event_links import EventLinks
+from .hub import STREAM_LIMIT, EventHub
 from .process import Handler, Process
-from .routing import RoutingMixin, TraceObserver
+from .routing import RoutingMixin, TraceObserver, summarize
 from .signals import SignalsMixin
 
 __all__ = ["RuntimeNode", "TraceObserver"]
@@ -74,6 +77,9 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         # int refs of local system monitors, never sent anywhere, from a private generator.
         self._local_refs = random.Random(os.urandom(32)).getrandbits
         self._peer_faults = RateLimitedLog(logging.getLogger("pgviz.peers"))
+        self._hub = EventHub(self.name, on_change=self._listeners_changed)
+        self._event_links = EventLinks(self._hub, lambda: self._dist, self._peer_faults,
+                                       summarize)
         self._observers: list[TraceObserver] = []
         self._node_monitors: dict[Pid, int] = {}
         self._node_callbacks: list[Callable[[str, str, str], None]] = []
@@ -168,6 +174,32 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         else:
             self._node_monitors.pop(pid, None)
 
+    # -- events ---------------------------------------------------------------------------------------
+    def add_listener(self, cb: Callable[[Event], None], *, cluster: bool = False
+                     ) -> Callable[[], None]:
+        """cb(event) for every event of this node (with `cluster`, of every connected node
+        too, forwarded by them); returns the unsubscribe callable. Synchronous: a listener
+        must be quick, and one that raises is removed."""
+        return self._hub.add_listener(cb, cluster=cluster)
+
+    def events(self, cluster: bool = False, *, limit: int = STREAM_LIMIT
+               ) -> AsyncIterator[Event]:
+        """`async for ev in node.events(): ...` -- a bounded queue: a consumer that falls
+        behind loses events and gets an `overflow` event with their count."""
+        return self._hub.stream(cluster=cluster, limit=limit)
+
+    @property
+    def events_active(self) -> bool:
+        """Someone listens to this node's events (layers above check before building one)."""
+        return self._hub.active
+
+    def emit(self, cls: type[Event], **fields: Any) -> None:
+        """Publish an event of this node (for the layers built on the runtime, e.g. pg)."""
+        self._hub.emit(cls, **fields)
+
+    def _listeners_changed(self) -> None:
+        self._event_links.listeners_changed()
+
     def add_node_callback(self, cb: Callable[[str, str, str], None]) -> None:
         """cb(event, node, reason) with event "nodeup" or "nodedown" (synchronous)."""
         self._node_callbacks.append(cb)
@@ -197,6 +229,8 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
             proc.name = name
         if self._observers:
             self._trace("spawn", pid=str(pid), name=name)
+        if self._hub.active:
+            self._hub.emit(Spawn, pid=pid, name=name)
         return proc
 
     def spawn_handler(self, handler: Handler, *, name: str | None = None,

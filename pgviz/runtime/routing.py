@@ -8,9 +8,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..events import NodeDown, NodeUp
 from ..ratelog import RateLimitedLog
 from ..wire.render import escape_controls, safe_repr
 from ..wire.terms import Pid, Ref
+from .event_links import EventLinks
+from .hub import EventHub
 
 if TYPE_CHECKING:
     from ..dist import Distribution
@@ -61,6 +64,8 @@ class RoutingMixin:
     _node_monitors: dict[Pid, int]
     _node_callbacks: list[Callable[[str, str, str], None]]
     _peer_faults: RateLimitedLog
+    _hub: EventHub
+    _event_links: EventLinks
 
     if TYPE_CHECKING:  # provided by RuntimeNode / SignalsMixin; stubs here would shadow them
         def _local(self, pid: Pid) -> Process | None: ...
@@ -137,13 +142,19 @@ class RoutingMixin:
         conn = dist.conns.get(peer)
         if conn is None:
             return False
-        size = conn.send(term)  # LocalProtocolError (unencodable, too large) reaches the sender
+        if self._hub.active or conn.peer_events:
+            size = self._event_links.send(conn, peer, term)
+        else:
+            size = conn.send(term)  # LocalProtocolError (unencodable, too large) reaches the sender
         if self._observers:
             self._trace_frame("send", peer, term, kind, size, to)
         return True
 
     # -- distribution callbacks ----------------------------------------------------------------------------
-    def dist_message(self, peer: str, term: Any, size: int) -> None:
+    def dist_message(self, peer: str, term: Any, size: int, _unwrapped: bool = False) -> None:
+        if self._hub.active and not _unwrapped and type(term) is list and term:
+            assert self._dist is not None
+            self._event_links.delivered(self._dist.connection(peer), peer, term, size)
         try:
             op = term[0]
             if op == "SEND":
@@ -181,6 +192,15 @@ class RoutingMixin:
                 self._ctrl_exit(peer, term[1], term[2], term[3])
             elif op == "EXIT2":
                 self._ctrl_exit2(peer, term[1], term[2], term[3])
+            elif op == "LC":  # a frame stamped with the sender's Lamport clock
+                if type(term[1]) is not int or type(term[2]) is not list:
+                    raise ValueError("malformed LC frame")
+                self._hub.tick(term[1])
+                self.dist_message(peer, term[2], size, True)
+            elif op == "EV":
+                self._event_links.received(peer, term[1])
+            elif op == "EVENTS":
+                self._event_links.peer_wants(peer, term[1])
             else:
                 self._peer_faults.log(logging.WARNING, "unknown control message",
                                       "%s: unknown control message from %s ignored: %s",
@@ -200,13 +220,17 @@ class RoutingMixin:
 
     def dist_nodeup(self, peer: str) -> None:
         self._trace("nodeup", peer=peer)
+        self._hub.emit(NodeUp, peer=peer)
+        self._event_links.nodeup(peer)
         for pid in list(self._node_monitors):
             self._deliver_local(pid, ("nodeup", peer))
         self._node_event("nodeup", peer, "")
 
     def dist_nodedown(self, peer: str, reason: str) -> None:
         self._peer_lost(peer)
+        self._event_links.nodedown(peer)
         self._trace("nodedown", peer=peer, reason=reason)
+        self._hub.emit(NodeDown, peer=peer, reason=reason)
         for pid in list(self._node_monitors):
             self._deliver_local(pid, ("nodedown", peer, reason))
         self._node_event("nodedown", peer, reason)

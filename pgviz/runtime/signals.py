@@ -11,8 +11,11 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..events import Exit
 from ..ratelog import RateLimitedLog
+from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref
+from .hub import EventHub
 
 if TYPE_CHECKING:
     from .process import Process
@@ -37,6 +40,7 @@ class SignalsMixin:
     _observers: list[Any]
     _local_refs: Callable[[int], int]
     _peer_faults: RateLimitedLog
+    _hub: EventHub
 
     if TYPE_CHECKING:  # provided by RuntimeNode / RoutingMixin; stubs here would shadow them
         def _local(self, pid: Pid) -> Process | None: ...
@@ -179,6 +183,8 @@ class SignalsMixin:
         self._forget_process(proc)
         if self._observers:
             self._trace("exit", pid=str(pid), reason=_reason_text(reason))
+        if self._hub.active:
+            self._hub.emit(Exit, pid=pid, reason=_reason_text(reason))
         for ref, watcher in proc.monitored_by.items():
             if watcher.node == self.name:
                 w = self._local(watcher)
@@ -320,4 +326,4 @@ def _from_peer(pid: Any, peer: str) -> bool:
 
 
 def _reason_text(reason: Any) -> str:
-    return reason if isinstance(reason, str) else repr(reason)
+    return reason if type(reason) is str else safe_repr(reason)

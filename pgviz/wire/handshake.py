@@ -65,6 +65,7 @@ class Established:
     address: str
     caps: frozenset[str]
     initiator: bool
+    session: str = ""  # the same on both sides, unique per connection (from both nonces)
     rest: bytes = field(default=b"", repr=False)
 
 
@@ -254,4 +255,7 @@ class Handshake:
     def _established(self, *, initiator: bool) -> Established:
         assert self._peer is not None
         p = self._peer
-        return Established(p.name, p.creation, p.address, p.caps, initiator)
+        first, second = (self._nonce, self._peer_nonce) if initiator else (self._peer_nonce,
+                                                                           self._nonce)
+        session = hashlib.sha256(first + second).hexdigest()[:12]
+        return Established(p.name, p.creation, p.address, p.caps, initiator, session)

@@ -1,0 +1,213 @@
+"""Typed cluster events: what happened, where, and in which causal order.
+
+Every view, recording, export and lesson is built from this one stream (never from reading
+pg's or the runtime's tables). An event is a frozen dataclass of plain data; `to_dict()` gives
+its JSON- and msgpack-able form (an "event" key names the kind) and `from_dict()` reads it back.
+
+Every event has:
+  node  where it happened (a node name)
+  t     that node's wall clock, seconds
+  lc    a Lamport clock: an event that causally follows another has a larger lc; in particular
+        a `deliver` has the same `id` as its `send` and a larger `lc`.
+
+Pids are `Pid` objects here ([node, id, serial, creation] in dict form); groups are the
+group terms themselves (a tuple group is a list in dict form: a list is never a group; bytes
+are {"bytes": hex}).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .wire.terms import Pid
+
+__all__ = [
+    "Event", "NodeUp", "NodeDown", "Join", "Leave", "Spawn", "Exit", "Send", "Deliver",
+    "Fault", "Clock", "Overflow", "EVENT_KINDS", "EventError",
+]
+
+
+class EventError(ValueError):
+    """A dict that is not a pgviz event (unknown kind, missing or mistyped fields)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    node: str
+    t: float
+    lc: int
+
+    event: ClassVar[str] = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"event": self.event}
+        for f in dataclasses.fields(self):
+            out[f.name] = _out(getattr(self, f.name))
+        return out
+
+    @staticmethod
+    def from_dict(data: Any) -> Event:
+        if not isinstance(data, dict):
+            raise EventError(f"an event is an object, not {type(data).__name__}")
+        cls = EVENT_KINDS.get(data.get("event"))  # type: ignore[arg-type]
+        if cls is None:
+            raise EventError(f"unknown event kind {data.get('event')!r}")
+        values = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in data:
+                raise EventError(f"{cls.event} event without {f.name!r}")
+            values[f.name] = _in(f.name, data[f.name])
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise EventError(str(exc)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeUp(Event):
+    """`node` connected to `peer`."""
+    peer: str
+    event: ClassVar[str] = "nodeup"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDown(Event):
+    """`node` lost its link to `peer`, for `reason`."""
+    peer: str
+    reason: str
+    event: ClassVar[str] = "nodedown"
+
+
+@dataclass(frozen=True, slots=True)
+class Join(Event):
+    """In `node`'s view of `scope`, `pids` joined `group` (local joins and what peers told)."""
+    scope: str
+    group: Any
+    pids: tuple[Pid, ...]
+    event: ClassVar[str] = "join"
+
+
+@dataclass(frozen=True, slots=True)
+class Leave(Event):
+    """In `node`'s view of `scope`, `pids` left `group`. `cause`: "leave", "exit" (the member
+    died), "peer" (its node's scope went away), "sync" (a sync rewrote the group)."""
+    scope: str
+    group: Any
+    pids: tuple[Pid, ...]
+    cause: str = "leave"
+    event: ClassVar[str] = "leave"
+
+
+@dataclass(frozen=True, slots=True)
+class Spawn(Event):
+    pid: Pid
+    name: str | None = None
+    event: ClassVar[str] = "spawn"
+
+
+@dataclass(frozen=True, slots=True)
+class Exit(Event):
+    pid: Pid
+    reason: str
+    event: ClassVar[str] = "exit"
+
+
+@dataclass(frozen=True, slots=True)
+class Send(Event):
+    """One frame queued on the link src -> dst. `id` is unique in the cluster; `kind` is
+    "user" for a user's message, else the pg or distribution message's name."""
+    id: str
+    src: str
+    dst: str
+    kind: str
+    size: int
+    summary: str
+    event: ClassVar[str] = "send"
+
+
+@dataclass(frozen=True, slots=True)
+class Deliver(Event):
+    """The frame `id` of the link src -> dst was handled by dst (= node)."""
+    id: str
+    src: str
+    dst: str
+    kind: str
+    size: int
+    summary: str
+    event: ClassVar[str] = "deliver"
+
+
+@dataclass(frozen=True, slots=True)
+class Fault(Event):
+    """A link fault changed: `what` is "cut", "heal", "delay", "hold", "release"."""
+    what: str
+    src: str
+    dst: str
+    detail: str = ""
+    event: ClassVar[str] = "fault"
+
+
+@dataclass(frozen=True, slots=True)
+class Clock(Event):
+    """The network clock changed: `mode` "live", "slow", "pause"; `seconds` for slow."""
+    mode: str
+    seconds: float = 0.0
+    event: ClassVar[str] = "clock"
+
+
+@dataclass(frozen=True, slots=True)
+class Overflow(Event):
+    """A listener fell behind: `dropped` events were not delivered to it."""
+    dropped: int
+    event: ClassVar[str] = "overflow"
+
+
+EVENT_KINDS: dict[str, type[Event]] = {
+    cls.event: cls for cls in (NodeUp, NodeDown, Join, Leave, Spawn, Exit, Send, Deliver, Fault,
+                              Clock, Overflow)
+}
+
+_PID_FIELDS = frozenset({"pid", "pids"})
+
+
+def _out(value: Any) -> Any:
+    t = type(value)
+    if t is Pid:
+        return list(value.fields)
+    if t is tuple:
+        return [_out(x) for x in value]
+    if t is bytes:
+        return {"bytes": value.hex()}
+    return value
+
+
+def _in(name: str, value: Any) -> Any:
+    if name == "pid":
+        return _pid_in(value)
+    if name == "pids":
+        if not isinstance(value, list):
+            raise EventError("pids is a list")
+        return tuple(_pid_in(p) for p in value)
+    if name == "group":
+        return _group_in(value)
+    return value
+
+
+def _pid_in(value: Any) -> Pid:
+    if not (isinstance(value, list) and len(value) == 4 and isinstance(value[0], str)
+            and all(type(x) is int for x in value[1:])):
+        raise EventError(f"not a pid: {value!r:.80}")
+    return Pid(*value)
+
+
+def _group_in(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_group_in(x) for x in value)
+    if isinstance(value, dict) and set(value) == {"bytes"}:
+        try:
+            return bytes.fromhex(value["bytes"])
+        except (TypeError, ValueError):
+            raise EventError("bad bytes group") from None
+    return value
