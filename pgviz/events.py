@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from .wire.terms import Pid
 
 __all__ = [
-    "Event", "NodeUp", "NodeDown", "Join", "Leave", "Spawn", "Exit", "Send", "Deliver",
+    "Event", "NodeUp", "NodeDown", "Join", "Leave", "ScopeView", "Spawn", "Exit", "Send", "Deliver",
     "Fault", "Clock", "Overflow", "EVENT_KINDS", "EventError",
 ]
 
@@ -43,8 +43,8 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"event": self.event}
-        for f in dataclasses.fields(self):
-            out[f.name] = _out(getattr(self, f.name))
+        for name in _field_names(type(self))[0]:
+            out[name] = _out(getattr(self, name))
         return out
 
     @staticmethod
@@ -54,11 +54,13 @@ class Event:
         cls = EVENT_KINDS.get(data.get("event"))  # type: ignore[arg-type]
         if cls is None:
             raise EventError(f"unknown event kind {data.get('event')!r}")
-        values = {}
-        for f in dataclasses.fields(cls):
-            if f.name not in data:
-                raise EventError(f"{cls.event} event without {f.name!r}")
-            values[f.name] = _in(f.name, data[f.name])
+        names, converted = _field_names(cls)
+        try:
+            values = {name: data[name] for name in names}
+        except KeyError as exc:
+            raise EventError(f"{cls.event} event without {exc.args[0]!r}") from None
+        for name in converted:
+            values[name] = _in(name, values[name])
         try:
             return cls(**values)
         except TypeError as exc:
@@ -98,6 +100,16 @@ class Leave(Event):
     pids: tuple[Pid, ...]
     cause: str = "leave"
     event: ClassVar[str] = "leave"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeView(Event):
+    """Everything `node` knows of `scope` right now, as ((group, (pid, ...)), ...): sent first
+    to a new watcher, so that a model started late (or resumed) does not miss what happened
+    before it. It replaces whatever the watcher knew of that view."""
+    scope: str
+    groups: tuple[tuple[Any, tuple[Pid, ...]], ...]
+    event: ClassVar[str] = "view"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +177,21 @@ class Overflow(Event):
 
 
 EVENT_KINDS: dict[str, type[Event]] = {
-    cls.event: cls for cls in (NodeUp, NodeDown, Join, Leave, Spawn, Exit, Send, Deliver, Fault,
-                              Clock, Overflow)
+    cls.event: cls for cls in (NodeUp, NodeDown, Join, Leave, ScopeView, Spawn, Exit, Send,
+                               Deliver, Fault, Clock, Overflow)
 }
 
-_PID_FIELDS = frozenset({"pid", "pids"})
+_CONVERTED = frozenset({"pid", "pids", "group", "groups"})
+_NAMES: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _field_names(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every field, the fields whose dict form differs) of an event class."""
+    names = _NAMES.get(cls)
+    if names is None:
+        every = tuple(f.name for f in dataclasses.fields(cls))
+        names = _NAMES[cls] = (every, tuple(n for n in every if n in _CONVERTED))
+    return names
 
 
 def _out(value: Any) -> Any:
@@ -192,14 +214,23 @@ def _in(name: str, value: Any) -> Any:
         return tuple(_pid_in(p) for p in value)
     if name == "group":
         return _group_in(value)
+    if name == "groups":
+        if not isinstance(value, list):
+            raise EventError("groups is a list")
+        out = []
+        for item in value:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], list)):
+                raise EventError("groups holds [group, pids] pairs")
+            out.append((_group_in(item[0]), tuple(_pid_in(p) for p in item[1])))
+        return tuple(out)
     return value
 
 
 def _pid_in(value: Any) -> Pid:
-    if not (isinstance(value, list) and len(value) == 4 and isinstance(value[0], str)
-            and all(type(x) is int for x in value[1:])):
-        raise EventError(f"not a pid: {value!r:.80}")
-    return Pid(*value)
+    if (type(value) is list and len(value) == 4 and type(value[0]) is str
+            and type(value[1]) is int and type(value[2]) is int and type(value[3]) is int):
+        return Pid(*value)
+    raise EventError(f"not a pid: {value!r:.80}")
 
 
 def _group_in(value: Any) -> Any:

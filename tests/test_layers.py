@@ -14,6 +14,7 @@ ALLOWED = {
     "dist": {"wire"},
     "runtime": {"dist", "wire"},
     "pg": {"runtime", "dist", "wire"},
+    "model": {"wire"},
 }
 LEAVES = {"errors", "_version", "ratelog", "events"}
 QT = ("PySide6", "qasync", "shiboken6")

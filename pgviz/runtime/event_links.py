@@ -57,8 +57,10 @@ def frame_summary(term: list[Any], summarize: Callable[[Any], str]) -> str:
 
 class EventLinks:
     def __init__(self, hub: EventHub, dist: Callable[[], Distribution | None],
-                 faults: RateLimitedLog, summarize: Callable[[Any], str]) -> None:
+                 faults: RateLimitedLog, summarize: Callable[[Any], str],
+                 state: Callable[[], list[Event]]) -> None:
         self.hub = hub
+        self._state = state
         self._dist = dist
         self._faults = faults
         self._summarize = summarize
@@ -102,6 +104,9 @@ class EventLinks:
         conn.peer_events = mode
         if mode == "cluster":
             if peer not in self._forwarders:
+                # What happened before the watcher came, then what happens from now on.
+                for ev in self._state():
+                    conn.send(["EV", ev.to_dict()])
                 self._forwarders[peer] = self.hub.add_listener(partial(self._forward, peer))
         else:
             self._stop_forwarding(peer)

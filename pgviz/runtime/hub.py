@@ -19,11 +19,12 @@ from typing import Any
 
 from ..events import Event, Overflow
 
-__all__ = ["EventHub", "Listener", "STREAM_LIMIT"]
+__all__ = ["EventHub", "Listener", "StampEvent", "STREAM_LIMIT"]
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Event], None]
+StampEvent = Callable[..., Event]  # stamp(cls, **fields): an event of this node, now
 STREAM_LIMIT = 10_000
 
 
@@ -96,9 +97,13 @@ class EventHub:
         """Build and publish one event of this node (None when nobody listens)."""
         if not self.active:
             return None
-        ev = cls(node=self.node, t=self._clock(), lc=self.tick(), **fields)
+        ev = self.stamp(cls, **fields)
         self.publish(ev)
         return ev
+
+    def stamp(self, cls: type[Event], **fields: Any) -> Event:
+        """An event of this node, stamped now, not published."""
+        return cls(node=self.node, t=self._clock(), lc=self.tick(), **fields)
 
     def publish(self, ev: Event) -> None:
         for cb in tuple(self._local) + tuple(self._cluster):

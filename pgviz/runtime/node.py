@@ -20,13 +20,13 @@ from ..dist.distribution import (
     TICK_TIME_DEFAULT,
 )
 from ..errors import NodeNotRunning
-from ..events import Event, Spawn
+from ..events import Event, NodeUp, Spawn
 from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref, short_node
 from .event_links import EventLinks
-from .hub import STREAM_LIMIT, EventHub
+from .hub import STREAM_LIMIT, EventHub, StampEvent
 from .process import Handler, Process
 from .routing import RoutingMixin, TraceObserver, summarize
 from .signals import SignalsMixin
@@ -78,8 +78,9 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         self._local_refs = random.Random(os.urandom(32)).getrandbits
         self._peer_faults = RateLimitedLog(logging.getLogger("pgviz.peers"))
         self._hub = EventHub(self.name, on_change=self._listeners_changed)
+        self._state_providers: list[Callable[[StampEvent], list[Event]]] = []
         self._event_links = EventLinks(self._hub, lambda: self._dist, self._peer_faults,
-                                       summarize)
+                                       summarize, self.state_events)
         self._observers: list[TraceObserver] = []
         self._node_monitors: dict[Pid, int] = {}
         self._node_callbacks: list[Callable[[str, str, str], None]] = []
@@ -196,6 +197,27 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
     def emit(self, cls: type[Event], **fields: Any) -> None:
         """Publish an event of this node (for the layers built on the runtime, e.g. pg)."""
         self._hub.emit(cls, **fields)
+
+    def add_state_provider(self, provider: Callable[[StampEvent], list[Event]]) -> None:
+        """provider(stamp) -> events describing the current state of an upper layer (a pg
+        scope's view); `stamp(cls, **fields)` builds an event of this node. Called when a
+        watcher starts, so that it does not miss what happened before."""
+        self._state_providers.append(provider)
+
+    def remove_state_provider(self, provider: Callable[[StampEvent], list[Event]]) -> None:
+        if provider in self._state_providers:
+            self._state_providers.remove(provider)
+
+    def state_events(self) -> list[Event]:
+        """This node's current state as events: a nodeup per connected peer, then what the
+        upper layers report (e.g. a `view` per pg scope). Fold them before live events."""
+        out: list[Event] = [self._hub.stamp(NodeUp, peer=p) for p in self.nodes()]
+        for provider in list(self._state_providers):
+            try:
+                out += provider(self._hub.stamp)
+            except Exception:
+                log.exception("state provider %r failed", provider)
+        return out
 
     def _listeners_changed(self) -> None:
         self._event_links.listeners_changed()

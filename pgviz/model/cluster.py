@@ -1,0 +1,238 @@
+"""ClusterModel: the cluster as the events tell it, folded into immutable snapshots.
+
+No Qt and no node here: the model is fed events (`feed(ev)`), live from a node's listener,
+from a recording, or from a lesson, and the views draw its `snapshot()`. Membership is kept
+*as each node sees it*: during a partition two nodes hold two different truths, and the model
+shows both. A frame is "in flight" from its `send` until the `deliver` with the same id (or
+until the sender reports its link down: a crashed link's frames are simply gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from ..events import (
+    Clock,
+    Deliver,
+    Event,
+    Exit,
+    Fault,
+    Join,
+    Leave,
+    NodeDown,
+    NodeUp,
+    Overflow,
+    ScopeView,
+    Send,
+    Spawn,
+)
+from ..wire.terms import Pid
+
+__all__ = ["ClusterModel", "Snapshot", "InFlight", "GroupKey"]
+
+GroupKey = tuple[str, Any]  # (scope, group)
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """A frame sent and not yet delivered."""
+    id: str
+    src: str
+    dst: str
+    kind: str
+    size: int
+    summary: str
+    sent_t: float
+    sent_lc: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the views draw. Every mapping is read-only; a new fold makes a new snapshot."""
+    version: int = 0
+    t: float = 0.0
+    nodes: tuple[str, ...] = ()
+    links: frozenset[frozenset[str]] = frozenset()
+    # node -> (scope, group) -> members as that node sees them (newest first, duplicates kept)
+    views: Mapping[str, Mapping[GroupKey, tuple[Pid, ...]]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    processes: Mapping[str, frozenset[Pid]] = field(default_factory=lambda: MappingProxyType({}))
+    in_flight: tuple[InFlight, ...] = ()
+    faults: tuple[Fault, ...] = ()
+    clock: Clock | None = None
+    dropped: int = 0  # events a slow listener lost (overflow)
+    selected: str | None = None
+
+    def members(self, node: str, scope: str, group: Any) -> tuple[Pid, ...]:
+        return self.views.get(node, {}).get((scope, group), ())
+
+    def groups(self, node: str, scope: str | None = None) -> list[GroupKey]:
+        return [k for k in self.views.get(node, {}) if scope is None or k[0] == scope]
+
+    def agreed(self, scope: str, group: Any) -> bool:
+        """Every node with a view of the group sees the same multiset of members."""
+        seen = {tuple(sorted(v.get((scope, group), ()))) for v in self.views.values()}
+        return len(seen) <= 1
+
+
+class ClusterModel:
+    def __init__(self, events: Iterable[Event] = ()) -> None:
+        self._version = 0
+        self._t = 0.0
+        self._nodes: dict[str, None] = {}
+        self._up: dict[tuple[str, str], bool] = {}  # (reporter, peer) -> link up as it says
+        self._views: dict[str, dict[GroupKey, list[Pid]]] = {}
+        self._processes: dict[str, set[Pid]] = {}
+        self._in_flight: dict[str, InFlight] = {}
+        self._faults: dict[tuple[str, str, str], Fault] = {}
+        self._clock: Clock | None = None
+        self._dropped = 0
+        self._selected: str | None = None
+        self._snapshot: Snapshot | None = Snapshot()
+        self.events = 0
+        for ev in events:
+            self.feed(ev)
+
+    # -- folding ---------------------------------------------------------------------------------
+    def feed(self, ev: Event) -> None:
+        """Fold one event (any order between nodes; per node, the order they happened)."""
+        self.events += 1
+        self._version += 1
+        self._snapshot = None
+        if ev.t > self._t:
+            self._t = ev.t
+        node = ev.node
+        self._nodes.setdefault(node)
+        handler = _FOLD.get(type(ev))
+        if handler is not None:
+            handler(self, ev)
+
+    def _nodeup(self, ev: NodeUp) -> None:
+        self._nodes.setdefault(ev.peer)
+        self._up[(ev.node, ev.peer)] = True
+
+    def _nodedown(self, ev: NodeDown) -> None:
+        self._nodes.setdefault(ev.peer)
+        self._up[(ev.node, ev.peer)] = False
+        # Frames still on that link will never arrive (either way: the link is gone).
+        for fid, msg in list(self._in_flight.items()):
+            if {msg.src, msg.dst} == {ev.node, ev.peer}:
+                del self._in_flight[fid]
+
+    def _join(self, ev: Join) -> None:
+        row = self._views.setdefault(ev.node, {}).setdefault((ev.scope, ev.group), [])
+        row[:0] = ev.pids
+
+    def _leave(self, ev: Leave) -> None:
+        view = self._views.get(ev.node)
+        row = view.get((ev.scope, ev.group)) if view is not None else None
+        if row is None:
+            return
+        for pid in ev.pids:
+            try:
+                row.remove(pid)
+            except ValueError:
+                pass
+        if not row:
+            del view[(ev.scope, ev.group)]  # type: ignore[union-attr]
+
+    def _scope_view(self, ev: ScopeView) -> None:
+        view = self._views.setdefault(ev.node, {})
+        for key in [k for k in view if k[0] == ev.scope]:
+            del view[key]
+        for group, pids in ev.groups:
+            view[(ev.scope, group)] = list(pids)
+
+    def _spawn(self, ev: Spawn) -> None:
+        self._processes.setdefault(ev.node, set()).add(ev.pid)
+
+    def _exit(self, ev: Exit) -> None:
+        self._processes.get(ev.node, set()).discard(ev.pid)
+
+    def _send(self, ev: Send) -> None:
+        self._nodes.setdefault(ev.dst)
+        self._in_flight[ev.id] = InFlight(ev.id, ev.src, ev.dst, ev.kind, ev.size, ev.summary,
+                                          ev.t, ev.lc)
+
+    def _deliver(self, ev: Deliver) -> None:
+        self._in_flight.pop(ev.id, None)
+
+    def _fault(self, ev: Fault) -> None:
+        key = (ev.src, ev.dst, ev.what if ev.what in ("delay", "hold") else "cut")
+        if ev.what in ("heal", "release"):
+            for k in [k for k in self._faults if k[:2] == (ev.src, ev.dst)]:
+                del self._faults[k]
+        else:
+            self._faults[key] = ev
+
+    def _clock_changed(self, ev: Clock) -> None:
+        self._clock = ev
+
+    def _overflow(self, ev: Overflow) -> None:
+        self._dropped += ev.dropped
+
+    def copy(self) -> ClusterModel:
+        """An independent model in the same state (replay checkpoints)."""
+        other = ClusterModel()
+        other._version, other._t, other.events = self._version, self._t, self.events
+        other._nodes = dict(self._nodes)
+        other._up = dict(self._up)
+        other._views = {n: {k: list(v) for k, v in view.items()}
+                        for n, view in self._views.items()}
+        other._processes = {n: set(p) for n, p in self._processes.items()}
+        other._in_flight = dict(self._in_flight)
+        other._faults = dict(self._faults)
+        other._clock, other._dropped, other._selected = self._clock, self._dropped, self._selected
+        other._snapshot = self._snapshot
+        return other
+
+    # -- selection (view state that lives once, here) ---------------------------------------------
+    def select(self, item: str | None) -> None:
+        """Select a thing the views show (a pid's text, a frame id, a node name) or None."""
+        if item != self._selected:
+            self._selected = item
+            self._version += 1
+            self._snapshot = None
+
+    # -- reading -----------------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        snap = self._snapshot
+        if snap is None:
+            links = frozenset(frozenset(pair) for pair, up in self._up.items()
+                              if up and pair[0] != pair[1])
+            snap = Snapshot(
+                version=self._version,
+                t=self._t,
+                nodes=tuple(sorted(self._nodes)),
+                links=links,
+                views=MappingProxyType({
+                    n: MappingProxyType({k: tuple(v) for k, v in view.items()})
+                    for n, view in self._views.items()}),
+                processes=MappingProxyType({n: frozenset(p) for n, p in self._processes.items()}),
+                in_flight=tuple(sorted(self._in_flight.values(), key=lambda m: m.sent_lc)),
+                faults=tuple(self._faults.values()),
+                clock=self._clock,
+                dropped=self._dropped,
+                selected=self._selected,
+            )
+            self._snapshot = snap
+        return snap
+
+
+_FOLD: dict[type[Event], Any] = {
+    NodeUp: ClusterModel._nodeup,
+    NodeDown: ClusterModel._nodedown,
+    Join: ClusterModel._join,
+    Leave: ClusterModel._leave,
+    ScopeView: ClusterModel._scope_view,
+    Spawn: ClusterModel._spawn,
+    Exit: ClusterModel._exit,
+    Send: ClusterModel._send,
+    Deliver: ClusterModel._deliver,
+    Fault: ClusterModel._fault,
+    Clock: ClusterModel._clock_changed,
+    Overflow: ClusterModel._overflow,
+}

@@ -1,0 +1,83 @@
+"""ClusterModel folds events into snapshots: links, per-node views, frames in flight."""
+
+from __future__ import annotations
+
+import pytest
+
+from pgviz import Pid
+from pgviz.events import Deliver, Join, Leave, NodeDown, NodeUp, ScopeView, Send, Spawn
+from pgviz.model import ClusterModel
+
+A, B, C = "a@h", "b@h", "c@h"
+pa, pb = Pid(A, 1, 0, 1), Pid(B, 7, 0, 1)
+
+
+def test_links_follow_what_either_side_reports():
+    m = ClusterModel([NodeUp(A, 1, 1, B), NodeUp(B, 1, 1, A), NodeUp(A, 2, 2, C)])
+    snap = m.snapshot()
+    assert snap.nodes == (A, B, C)
+    assert snap.links == {frozenset({A, B}), frozenset({A, C})}
+    m.feed(NodeDown(A, 3, 3, C, "noconnection"))
+    assert m.snapshot().links == {frozenset({A, B})}
+
+
+def test_each_node_keeps_its_own_view_so_a_partition_shows_two_truths():
+    m = ClusterModel()
+    m.feed(Join(A, 1, 1, "pg", "room", (pa,)))
+    m.feed(Join(B, 1, 2, "pg", "room", (pa,)))
+    m.feed(Join(B, 2, 3, "pg", "room", (pb,)))
+    m.feed(Join(A, 2, 4, "pg", "room", (pb,)))
+    assert m.snapshot().agreed("pg", "room")
+    m.feed(Leave(A, 3, 5, "pg", "room", (pb,), "peer"))  # A lost B
+    snap = m.snapshot()
+    assert snap.members(A, "pg", "room") == (pa,)
+    assert snap.members(B, "pg", "room") == (pb, pa)
+    assert not snap.agreed("pg", "room")
+
+
+def test_leave_removes_one_occurrence_and_empty_groups_vanish():
+    m = ClusterModel([Join(A, 1, 1, "pg", "g", (pa, pa))])
+    m.feed(Leave(A, 2, 2, "pg", "g", (pa,)))
+    assert m.snapshot().members(A, "pg", "g") == (pa,)
+    m.feed(Leave(A, 3, 3, "pg", "g", (pa,)))
+    assert m.snapshot().groups(A) == []
+
+
+def test_a_scope_view_replaces_what_was_known():
+    m = ClusterModel([Join(A, 1, 1, "pg", "old", (pa,)), Join(A, 1, 2, "other", "x", (pa,))])
+    m.feed(ScopeView(A, 2, 3, "pg", (("new", (pb, pa)),)))
+    snap = m.snapshot()
+    assert snap.groups(A, "pg") == [("pg", "new")]
+    assert snap.members(A, "pg", "new") == (pb, pa)
+    assert snap.members(A, "other", "x") == (pa,)
+
+
+def test_frames_are_in_flight_from_send_to_deliver_and_lost_with_their_link():
+    m = ClusterModel()
+    m.feed(Send(A, 1, 1, "f1", A, B, "user", 10, "hi"))
+    m.feed(Send(A, 1, 2, "f2", A, B, "join", 10, "join"))
+    assert [f.id for f in m.snapshot().in_flight] == ["f1", "f2"]
+    m.feed(Deliver(B, 2, 3, "f1", A, B, "user", 10, "hi"))
+    assert [f.id for f in m.snapshot().in_flight] == ["f2"]
+    m.feed(NodeDown(A, 3, 4, B, "killed"))
+    assert m.snapshot().in_flight == ()
+
+
+def test_snapshots_are_immutable_and_cached_until_the_next_event():
+    m = ClusterModel([Spawn(A, 1, 1, pa)])
+    s1 = m.snapshot()
+    assert m.snapshot() is s1
+    with pytest.raises(TypeError):
+        s1.views[A] = {}  # type: ignore[index]
+    m.feed(Spawn(A, 2, 2, Pid(A, 2, 0, 1)))
+    s2 = m.snapshot()
+    assert s2 is not s1 and s2.version > s1.version
+    assert s1.processes[A] == {pa}
+
+
+def test_selection_lives_in_the_model():
+    m = ClusterModel()
+    m.select("f1")
+    assert m.snapshot().selected == "f1"
+    m.select(None)
+    assert m.snapshot().selected is None
