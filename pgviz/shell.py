@@ -28,7 +28,8 @@ from .errors import PgvizError
 from .node import Node
 from .pg.scope import Scope
 from .runtime.process import Process
-from .trace import format_event, to_jsonable
+from .model.recording import Recorder
+from .trace import describe, to_jsonable
 from .wire.render import escape_controls
 from .wire.terms import Pid, Ref
 
@@ -51,6 +52,7 @@ COMMANDS = {
     "kill": "kill PID|NAME           kill a process",
     "disconnect": "disconnect NODE         drop the link to NODE (no automatic redial)",
     "scope": "scope [NAME]            show or switch the scope (started if needed)",
+    "record": "record FILE | record stop  write the cluster's events to FILE (JSON Lines)",
     "help": "help                    this list",
     "quit": "quit                    stop the node and exit",
 }
@@ -70,6 +72,7 @@ class Shell:
         self._subs: dict[Ref, str] = {}  # group or scope monitor ref -> its scope's name
         self._watching: dict[Ref, Pid] = {}  # monitor ref -> the spawned process it watches
         self.quitting = asyncio.Event()
+        self._recording: tuple[Recorder, Callable[[], None]] | None = None
 
     @property
     def scope(self) -> Scope:
@@ -267,6 +270,34 @@ class Shell:
             self.scope_name = args[0]
         return {"scope": self.scope_name, "scopes": self.node.scopes()}
 
+    def cmd_record(self, rest: str) -> dict[str, Any]:
+        if not rest:
+            raise CommandError("usage: record FILE | record stop")
+        if rest == "stop":
+            if self._recording is None:
+                raise CommandError("not recording")
+            recorder, unsubscribe = self._recording
+            unsubscribe()
+            recorder.close()
+            self._recording = None
+            return {"file": str(recorder.path), "events": recorder.count}
+        if self._recording is not None:
+            raise CommandError(f"already recording to {self._recording[0].path}; "
+                               "record stop first")
+        try:
+            recorder = Recorder(rest, nodes=[self.node.name, *self.node.nodes()])
+        except OSError as exc:
+            raise CommandError(f"cannot write {rest}: {exc.strerror or exc}") from None
+        # What is true now, then whatever happens anywhere in the cluster from now on.
+        for ev in self.node.state_events():
+            recorder(ev)
+        self._recording = (recorder, self.node.add_listener(recorder, cluster=True))
+        return {"file": str(recorder.path)}
+
+    def stop_recording(self) -> None:
+        if self._recording is not None:
+            self.cmd_record("stop")
+
     def cmd_help(self, rest: str) -> dict[str, Any]:
         return {"commands": list(COMMANDS.values())}
 
@@ -299,7 +330,7 @@ def _human(obj: dict[str, Any]) -> str:
             return "ok"
         return "ok " + _fields(body)
     if obj.get("event") == "trace":
-        return "trace " + format_event(obj["trace"])
+        return "trace " + obj["text"]
     if obj.get("event") == "started":
         return (f"pgviz node {_text(obj['name'])} listening on {_text(obj['address'])} "
                 "(type help for the commands)")
@@ -362,7 +393,8 @@ async def _amain(args: argparse.Namespace) -> int:
     shell = Shell(node, emit)
     shell.start()
     if args.trace:
-        node.add_observer(lambda ev: emit({"event": "trace", "trace": ev}))
+        node.add_listener(lambda ev: emit({"event": "trace", "trace": ev.to_dict(),
+                                           "text": describe(ev)}))
     emit({"event": "started", "name": node.name, "address": node.address})
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -397,6 +429,7 @@ async def _amain(args: argparse.Namespace) -> int:
                 emit(reply)
     finally:
         quit_wait.cancel()
+        shell.stop_recording()
         registry.unregister(node.name)
         await node.stop()
     return 0

@@ -21,10 +21,23 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from .events import (
+    Deliver,
+    Event,
+    Exit,
+    Join,
+    Leave,
+    NodeDown,
+    NodeUp,
+    ScopeView,
+    Send,
+    Spawn,
+)
 from .wire.render import escape_controls, safe_repr
 from .wire.terms import Pid, Ref, short_node
 
-__all__ = ["to_jsonable", "format_event", "TraceRecorder", "MAX_DEPTH", "MAX_SIZE"]
+__all__ = ["to_jsonable", "describe", "format_event", "TraceRecorder", "MAX_DEPTH",
+           "MAX_SIZE"]
 
 
 MAX_DEPTH = 32  # containers rendered this deep; a deeper one becomes "[...]" (or "{...}")
@@ -127,6 +140,35 @@ class _Rendering:
         budget = self.budget
         self.budget -= max(len(text), 1)
         return text if len(text) <= budget else text[: max(budget, 0)] + _CUT
+
+
+def describe(ev: Event) -> str:
+    """One human-readable line for a typed event (the shell's --trace output). Summaries and
+    groups hold peers' data: control characters are escaped, so it is always one line."""
+    return escape_controls(f"{short_node(ev.node)} {ev.lc:>5} " + _describe(ev))
+
+
+def _describe(ev: Event) -> str:
+    if isinstance(ev, (Send, Deliver)):
+        arrow = "->" if isinstance(ev, Send) else "<-"
+        peer = ev.dst if isinstance(ev, Send) else ev.src
+        return f"{arrow} {short_node(peer)} [{ev.kind}] {ev.size}B {ev.id}: {ev.summary}"
+    if isinstance(ev, (Join, Leave)):
+        cause = f" ({ev.cause})" if isinstance(ev, Leave) and ev.cause != "leave" else ""
+        return (f"pg {ev.scope}: {ev.event} {to_jsonable(ev.group)!s} "
+                f"{' '.join(map(str, ev.pids))}{cause}")
+    if isinstance(ev, ScopeView):
+        return f"pg {ev.scope}: view of {len(ev.groups)} groups"
+    if isinstance(ev, Spawn):
+        return f"+  spawned {ev.pid}" + (f" as {ev.name}" if ev.name else "")
+    if isinstance(ev, Exit):
+        return f"x  {ev.pid} exited: {ev.reason}"
+    if isinstance(ev, NodeUp):
+        return f"^  node up: {ev.peer}"
+    if isinstance(ev, NodeDown):
+        return f"v  node down: {ev.peer} ({ev.reason})"
+    fields = {k: v for k, v in ev.to_dict().items() if k not in ("event", "node", "t", "lc")}
+    return f"{ev.event} {fields}"
 
 
 def format_event(ev: dict[str, Any]) -> str:

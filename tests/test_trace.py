@@ -66,7 +66,9 @@ def test_headless_trace_flag_prints_trace_events():
         text=True, timeout=30)
     assert res.returncode == 0, res.stderr
     events = [json.loads(line) for line in res.stdout.splitlines()]
-    traces = [e["trace"] for e in events if e.get("event") == "trace"]
-    assert any(t["event"] == "spawn" for t in traces)
-    assert any(t["event"] == "membership" and t["change"] == "join" for t in traces)
-    assert any(t["event"] == "local" and t["summary"].startswith("(msg") for t in traces)
+    traces = [e for e in events if e.get("event") == "trace"]
+    spawned = [e for e in traces if e["trace"]["event"] == "spawn"]
+    assert spawned and spawned[0]["trace"]["node"] == "tracer@127.0.0.1"
+    assert spawned[0]["text"].startswith("tracer") and "spawned <tracer." in spawned[0]["text"]
+    joins = [e["trace"] for e in traces if e["trace"]["event"] == "join"]
+    assert joins and joins[0]["group"] == "g" and joins[0]["scope"] == "pg"
