@@ -25,10 +25,10 @@ from typing import Any
 
 from .dist import registry
 from .errors import PgvizError
+from .model.recording import Recorder
 from .node import Node
 from .pg.scope import Scope
 from .runtime.process import Process
-from .model.recording import Recorder
 from .trace import describe, to_jsonable
 from .wire.render import escape_controls
 from .wire.terms import Pid, Ref
