@@ -1,4 +1,5 @@
-"""Command line: `pgviz` (the desktop app), `pgviz gui`, `pgviz node` (headless), `pgviz demo`."""
+"""Command line: `pgviz` (the desktop app), `pgviz gui`, `pgviz node` (headless), `pgviz demo`,
+`pgviz replay FILE`."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "in which every window is a live node of the cluster.")
     parser.add_argument("--version", action="version", version=f"pgviz {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="-v info, -vv debug")
-    sub = parser.add_subparsers(dest="command", metavar="{gui,node,demo}")
+    sub = parser.add_subparsers(dest="command", metavar="{gui,node,demo,replay}")
     gui = sub.add_parser("gui", help="the desktop app: one window, one node (the default)")
     _node_options(gui)
     node = sub.add_parser("node", help="a headless node with a command shell on stdin")
@@ -114,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--cookie", default=None, metavar="SECRET",
                       help="the shared secret itself; avoid it: ps shows it to every user")
     demo.add_argument("-v", "--verbose", action="count", default=0)
+    replay = sub.add_parser("replay", help="play back a recording (JSON Lines) in the app, "
+                            "without any network")
+    replay.add_argument("file", metavar="FILE", help="a recording made with the app's Record "
+                        "button or the shell's `record FILE`")
+    replay.add_argument("-v", "--verbose", action="count", default=0)
     return parser
 
 
@@ -163,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         args = parser.parse_args(["gui", *(["-" + "v" * args.verbose] if args.verbose else [])])
     setup_logging(args.verbose)
+    if args.command == "replay":
+        return _replay(args.file)
     try:
         _resolve_cookie(args)
     except CookieError as exc:
@@ -180,6 +188,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args)
     from .gui.demo import run_demo
     return run_demo(args)
+
+
+def _replay(path: str) -> int:
+    """Load the recording first: a file with nothing usable is exit status 2 and one line,
+    before any window; what was skipped of a damaged one is shown in the window too."""
+    from .model import RecordingError, load_recording
+
+    try:
+        recording = load_recording(path)
+    except RecordingError as exc:
+        sys.stderr.write(f"pgviz: {exc}\n")
+        return 2
+    if not recording.events:
+        sys.stderr.write(f"pgviz: {path} holds no events to replay\n")
+        return 2
+    for skipped in recording.problems:
+        sys.stderr.write(f"pgviz: {path}: {skipped}\n")
+    no_display = _no_display()
+    if no_display:
+        sys.stderr.write(f"pgviz: {no_display}\n")
+        return 2
+    from .gui.app import run_replay
+    return run_replay(recording, path)
 
 
 if __name__ == "__main__":

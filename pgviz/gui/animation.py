@@ -112,5 +112,9 @@ class DotScheduler:
         for key in [k for k in self._links if name in k]:
             del self._links[key]
 
+    def links(self) -> set[tuple[str, str]]:
+        """The directed links (src, dst) with a dot flying or waiting."""
+        return set(self._links)
+
     def in_flight(self) -> int:
         return sum(len(link.flying) + len(link.pending) for link in self._links.values())

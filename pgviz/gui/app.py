@@ -15,20 +15,25 @@ from PySide6.QtCore import QEvent, QObject, QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
 from ..dist import registry
+from ..model import Recording
 from ..node import Node
 from .main_window import MainWindow
+from .replay_window import ReplayWindow
 from .session import NodeSession
 from .tiling import tile_rects
 
-__all__ = ["run_gui", "open_window", "connect_with_retry"]
+__all__ = ["run_gui", "run_replay", "open_window", "connect_with_retry"]
 
 log = logging.getLogger(__name__)
 _T0 = time.perf_counter()
+_KEEP: list[object] = []
 
 
 async def open_window(name: str, host: str = "127.0.0.1", port: int = 0,
-                      cookie: str | None = None, **options: Any) -> MainWindow:
-    """Start a node and open its window (the node is stopped when the window closes)."""
+                      cookie: str | None = None, whole_cluster: bool | None = None,
+                      **options: Any) -> MainWindow:
+    """Start a node and open its window (the node is stopped when the window closes).
+    `whole_cluster`: show every node's links and members (None: as last time, else my node)."""
     node = Node(name, host=host, port=port, cookie=cookie, **options)
     session = NodeSession(node)
     await session.start()
@@ -36,7 +41,7 @@ async def open_window(name: str, host: str = "127.0.0.1", port: int = 0,
         registry.register(node.name, node.address)
     except OSError as exc:
         log.warning("cannot write the local node registry: %s", exc)
-    return MainWindow(session)
+    return MainWindow(session, whole_cluster)
 
 
 async def connect_with_retry(window: MainWindow, address: str, timeout: float = 15.0) -> None:
@@ -80,7 +85,7 @@ def _install_signal_handlers(app: QApplication, on_signal) -> None:
     rsock.setblocking(False)
     wsock.setblocking(False)
     signal.set_wakeup_fd(wsock.fileno())
-    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Read, app)
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read, app)
 
     def drain() -> None:
         try:
@@ -92,7 +97,7 @@ def _install_signal_handlers(app: QApplication, on_signal) -> None:
     notifier.activated.connect(drain)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
-    app._pgviz_signal = (rsock, wsock, notifier)  # keep them alive
+    _KEEP.append((rsock, wsock, notifier))  # alive as long as the app
 
 
 class _FirstPaint(QObject):
@@ -101,7 +106,7 @@ class _FirstPaint(QObject):
         self.window = window
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QEvent.Paint:
+        if event.type() == QEvent.Type.Paint:
             obj.removeEventFilter(self)
             log.info("first paint of %s %.0f ms after the GUI module was imported",
                      self.window.session.name, (time.perf_counter() - _T0) * 1000)
@@ -112,25 +117,42 @@ def _log_first_paint(window: MainWindow) -> None:
     window.view.viewport().installEventFilter(_FirstPaint(window))
 
 
-def run_gui(args) -> int:
+def _application() -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("pgviz")
+    app.setOrganizationName("pgviz")
+    app.setApplicationDisplayName("pgviz")
+    app.setStyle("Fusion")
+    return app
+
+
+def run_replay(recording: Recording, path: str) -> int:
+    """`pgviz replay FILE`: the recording in the cluster view, no node, no network."""
+    app = _application()
+    window = ReplayWindow(recording, path)
+    _install_signal_handlers(app, window.close)
+    window.show()
+    return app.exec()
+
+
+def run_gui(args: Any) -> int:
     os.environ.setdefault("QT_API", "pyside6")  # qasync must use the binding loaded here
     import qasync
 
     from ..cli import default_name
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("pgviz")
-    app.setOrganizationName("pgviz")
-    app.setApplicationDisplayName("pgviz")
-    app.setStyle("Fusion")
+    app = _application()
     app.setQuitOnLastWindowClosed(False)
     name = args.name or default_name()
     options = {"tick_time": args.tick_time} if getattr(args, "tick_time", None) else {}
 
     async def main() -> int:
+        # `pgviz demo` windows show the whole cluster
+        whole = True if os.environ.get("PGVIZ_WHOLE_CLUSTER") == "1" else None
         try:
             window = await open_window(name, host=args.host, port=args.port,
-                                       cookie=args.cookie, **options)
+                                       cookie=args.cookie, whole_cluster=whole, **options)
         except Exception as exc:
             print(f"pgviz: cannot start node {name}: {exc}", file=sys.stderr)
             return 1

@@ -1,13 +1,15 @@
 """What the buttons do: the main window's commands, each also bound to a shortcut.
 
 No command opens a modal dialog: problems go to the event log and the status bar. Async work
-(connect, disconnect) runs as tasks the window keeps references to.
+(connect, disconnect, starting a scope) runs as tasks the window keeps references to. Commands
+act on the node through its public API; what they act on (the selected member or peer) comes
+from the window's one selection, in its model.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -16,11 +18,17 @@ from PySide6.QtWidgets import QListWidgetItem
 from ..dist import registry
 from ..runtime import Pid
 from ..wire.terms import short_node
-from .session import Member, NodeSession, group_text
+from .feedback import Feedback, Tasks
+from .picture import Member, group_text
+from .selection import Selection
+from .session import NodeSession
+from .side_panel import SidePanel
 
-__all__ = ["CommandsMixin", "parse_group"]
+__all__ = ["Commands", "parse_group"]
 
 log = logging.getLogger(__name__)
+
+ITEM_DATA = Qt.ItemDataRole.UserRole
 
 
 def parse_group(text: str) -> Any:
@@ -31,34 +39,27 @@ def parse_group(text: str) -> Any:
     return text
 
 
-class CommandsMixin:
-    session: NodeSession
-
-    # -- helpers --------------------------------------------------------------------------------
-    def run_task(self, coro, what: str) -> asyncio.Task:
-        task = asyncio.get_event_loop().create_task(coro)
-        self._tasks.add(task)
-
-        def done(t: asyncio.Task) -> None:
-            self._tasks.discard(t)
-            if not t.cancelled() and t.exception() is not None:
-                self.report(f"{what} failed: {t.exception()}", error=True)
-        task.add_done_callback(done)
-        return task
+class Commands:
+    def __init__(self, session: NodeSession, panel: SidePanel, feedback: Feedback,
+                 tasks: Tasks, selection: Selection, refresh: Callable[[], None]) -> None:
+        self.session = session
+        self.panel = panel
+        self.feedback = feedback
+        self.tasks = tasks
+        self.selection = selection
+        self.refresh = refresh  # redraw soon (the view lags the node by a refresh)
 
     def report(self, text: str, error: bool = False) -> None:
-        self.log_line(("⚠ " if error else "") + text)
-        self.statusBar().showMessage(text, 6000)
-        if error:
-            log.warning("%s: %s", self.session.short_name, text)
+        self.feedback.report(text, error)
 
+    # -- helpers --------------------------------------------------------------------------------
     def selected_members(self) -> list[Member]:
-        items = self.panel.members_tree.selectedItems()
-        return [it.data(0, 256) for it in items if it.data(0, 256) is not None]
+        m = self.selection.member()
+        return [m] if m is not None else []
 
     def unreachable(self, m: Member) -> str | None:
         """Why a member cannot be reached any more (it died, or its node went away), or
-        None. The lists lag the node by a refresh, so a selection may be stale."""
+        None. The view lags the node by a refresh, so a selection may be stale."""
         node = self.session.node
         if m.local:
             return None if node.is_alive(m.pid) else f"{m.pid} is no longer alive"
@@ -74,7 +75,7 @@ class CommandsMixin:
             return None
         return parse_group(text)
 
-    def _guard(self, fn, *args) -> Any:
+    def _guard(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return fn(*args)
         except Exception as exc:  # bad input or a stopped scope: say so, lose nothing
@@ -82,7 +83,7 @@ class CommandsMixin:
             return None
 
     # -- cluster ---------------------------------------------------------------------------------
-    def cmd_connect(self, address: str | None = None) -> None:
+    def connect(self, address: str | None = None) -> None:
         address = (address or self.panel.address_edit.text()).strip()
         if not address:
             self.report("type host:port of a node, or click one on this machine", error=True)
@@ -100,51 +101,54 @@ class CommandsMixin:
                             "connect to another one", error=True)
                 return
             self.report(f"connected to {short_node(name)} at {address}")
-        self.run_task(go(), f"connect to {address}")
+        self.tasks.run(go(), f"connect to {address}")
 
-    def cmd_connect_local(self, item) -> None:
-        entry = item.data(256)
+    def connect_local(self, item: QListWidgetItem) -> None:
+        entry = item.data(ITEM_DATA)
         if entry is not None:
-            self.cmd_connect(entry.address)
+            self.connect(entry.address)
 
-    def cmd_disconnect(self) -> None:
-        items = self.panel.peers_list.selectedItems()
-        peers = [it.data(256) for it in items] or (
-            [self.panel.peers_list.item(0).data(256)] if self.panel.peers_list.count() == 1
-            else [])
-        if not peers:
-            self.report("select a peer to disconnect", error=True)
+    def disconnect(self) -> None:
+        peers = self.session.node.nodes()
+        chosen = self.selection.node()
+        if chosen in peers:
+            targets = [chosen]
+        elif len(peers) == 1:
+            targets = peers
+        else:
+            self.report("select a peer to disconnect (in the list or the view)", error=True)
             return
-        for peer in peers:
-            self.run_task(self.session.disconnect(peer), f"disconnect {peer}")
+        for peer in targets:
+            self.tasks.run(self.session.disconnect(peer), f"disconnect {peer}")
 
-    def cmd_refresh_local_nodes(self) -> None:
+    def refresh_local_nodes(self) -> None:
         lst = self.panel.local_nodes_list
-        connected = set(self.session.node.nodes())
+        connected = {n for link in self.session.model.snapshot().links
+                     if self.session.name in link for n in link}
         entries = [e for e in registry.list_nodes() if e.name != self.session.name]
         lst.clear()
         for e in entries:
             mark = "  ✓ connected" if e.name in connected else ""
             it = QListWidgetItem(f"{short_node(e.name)}  —  {e.address}{mark}")
-            it.setData(256, e)
+            it.setData(ITEM_DATA, e)
             it.setToolTip(f"{e.name} at {e.address} (process {e.os_pid})")
             lst.addItem(it)
         if not entries:
             it = QListWidgetItem("no other node yet")
-            it.setFlags(Qt.NoItemFlags)
+            it.setFlags(Qt.ItemFlag.NoItemFlags)
             lst.addItem(it)
 
     # -- processes and groups ---------------------------------------------------------------------
-    def cmd_spawn(self) -> Pid | None:
+    def spawn(self) -> Pid | None:
         pid = self._guard(self.session.spawn_member)
         if pid is not None:
-            self.pending_select = pid
+            self.selection.select(str(pid))
         return pid
 
-    def cmd_kill(self) -> None:
+    def kill(self) -> None:
         members = self.selected_members()
         if not members:
-            self.report("select the members to kill (click one in the view or the list)",
+            self.report("select the member to kill (click one in the view or the list)",
                         error=True)
             return
         for m in members:
@@ -153,9 +157,9 @@ class CommandsMixin:
                 self.report(f"not killed: {why}", error=True)
                 continue
             self._guard(self.session.kill, m.pid)
-        self.schedule_refresh()
+        self.refresh()
 
-    def cmd_join(self) -> None:
+    def join(self) -> None:
         group = self.current_group()
         if group is None:
             return
@@ -169,18 +173,18 @@ class CommandsMixin:
         dead = [p for p in local if not self.session.node.is_alive(p)]
         if dead:
             self.report(", ".join(map(str, dead)) + " no longer alive: not joined", error=True)
-            self.schedule_refresh()
+            self.refresh()
             local = [p for p in local if p not in dead]
             if not local:
                 return
         if not local:
-            pid = self.cmd_spawn()
+            pid = self.spawn()
             if pid is None:
                 return
             local = [pid]
         self._guard(self.session.join, group, local)
 
-    def cmd_leave(self) -> None:
+    def leave(self) -> None:
         group = self.current_group()
         if group is None:
             return
@@ -189,21 +193,21 @@ class CommandsMixin:
         if not local:
             self.report(f"only this node's processes can leave: {chosen[0].pid} lives on "
                         f"{short_node(chosen[0].node)}" if chosen
-                        else "select local members to leave the group", error=True)
+                        else "select a local member to leave the group", error=True)
             return
         self._guard(self.session.leave, group, local)
 
-    def cmd_monitor_group(self) -> None:
+    def monitor_group(self) -> None:
         group = self.current_group()
         if group is not None:
             self._guard(self.session.monitor_group, group)
             self.panel.tabs.setCurrentWidget(self.panel.event_log)
 
-    def cmd_monitor_scope(self) -> None:
+    def monitor_scope(self) -> None:
         self._guard(self.session.monitor_scope)
         self.panel.tabs.setCurrentWidget(self.panel.event_log)
 
-    def cmd_scope(self, name: str | None = None) -> None:
+    def scope(self, name: str | None = None) -> None:
         name = (name if name is not None else self.panel.scope_combo.currentText()).strip()
         if not name or name == self.session.scope_name:
             return
@@ -212,14 +216,14 @@ class CommandsMixin:
             await self.session.node.start_scope(name)
             self.session.scope_name = name
             self.report(f"showing scope {name}")
-            self.schedule_refresh()
-        self.run_task(go(), f"start scope {name}")
+            self.refresh()
+        self.tasks.run(go(), f"start scope {name}")
 
     # -- messages ----------------------------------------------------------------------------------
     def message_text(self) -> str:
         return self.panel.message_edit.text().strip() or "hello"
 
-    def cmd_broadcast(self) -> None:
+    def broadcast(self) -> None:
         group = self.current_group()
         if group is None:
             return
@@ -228,18 +232,18 @@ class CommandsMixin:
         if n == 0:
             self.report(f"no {'remote ' if remote else ''}member in {group_text(group)}")
 
-    def cmd_send(self) -> None:
+    def send(self) -> None:
         members = self.selected_members()
         if len(members) != 1:
-            self.report("select exactly one member to send to", error=True)
+            self.report("select one member to send to", error=True)
             return
         why = self.unreachable(members[0])
         if why is not None:
             self.report(f"not sent: {why}", error=True)
-            self.schedule_refresh()
+            self.refresh()
             return
         self._guard(self.session.send, members[0].pid, self.message_text())
 
-    def cmd_toggle_remote_only(self) -> None:
+    def toggle_remote_only(self) -> None:
         check = self.panel.remote_only_check
         check.setChecked(not check.isChecked())

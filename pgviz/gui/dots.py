@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from .animation import DotScheduler
 from .theme import Theme
@@ -31,13 +32,13 @@ class DotLayer(QGraphicsItem):
         self.theme = theme
         self._rect = QRectF(-1e4, -1e4, 2e4, 2e4)
         self.frame: list[tuple[float, float, str, int]] = []  # x, y, kind, count
-        self.setFlag(QGraphicsItem.ItemIgnoresParentOpacity, True)
-        self.setAcceptedMouseButtons(Qt.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(10)
         self._font = QFont()
         self._font.setPointSizeF(10)
         self._font.setBold(True)
-        self._sprite_key = None
+        self._sprite_key: tuple[str, float] | None = None
         self._sprite_cache: dict[str, tuple[QPixmap, float]] = {}
 
     def set_rect(self, rect: QRectF) -> None:
@@ -61,7 +62,8 @@ class DotLayer(QGraphicsItem):
             self._sprite_key = key
         return self._sprite_cache
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: N802
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,  # noqa: N802
+              widget: QWidget | None = None) -> None:
         if not self.frame:
             return
         # Dots keep their size on screen whatever the zoom: draw them in device pixels.
@@ -70,7 +72,7 @@ class DotLayer(QGraphicsItem):
         sprites = self._sprites(painter.device().devicePixelRatioF())
         painter.save()
         painter.resetTransform()
-        clip = tr.mapRect(option.exposedRect)
+        clip = tr.mapRect(option.exposedRect)  # type: ignore[attr-defined]
         painter.setClipRect(clip)
         draw = painter.drawPixmap
         counted = []
@@ -82,7 +84,7 @@ class DotLayer(QGraphicsItem):
             draw(QPointF(x * sx + ox - half, y * sy + oy - half), pm)
         if counted:
             t = self.theme
-            painter.setRenderHint(QPainter.Antialiasing, True)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setFont(self._font)
             for x, y, kind, count in counted:
                 size = min(18.0 + 3.0 * math.log2(count), 32.0)
@@ -96,7 +98,8 @@ class DotLayer(QGraphicsItem):
                     painter.drawRoundedRect(r, 3, 3)
                 painter.setPen(t.qcolor("fg"))
                 painter.drawText(QRectF(x + size / 2 + 1, y - 9, 60, 18),
-                                 Qt.AlignLeft | Qt.AlignVCenter, f"×{count}")
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                                 f"×{count}")
         painter.restore()
 
 
@@ -104,9 +107,9 @@ def _sprite(dpr: float, size: int, fill: QColor, ring: QColor | None,
             round_: bool) -> tuple[QPixmap, float]:
     px = int(round(size * dpr))
     pm = QPixmap(px, px)
-    pm.fill(Qt.transparent)
+    pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
-    p.setRenderHint(QPainter.Antialiasing, True)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     p.scale(dpr, dpr)
     r = QRectF(1, 1, size - 2, size - 2)
     p.setPen(QPen(ring, 2.0) if ring is not None else QPen(fill.darker(140), 1.0))
@@ -123,7 +126,8 @@ def _sprite(dpr: float, size: int, fill: QColor, ring: QColor | None,
 class DotAnimator:
     """Feeds messages into a DotScheduler and drives the layer while anything moves."""
 
-    def __init__(self, layer: DotLayer, endpoints: Callable[[str, str], tuple | None],
+    def __init__(self, layer: DotLayer,
+                 endpoints: Callable[[str, str], tuple[float, float, float, float] | None],
                  scheduler: DotScheduler | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.layer = layer
@@ -131,7 +135,7 @@ class DotAnimator:
         self.endpoints = endpoints  # (src, dst) -> (x1, y1, x2, y2) rim to rim, or None
         self.clock = clock
         self.timer = QTimer()
-        self.timer.setTimerType(Qt.PreciseTimer)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self.tick)
         self.frames = 0
@@ -145,8 +149,8 @@ class DotAnimator:
     def tick(self) -> None:
         self.frames += 1
         moving = self.scheduler.advance(self.clock())
-        frame = []
-        ends: dict[tuple[str, str], tuple | None] = {}
+        frame: list[tuple[float, float, str, int]] = []
+        ends: dict[tuple[str, str], Any] = {}
         for dot, p in moving:
             key = (dot.src, dot.dst)
             e = ends.get(key, False)
@@ -161,7 +165,19 @@ class DotAnimator:
         if not self.scheduler.busy:
             self.timer.stop()
 
-    def _lane(self, key: tuple[str, str]) -> tuple | None:
+    def show_still(self, frames: Iterable[tuple[str, str, str, float]]) -> None:
+        """Draw dots that do not move: (src, dst, kind, progress 0..1) each. The next
+        animated frame replaces them."""
+        frame: list[tuple[float, float, str, int]] = []
+        for src, dst, kind, p in frames:
+            e = self._lane((src, dst))
+            if e is not None:
+                x1, y1, dx, dy = e
+                frame.append((x1 + dx * p, y1 + dy * p, kind, 1))
+        self.layer.frame = frame
+        self.layer.update()
+
+    def _lane(self, key: tuple[str, str]) -> tuple[float, float, float, float] | None:
         e = self.endpoints(*key)
         if e is None:
             return None

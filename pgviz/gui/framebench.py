@@ -15,17 +15,20 @@ import os
 import statistics
 import sys
 import time
+from typing import Any
 
 
-def build(nodes: int = 30, members: int = 1000, dots: int = 500, theme_name: str = "light"):
+def build(nodes: int = 30, members: int = 1000, dots: int = 500, theme_name: str = "light"
+          ) -> tuple[Any, Any, dict[str, float]]:
     from PySide6.QtWidgets import QApplication
 
     from ..runtime import Pid
     from .cluster_view import ClusterView
-    from .session import Member
+    from .picture import GroupRow, Member, Picture
     from .theme import THEMES
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setStyle("Fusion")
     from .theme import stylesheet
     app.setStyleSheet(stylesheet(THEMES[theme_name]))
@@ -40,7 +43,9 @@ def build(nodes: int = 30, members: int = 1000, dots: int = 500, theme_name: str
         ms.append(Member(Pid(node, 10 + i, 0, 1), node, gs, node == me))
     view = ClusterView(me, THEMES[theme_name])
     view.resize(1280, 800)
-    view.set_cluster(peers, ms)
+    rows = tuple(GroupRow(g, sum(g in m.groups for m in ms), 0) for g in groups)
+    view.set_picture(Picture(me, peers=tuple(peers), members=tuple(ms), groups=rows,
+                             links=frozenset(frozenset((me, p)) for p in peers)))
     view.show()
     app.processEvents()
     fake = {"now": 0.0}

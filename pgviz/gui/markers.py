@@ -28,8 +28,8 @@ class MemberMarker(QGraphicsItem):
     def __init__(self, selected: bool) -> None:
         super().__init__()
         self.selected = selected
-        self.setFlag(QGraphicsItem.ItemIgnoresTransformations, True)
-        self.setAcceptedMouseButtons(Qt.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(22 if selected else 21)
         self.setVisible(False)
         self.text = ""
@@ -60,26 +60,26 @@ class MemberMarker(QGraphicsItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: N802
         painter.setClipRect(option.exposedRect)
-        painter.setRenderHint(QPainter.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         accent, on_accent, halo = (QColor(c) for c in self.colours)
         if self.selected:
             glow = QColor(accent)
             glow.setAlpha(70)
-            painter.setPen(Qt.NoPen)
+            painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(glow)
             painter.drawEllipse(QPointF(0, 0), 20, 20)
             painter.setPen(QPen(accent, 3.5))
         else:
             painter.setPen(QPen(accent, 2.5))
-        painter.setBrush(Qt.NoBrush)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(QPointF(0, 0), 13, 13)
         if self.text:
-            painter.setPen(QPen(halo, 1.0) if not self.selected else Qt.NoPen)
+            painter.setPen(QPen(halo, 1.0) if not self.selected else Qt.PenStyle.NoPen)
             painter.setBrush(accent)
             painter.drawRoundedRect(self._pill, self._pill.height() / 2, self._pill.height() / 2)
             painter.setFont(self.font)
             painter.setPen(on_accent)
-            painter.drawText(self._pill, Qt.AlignCenter, self.text)
+            painter.drawText(self._pill, Qt.AlignmentFlag.AlignCenter, self.text)
 
 
 def label_rect(dx: float, dy: float, w: float, h: float) -> tuple[QRectF, Qt.AlignmentFlag]:
@@ -89,8 +89,8 @@ def label_rect(dx: float, dy: float, w: float, h: float) -> tuple[QRectF, Qt.Ali
     gap = MEMBER_PEN / 2 + 5
     ax, ay = dx + c * gap, dy + s * gap
     if c > 0.38:
-        return QRectF(ax, ay - h / 2, w, h), Qt.AlignLeft | Qt.AlignVCenter
+        return QRectF(ax, ay - h / 2, w, h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     if c < -0.38:
-        return QRectF(ax - w, ay - h / 2, w, h), Qt.AlignRight | Qt.AlignVCenter
+        return QRectF(ax - w, ay - h / 2, w, h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
     top = ay - h + 2 if s < 0 else ay - 2
-    return QRectF(ax - w / 2, top, w, h), Qt.AlignHCenter | Qt.AlignVCenter
+    return QRectF(ax - w / 2, top, w, h), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter

@@ -1,9 +1,18 @@
 """NodeSession: what one window does with its node, without Qt.
 
-It owns the member processes this window spawns (each keeps an inbox of what it received), a
-"console" process that sends the window's messages and subscribes to pg monitors, and the
-window's choice of scope. Views listen with `session.listen(cb)`: cb(kind, payload) with kind
-"inbox" (pid), "log" (text), "members" (None) or "error" (text).
+It owns the window's ClusterModel: seeded with `node.state_events()` when the node starts, then
+fed by one cluster-wide listener (`node.add_listener(..., cluster=True)`), so it holds every
+connected node's events (peers send their state when the subscription reaches them, and again
+after a reconnect: nothing is re-seeded here). Views render the model's snapshots and nothing
+else; selection lives in the model too (`model.select`).
+
+It also owns the member processes this window spawns (each keeps an inbox of what it received),
+a "console" process that sends the window's messages and subscribes to pg monitors, the
+window's choice of scope, and the recording in progress.
+
+Two ways to hear from it: `session.watch(cb)`, cb(event) after the model has folded each event,
+and `session.listen(cb)`, cb(kind, payload) with kind "inbox" (pid), "log" (text) or "error"
+(text).
 """
 
 from __future__ import annotations
@@ -12,17 +21,25 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from ..events import Event, Exit, NodeDown, NodeUp
+from ..model import ClusterModel, Recorder
 from ..node import DEFAULT_SCOPE, Node
+from ..pg import Scope
 from ..runtime import Pid, Process, Ref
 from ..wire.terms import short_node
+from .event_fixes import mirrored
+from .picture import group_text
+from .recordings import default_recording_path, state_preamble
 
-__all__ = ["NodeSession", "InboxEntry", "Member", "format_message"]
+__all__ = ["NodeSession", "InboxEntry", "format_message"]
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, Any], None]
+Watcher = Callable[[Event], None]
 INBOX_LIMIT = 500
 
 
@@ -32,38 +49,34 @@ class InboxEntry:
     text: str
 
 
-@dataclass(frozen=True)
-class Member:
-    """One member as the view shows it: a pid of some node and the groups it is in."""
-    pid: Pid
-    node: str
-    groups: tuple[Any, ...]
-    local: bool
-
-
 def format_message(msg: Any) -> str:
     if type(msg) is tuple and len(msg) == 3 and msg[0] == "msg":
         return f"from {msg[1]}: {msg[2]}"
     return repr(msg) if not isinstance(msg, str) else msg
 
 
-def group_text(group: Any) -> str:
-    return group if isinstance(group, str) else repr(group)
-
-
 class NodeSession:
     def __init__(self, node: Node) -> None:
         self.node = node
+        self.model = ClusterModel()
         self.scope_name = DEFAULT_SCOPE
         self.inboxes: dict[Pid, list[InboxEntry]] = {}
         self.spawned: list[Pid] = []
         self.monitors: dict[Ref, tuple[str, Any]] = {}   # ref -> (scope, group or None)
         self.console: Pid | None = None
+        self.recorder: Recorder | None = None
         self._listeners: list[Listener] = []
+        self._watchers: list[Watcher] = []
+        self._unsubscribe: Callable[[], None] | None = None
 
     # -- plumbing -----------------------------------------------------------------------------
     def listen(self, cb: Listener) -> None:
         self._listeners.append(cb)
+
+    def watch(self, cb: Watcher) -> Callable[[], None]:
+        """cb(event) for every cluster event, once the model has folded it."""
+        self._watchers.append(cb)
+        return lambda: self._watchers.remove(cb) if cb in self._watchers else None
 
     def _emit(self, kind: str, payload: Any = None) -> None:
         for cb in list(self._listeners):
@@ -74,10 +87,17 @@ class NodeSession:
 
     async def start(self) -> None:
         await self.node.start()
+        # spawned before anyone listens: the console is no member and not in the model
         self.console = self.node.spawn(self._console_loop)
-        self.node.add_node_callback(self._on_node_event)
+        for ev in self.node.state_events():
+            self._fold(ev)
+        self._unsubscribe = self.node.add_listener(self.feed, cluster=True)
 
     async def stop(self) -> None:
+        self.stop_recording()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         await self.node.stop()
 
     @property
@@ -89,8 +109,89 @@ class NodeSession:
         return short_node(self.node.name)
 
     @property
-    def scope(self):
+    def scope(self) -> Scope:
         return self.node.scope(self.scope_name)
+
+    # -- the event stream ---------------------------------------------------------------------------
+    def _fold(self, ev: Event) -> None:
+        self.model.feed(ev)
+        mirror = mirrored(ev)
+        if mirror is not None:
+            self.model.feed(mirror)
+
+    def feed(self, ev: Event) -> None:
+        """One cluster event in: the node's listener (and tests, with made-up events).
+        Called synchronously by the node for each event: it never raises (the node would
+        drop the listener) and stays quick."""
+        try:
+            self._fold(ev)
+            if self.recorder is not None:
+                self._record(ev)
+            if ev.node == self.node.name:
+                self._note(ev)
+            for cb in tuple(self._watchers):
+                cb(ev)
+        except Exception:
+            log.exception("%s: event %s not shown", self.node.name, ev.event)
+
+    def _note(self, ev: Event) -> None:
+        """What the log says about this node's own events."""
+        if isinstance(ev, NodeUp | NodeDown):
+            text = f"{ev.event} {short_node(ev.peer)}"
+            if isinstance(ev, NodeDown) and ev.reason:
+                text += f" ({ev.reason})"
+            log.info("%s: %s", self.node.name, text)
+            self._emit("log", text)
+        elif isinstance(ev, Exit) and ev.pid in self.inboxes:
+            # this window's process died (killed here or from another window): say so
+            self.spawned = [p for p in self.spawned if p != ev.pid]
+            del self.inboxes[ev.pid]
+            self._emit("log", f"{ev.pid} exited ({ev.reason})")
+
+    # -- recording -----------------------------------------------------------------------------------
+    def start_recording(self, path: str | Path | None = None) -> Path:
+        """Write the cluster's events to `path` (default: ~/pgviz-recordings/NAME-TIME.jsonl),
+        starting with the cluster's current state as the model holds it (this node's part
+        came from `node.state_events()`). OSError if the file cannot be written."""
+        if self.recorder is not None:
+            raise RuntimeError(f"already recording to {self.recorder.path}")
+        target = Path(path) if path is not None else default_recording_path(self.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        snap = self.model.snapshot()
+        me = self.name
+        recorder = Recorder(target, nodes=[me, *(n for n in snap.nodes if n != me)])
+        try:
+            for ev in state_preamble(snap):
+                recorder(ev)
+        except OSError:
+            recorder.close()
+            raise
+        self.recorder = recorder
+        self._emit("log", f"recording to {target}")
+        return target
+
+    def stop_recording(self) -> Recorder | None:
+        recorder, self.recorder = self.recorder, None
+        if recorder is None:
+            return None
+        try:
+            recorder.close()
+        except OSError as exc:
+            self._emit("error", f"recording to {recorder.path} failed: {exc}")
+        self._emit("log", f"recorded {recorder.count} events to {recorder.path}")
+        return recorder
+
+    def _record(self, ev: Event) -> None:
+        assert self.recorder is not None
+        try:
+            self.recorder(ev)
+        except OSError as exc:  # disk full, file gone: stop, say so, keep the window running
+            recorder, self.recorder = self.recorder, None
+            try:
+                recorder.close()
+            except OSError:
+                pass
+            self._emit("error", f"recording to {recorder.path} stopped: {exc}")
 
     # -- processes -------------------------------------------------------------------------------
     async def _member_loop(self, proc: Process) -> None:
@@ -119,25 +220,11 @@ class NodeSession:
         self.inboxes.setdefault(pid, [])
         self.spawned.append(pid)
         self._emit("log", f"spawned {pid}")
-        self._emit("members")
         return pid
 
     def kill(self, pid: Pid) -> None:
         self.node.exit(pid, "kill")
         self._emit("log", f"kill {pid}")
-
-    def _on_node_event(self, event: str, peer: str, reason: str) -> None:
-        text = f"{event} {short_node(peer)}" + (f" ({reason})" if reason else "")
-        log.info("%s: %s", self.node.name, text)
-        self._emit("log", text)
-        self._emit("members")
-
-    def forget_dead(self) -> None:
-        alive = [p for p in self.spawned if self.node.is_alive(p)]
-        for p in self.spawned:
-            if p not in alive:
-                self.inboxes.pop(p, None)
-        self.spawned = alive
 
     # -- groups ----------------------------------------------------------------------------------
     def join(self, group: Any, pids: list[Pid]) -> None:
@@ -177,42 +264,9 @@ class NodeSession:
 
     # -- cluster ---------------------------------------------------------------------------------
     async def connect(self, address: str) -> str:
-        name = await self.node.connect(address)
-        return name
+        return await self.node.connect(address)
 
     async def disconnect(self, name: str) -> bool:
         ok = await self.node.disconnect(name)
         self._emit("log", f"disconnect {short_node(name)}" + ("" if ok else " (not connected)"))
-        self._emit("members")
         return ok
-
-    # -- what the views show --------------------------------------------------------------------
-    def members(self) -> list[Member]:
-        """Every member of the current scope plus this window's spawned processes, ordered by
-        node then pid; each with its distinct groups."""
-        try:
-            rows = self.scope.rows
-        except Exception:
-            rows = {}
-        groups_of: dict[Pid, list[Any]] = {}
-        for group, row in rows.items():
-            for pid in row[0]:
-                gs = groups_of.setdefault(pid, [])
-                if group not in gs:
-                    gs.append(group)
-        me = self.node.name
-        for pid in self.spawned:
-            if pid not in groups_of and self.node.is_alive(pid):
-                groups_of[pid] = []
-        out = [Member(pid, pid.node, tuple(gs), pid.node == me) for pid, gs in groups_of.items()]
-        out.sort(key=lambda m: (m.node != me, m.node, m.pid.id))
-        return out
-
-    def groups(self) -> list[tuple[Any, int, int]]:
-        """(group, members, local members) of the current scope."""
-        try:
-            rows = self.scope.rows
-        except Exception:
-            return []
-        return sorted(((g, len(set(r[0])), len(set(r[1]))) for g, r in rows.items()),
-                      key=lambda t: group_text(t[0]))

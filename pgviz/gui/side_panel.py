@@ -3,6 +3,8 @@ and accessible name (the main window wires them to the node; tests find them by 
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
@@ -28,7 +30,10 @@ from PySide6.QtWidgets import (
 __all__ = ["SidePanel", "named"]
 
 
-def named(widget: QWidget, object_name: str, accessible: str, tip: str = "") -> QWidget:
+W = TypeVar("W", bound=QWidget)
+
+
+def named(widget: W, object_name: str, accessible: str, tip: str = "") -> W:
     widget.setObjectName(object_name)
     widget.setAccessibleName(accessible)
     if tip:
@@ -44,7 +49,7 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.setToolTip(text)
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(20, super().minimumSizeHint().height())
@@ -52,7 +57,7 @@ class ElidedLabel(QLabel):
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.ElideRight, rect.width())
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
         painter.setPen(self.palette().color(self.foregroundRole()))
         painter.drawText(rect, int(self.alignment()), text)
         painter.end()
@@ -66,8 +71,8 @@ class TwoLineLabel(QLabel):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.setWordWrap(True)
-        self.setAlignment(Qt.AlignLeft | Qt.AlignTop)
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
         return False
@@ -136,7 +141,7 @@ class SidePanel(QWidget):
     def _button(self, name: str, text: str, accessible: str, tip: str) -> QPushButton:
         b = QPushButton(text)
         named(b, name, accessible, tip)
-        b.setCursor(Qt.PointingHandCursor)
+        b.setCursor(Qt.CursorShape.PointingHandCursor)
         return b
 
     def _cluster_box(self) -> QGroupBox:
@@ -159,11 +164,11 @@ class SidePanel(QWidget):
                                           "Refresh local nodes", "Look for nodes again (F5)")
         self.refresh_nodes_button.setAutoRaise(True)
         grid.addWidget(hint, 1, 0, 1, 2)
-        grid.addWidget(self.refresh_nodes_button, 1, 2, Qt.AlignRight)
+        grid.addWidget(self.refresh_nodes_button, 1, 2, Qt.AlignmentFlag.AlignRight)
         self.local_nodes_list = named(QListWidget(), "localNodesList", "Nodes on this machine",
                                       "pgviz nodes running on this machine")
         self.local_nodes_list.setMaximumHeight(56)
-        self.local_nodes_list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.local_nodes_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         grid.addWidget(self.local_nodes_list, 2, 0, 1, 3)
         peers_label = QLabel("Connected peers")
         peers_label.setObjectName("hint")
@@ -171,12 +176,12 @@ class SidePanel(QWidget):
         self.peers_list = named(QListWidget(), "peersList", "Connected peers",
                                 "Nodes this node is connected to")
         self.peers_list.setMaximumHeight(56)
-        self.peers_list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.peers_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         grid.addWidget(self.peers_list, 4, 0, 1, 2)
         self.disconnect_button = self._button("disconnectButton", "Disconnect",
                                               "Disconnect peer",
                                               "Disconnect the selected peer (Ctrl+D)")
-        grid.addWidget(self.disconnect_button, 4, 2, Qt.AlignTop)
+        grid.addWidget(self.disconnect_button, 4, 2, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(0, 1)
         return box
 
@@ -189,14 +194,16 @@ class SidePanel(QWidget):
         self.scope_combo = named(QComboBox(), "scopeCombo", "Scope",
                                  "pg scope shown and used; type a new name to start one")
         self.scope_combo.setEditable(True)
-        self.scope_combo.setInsertPolicy(QComboBox.NoInsert)
+        self.scope_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         grid.addWidget(self.scope_combo, 0, 1, 1, 2)
         grid.addWidget(QLabel("Group"), 1, 0)
         self.group_combo = named(QComboBox(), "groupCombo", "Group",
                                  "Type a group name or pick a known one")
         self.group_combo.setEditable(True)
-        self.group_combo.setInsertPolicy(QComboBox.NoInsert)
-        self.group_combo.lineEdit().setPlaceholderText("e.g. chat")
+        self.group_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        line = self.group_combo.lineEdit()
+        if line is not None:
+            line.setPlaceholderText("e.g. chat")
         self.group_combo.setEditText("chat")
         grid.addWidget(self.group_combo, 1, 1, 1, 2)
         self.spawn_button = self._button("spawnButton", "Spawn", "Spawn process",
@@ -256,14 +263,14 @@ class SidePanel(QWidget):
     def _tabs(self) -> QTabWidget:
         self.tabs = named(QTabWidget(), "sideTabs", "Details")
         self.members_tree = named(QTreeWidget(), "membersTree", "Members",
-                                  "Members of the scope; select to see an inbox")
+                                  "Members of the scope; select one to see its inbox")
         self.members_tree.setHeaderLabels(["Process", "Node", "Groups"])
         self.members_tree.setRootIsDecorated(False)
         self.members_tree.setUniformRowHeights(True)
-        self.members_tree.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.members_tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.members_tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         inbox_page = QWidget()
         lay = QVBoxLayout(inbox_page)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -283,7 +290,7 @@ class SidePanel(QWidget):
                                "Node events, commands and monitor notifications")
         self.event_log.setReadOnly(True)
         self.event_log.setMaximumBlockCount(3000)
-        self.event_log.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.event_log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.tabs.addTab(self.event_log, "Log")
         self.tabs.setMinimumHeight(170)
         return self.tabs

@@ -88,16 +88,32 @@ def _svg(name: str) -> str:
     return _resource_text("icons", f"{name}.svg")
 
 
+#: Icons drawn here rather than shipped as SVG files: name -> SVG body (24x24 viewBox).
+_DRAWN = {
+    # three nodes, all linked: the whole cluster
+    "cluster": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" '
+               'stroke="currentColor" stroke-width="2"><path d="M12 6.5 5.8 17M12 6.5 18.2 17'
+               'M6.5 18h11"/><circle cx="12" cy="5" r="2.6" fill="currentColor"/>'
+               '<circle cx="5" cy="18.5" r="2.6" fill="currentColor"/>'
+               '<circle cx="19" cy="18.5" r="2.6" fill="currentColor"/></svg>',
+    # a red recording dot with a ring in the theme's colour
+    "record": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
+              '<circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" '
+              'stroke-width="1.6"/><circle cx="12" cy="12" r="5.5" fill="#e11d48"/></svg>',
+}
+
+
 def icon(name: str, colour: str) -> QIcon:
     """The SVG icon `name` drawn in `colour`, at the sizes toolbars and buttons use."""
-    data = QByteArray(_svg(name).replace("currentColor", colour).encode())
+    svg = _DRAWN.get(name) or _svg(name)
+    data = QByteArray(svg.replace("currentColor", colour).encode())
     renderer = QSvgRenderer(data)
     result = QIcon()
     for size in (16, 20, 24, 32, 48):
         pm = QPixmap(size, size)
-        pm.fill(Qt.transparent)
+        pm.fill(Qt.GlobalColor.transparent)
         p = QPainter(pm)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         renderer.render(p, QRectF(0, 0, size, size))
         p.end()
         result.addPixmap(pm)
@@ -110,9 +126,9 @@ def app_icon() -> QIcon:
     result = QIcon()
     for size in (16, 32, 64, 128):
         pm = QPixmap(size, size)
-        pm.fill(Qt.transparent)
+        pm.fill(Qt.GlobalColor.transparent)
         p = QPainter(pm)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         renderer.render(p, QRectF(0, 0, size, size))
         p.end()
         result.addPixmap(pm)

@@ -1,83 +1,121 @@
-"""Keeping the panel's lists and the cluster view in step with the node (main window part).
+"""Keeping the panel's lists, the status bar and the cluster view in step with the model.
 
-`refresh()` rebuilds what is shown from the node's current state (peers, the scope's table,
-this window's processes); it runs on a short single-shot timer after trace events, so a burst
-of membership changes costs one refresh.
+`refresh()` turns the model's current snapshot into a Picture (my node or whole cluster) and
+shows it: the view, the members and groups lists, the peers list, the status bar. It runs on a
+short single-shot timer after the events that change the picture (a burst of joins costs one
+refresh), and at once when the selection changes, so the list and the view always agree.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QListWidgetItem, QTreeWidgetItem
+from PySide6.QtWidgets import QLabel, QListWidgetItem, QTreeWidgetItem, QWidget
 
 from ..wire.terms import short_node
-from .session import Member, group_text
+from .cluster_view import ClusterView
+from .commands import ITEM_DATA
+from .picture import Member, Picture, group_text, make_picture
+from .selection import Selection
+from .session import NodeSession
+from .side_panel import SidePanel
+from .theme import Theme
 
-__all__ = ["ViewSyncMixin"]
+__all__ = ["ViewSync", "REFRESH_MS"]
+
+REFRESH_MS = 25
 
 
-class ViewSyncMixin:
+class ViewSync:
+    def __init__(self, session: NodeSession, view: ClusterView, panel: SidePanel,
+                 status: dict[str, QLabel], theme: Callable[[], Theme], parent: QWidget,
+                 whole: bool = False) -> None:
+        self.session = session
+        self.view = view
+        self.panel = panel
+        self.status = status
+        self.theme = theme
+        self.whole = whole
+        self.picture = Picture(session.name)
+        self.selection = Selection(session.model, lambda: self.picture, self.refresh)
+        self.timer = QTimer(parent)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.refreshes = 0
+
+    def schedule(self) -> None:
+        """Refresh soon: a burst of changes costs one refresh."""
+        if not self.timer.isActive():
+            self.timer.start()
+
+    def set_whole(self, whole: bool) -> None:
+        if whole != self.whole:
+            self.whole = whole
+            self.refresh()
+
+    # -- model -> widgets --------------------------------------------------------------------------
     def refresh(self) -> None:
+        self.timer.stop()
         s = self.session
-        if not s.node.running:
+        snap = s.model.snapshot()
+        pic = make_picture(snap, s.name, s.scope_name, self.whole, s.spawned, self.picture)
+        if pic.selected is not None and pic.selected.startswith("<") \
+                and pic.member(pic.selected) is None:
+            s.model.select(None)  # the selected member is gone
+            pic = dataclasses.replace(pic, selected=None)
+        old, self.picture = self.picture, pic
+        self.refreshes += 1
+        if dataclasses.replace(old, selected=pic.selected) == pic:
+            if old.selected != pic.selected:  # only the selection moved
+                self.view.set_picture(pic)
+                self._select_in_lists(pic)
+                self.show_inbox()
             return
-        s.forget_dead()
-        peers = s.node.nodes()
-        self.seen_peers.update(peers)
-        ghosts = sorted(self.seen_peers - set(peers))
-        members = s.members()
-        self.view.set_cluster(peers, members, ghosts)
-        self._fill_members(members)
-        self._fill_groups()
-        self._fill_peers(peers)
+        self.view.set_picture(pic)
+        self._fill_members(pic)
+        self._fill_groups(pic)
+        self._fill_peers(pic)
         self._fill_scopes()
-        n_groups = len(s.groups())
+        self._select_in_lists(pic)
+        self.show_inbox()
+        peers = [n for n in pic.peers if frozenset((s.name, n)) in snap.links]
         self.status["Peers"].setText(f"{len(peers)} peer{'s' if len(peers) != 1 else ''}")
-        self.status["Members"].setText(f"{len(members)} members · {n_groups} groups")
-        if self.view.selected is not None and all(m.pid != self.view.selected.pid
-                                                  for m in members):
-            self.select_member(None)
+        self.status["Members"].setText(f"{len(pic.members)} members · {len(pic.groups)} groups")
 
-    def _fill_members(self, members: list[Member]) -> None:
+    def _fill_members(self, pic: Picture) -> None:
         tree = self.panel.members_tree
-        selected = {m.pid for m in self.selected_members()}
-        if self.pending_select is not None:
-            selected = {self.pending_select}
         tree.blockSignals(True)
         tree.clear()
         items = []
-        for m in members:
+        colours = self.view.colours
+        fg = self.theme().qcolor("fg")
+        for m in pic.members:
             it = QTreeWidgetItem([str(m.pid), short_node(m.node),
                                   ", ".join(group_text(g) for g in m.groups) or "—"])
-            it.setData(0, Qt.UserRole, m)
-            colour = self.view.colours.get(group_text(m.groups[0])) if m.groups else None
+            it.setData(0, ITEM_DATA, str(m.pid))
+            colour = colours.get(group_text(m.groups[0])) if m.groups else None
             if colour:
-                it.setForeground(0, self.theme.qcolor("fg"))
-                it.setIcon(0, _swatch(colour))
+                it.setForeground(0, fg)
+                it.setIcon(0, swatch(colour))
             items.append(it)
         tree.addTopLevelItems(items)
-        for it in items:
-            if it.data(0, Qt.UserRole).pid in selected:
-                it.setSelected(True)
         tree.blockSignals(False)
-        if self.pending_select is not None:
-            match = [m for m in members if m.pid == self.pending_select]
-            self.pending_select = None
-            if match:
-                self.select_member(match[0])
 
-    def _fill_groups(self) -> None:
+    def _fill_groups(self, pic: Picture) -> None:
         tree = self.panel.groups_tree
         tree.clear()
         names = []
-        for g, n, local in self.session.groups():
-            it = QTreeWidgetItem([group_text(g), str(n), str(local)])
-            it.setIcon(0, _swatch(self.view.colours.get(group_text(g), "#888888")))
+        for row in pic.groups:
+            name = group_text(row.group)
+            it = QTreeWidgetItem([name, str(row.members), str(row.local)])
+            it.setIcon(0, swatch(self.view.colours.get(name, "#888888")))
             tree.addTopLevelItem(it)
-            names.append(group_text(g))
+            names.append(name)
         combo = self.panel.group_combo
         text = combo.currentText()
         combo.blockSignals(True)
@@ -86,16 +124,19 @@ class ViewSyncMixin:
         combo.setEditText(text)
         combo.blockSignals(False)
 
-    def _fill_peers(self, peers: list[str]) -> None:
+    def _fill_peers(self, pic: Picture) -> None:
         lst = self.panel.peers_list
-        chosen = {it.data(Qt.UserRole) for it in lst.selectedItems()}
+        lst.blockSignals(True)
         lst.clear()
-        for name in peers:
+        me = self.session.name
+        for name in pic.peers:
+            if frozenset((me, name)) not in pic.links:
+                continue
             info = self.session.node.connection_info(name) or {}
             it = QListWidgetItem(f"{short_node(name)}  —  {info.get('address', '')}")
-            it.setData(Qt.UserRole, name)
+            it.setData(ITEM_DATA, name)
             lst.addItem(it)
-            it.setSelected(name in chosen)
+        lst.blockSignals(False)
 
     def _fill_scopes(self) -> None:
         combo = self.panel.scope_combo
@@ -105,32 +146,39 @@ class ViewSyncMixin:
             combo.clear()
             combo.addItems(scopes)
             combo.blockSignals(False)
-        if combo.currentText() != self.session.scope_name and not combo.lineEdit().hasFocus():
+        line = combo.lineEdit()
+        if combo.currentText() != self.session.scope_name and not (line and line.hasFocus()):
             combo.setCurrentText(self.session.scope_name)
 
-    def _selection_changed(self) -> None:
-        members = self.selected_members()
-        self.view.select(members[0] if len(members) == 1 else None)
-        self.show_inbox()
-
-    def select_member(self, member: Member | None) -> None:
+    def _select_in_lists(self, pic: Picture) -> None:
+        """The lists mirror the model's selection (they never hold one of their own)."""
         tree = self.panel.members_tree
         tree.blockSignals(True)
         tree.clearSelection()
-        if member is not None:
-            for i in range(tree.topLevelItemCount()):
-                it = tree.topLevelItem(i)
-                if it.data(0, Qt.UserRole).pid == member.pid:
-                    it.setSelected(True)
-                    tree.scrollToItem(it)
+        for i in range(tree.topLevelItemCount()):
+            it = tree.topLevelItem(i)
+            if it is not None and it.data(0, ITEM_DATA) == pic.selected:
+                it.setSelected(True)
+                tree.scrollToItem(it)
         tree.blockSignals(False)
-        self.view.select(member)
-        self.show_inbox()
-        if member is not None:
-            self.panel.tabs.setCurrentIndex(1)
+        lst = self.panel.peers_list
+        lst.blockSignals(True)
+        for i in range(lst.count()):
+            item = lst.item(i)
+            item.setSelected(item.data(ITEM_DATA) == pic.selected)
+        lst.blockSignals(False)
+
+    # -- widgets -> model --------------------------------------------------------------------------
+    def tree_selection_changed(self) -> None:
+        items = self.panel.members_tree.selectedItems()
+        self.selection.select(items[0].data(0, ITEM_DATA) if items else None)
+
+    def peer_selection_changed(self) -> None:
+        items = self.panel.peers_list.selectedItems()
+        self.selection.select(items[0].data(ITEM_DATA) if items else None)
 
     def show_inbox(self) -> None:
-        m = self.view.selected
+        m = self.picture.selected_member
         lst, label = self.panel.inbox_list, self.panel.inbox_label
         lst.clear()
         if m is None:
@@ -147,13 +195,11 @@ class ViewSyncMixin:
         lst.addItems([time.strftime("%H:%M:%S ", time.localtime(e.t)) + e.text for e in box])
         lst.scrollToBottom()
 
-    def _node_clicked(self, name: str) -> None:
-        lst = self.panel.peers_list
-        for i in range(lst.count()):
-            lst.item(i).setSelected(lst.item(i).data(Qt.UserRole) == name)
+    def member_of(self, pid_text: str) -> Member | None:
+        return self.picture.member(pid_text)
 
 
-def _swatch(colour: str) -> QIcon:
+def swatch(colour: str) -> QIcon:
     pm = QPixmap(10, 10)
     pm.fill(QColor(colour))
     return QIcon(pm)

@@ -33,6 +33,7 @@ def qt_loop(qapp, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _qasync_running(qt_loop, tmp_path, monkeypatch):
     monkeypatch.setenv("PGVIZ_REGISTRY_DIR", str(tmp_path / "registry"))
+    monkeypatch.setenv("PGVIZ_RECORDINGS_DIR", str(tmp_path / "recordings"))
     asyncio.set_event_loop(qt_loop)
     asyncio.events._set_running_loop(qt_loop)
     try:
@@ -59,10 +60,10 @@ def open_windows(run, qtbot):
 
     opened = []
 
-    def _open(*names, size=(1200, 780)):
+    def _open(*names, size=(1200, 780), whole=False):
         out = []
         for name in names:
-            w = run(open_window(name, cookie=COOKIE))
+            w = run(open_window(name, cookie=COOKIE, whole_cluster=whole))
             w.resize(*size)
             w.show()
             opened.append(w)
@@ -73,3 +74,18 @@ def open_windows(run, qtbot):
     for w in opened:
         if not w.stopped.done():
             run(w.shutdown())
+
+
+@pytest.fixture
+def errors(qt_loop):
+    """Every exception that reaches sys.excepthook or the loop's exception handler."""
+    import sys
+    import traceback
+
+    seen = []
+    old = sys.excepthook
+    sys.excepthook = lambda t, v, tb: seen.append("".join(traceback.format_exception(t, v, tb)))
+    qt_loop.set_exception_handler(lambda _loop, ctx: seen.append(repr(ctx)))
+    yield seen
+    sys.excepthook = old
+    qt_loop.set_exception_handler(None)

@@ -10,8 +10,7 @@ def test_three_node_window_renders(qtbot, open_windows, run, tmp_path):
     qtbot.waitUntil(lambda: all(len(w.session.node.nodes()) == 2 for w in (alice, bob, carol)),
                     timeout=5000)
     for w, group in ((alice, "chat"), (bob, "chat"), (carol, "news")):
-        for _ in range(2):  # one pid at a time: see /tmp/gui-requests.md (list joins)
-            w.session.join(group, [w.session.spawn_member()])
+        w.session.join(group, [w.session.spawn_member(), w.session.spawn_member()])
     qtbot.waitUntil(lambda: len(alice.view.members) == 6, timeout=5000)
     path = tmp_path / "alice.png"
     assert alice.grab().save(str(path))
@@ -24,8 +23,8 @@ def test_three_node_window_renders(qtbot, open_windows, run, tmp_path):
     # the view is not one flat colour: this node is drawn where the view placed it (the
     # middle of the view is empty space between the nodes since the 2D layout)
     view = alice.view
-    x, y = view._node_pos[view.self_name]
-    me = view.mapFromScene(x - 0.8 * view._radius(view.self_name), y)  # inside, left of text
+    x, y = view.place.node_pos[view.centre]
+    me = view.scene_to_widget(x - 0.8 * view.place.radius(view.centre), y)  # inside, left of text
     me = view.viewport().mapTo(alice, me)
     node_colour = image.pixel(me.x(), me.y())
     corner = view.viewport().mapTo(alice, view.viewport().rect().bottomLeft())

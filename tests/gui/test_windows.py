@@ -4,51 +4,17 @@ from PySide6.QtCore import Qt
 
 from pgviz.wire.terms import short_node
 
+from .drivers import (
+    connect_cluster,
+    inbox_texts,
+    join_one,
+    peers,
+    shown_pids,
+    tree_select,
+    view_members,
+)
 
-def peers(w):
-    return sorted(short_node(n) for n in w.session.node.nodes())
-
-
-def view_members(w, node_short):
-    return [m for m in w.view.members if short_node(m.node) == node_short]
-
-
-def tree_select(w, pid):
-    tree = w.panel.members_tree
-    tree.clearSelection()
-    for i in range(tree.topLevelItemCount()):
-        it = tree.topLevelItem(i)
-        if it.data(0, Qt.UserRole).pid == pid:
-            it.setSelected(True)
-            return
-    raise AssertionError(f"{pid} not in {w.session.short_name}'s members list")
-
-
-def inbox_texts(w, pid):
-    tree_select(w, pid)
-    lst = w.panel.inbox_list
-    return [lst.item(i).text() for i in range(lst.count())]
-
-
-def connect_cluster(qtbot, alice, bob, carol):
-    bob.panel.address_edit.setText(alice.session.node.address)
-    qtbot.mouseClick(bob.panel.connect_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: peers(alice) == ["bob"], timeout=5000)
-    # carol connects by clicking alice in the list of nodes running on this machine
-    carol.cmd_refresh_local_nodes()
-    lst = carol.panel.local_nodes_list
-    item = next(lst.item(i) for i in range(lst.count()) if lst.item(i).text().startswith("alice"))
-    lst.itemClicked.emit(item)
-    qtbot.waitUntil(lambda: all(len(peers(w)) == 2 for w in (alice, bob, carol)), timeout=5000)
-
-
-def join_one(qtbot, w, group):
-    w.panel.members_tree.clearSelection()
-    w.panel.group_combo.setEditText(group)
-    qtbot.mouseClick(w.panel.join_button, Qt.LeftButton)
-    pid = w.session.spawned[-1]
-    assert pid in w.session.scope.get_local_members(group)
-    return pid
+LEFT = Qt.MouseButton.LeftButton
 
 
 def test_connect_join_broadcast_send_kill_disconnect(qtbot, open_windows):
@@ -62,12 +28,12 @@ def test_connect_join_broadcast_send_kill_disconnect(qtbot, open_windows):
     a1 = join_one(qtbot, alice, "chat")
     b1 = join_one(qtbot, bob, "chat")
     for w in (alice, bob, carol):
-        qtbot.waitUntil(lambda w=w: {m.pid for m in w.view.members} >= {a1, b1}, timeout=5000)
+        qtbot.waitUntil(lambda w=w: shown_pids(w) >= {a1, b1}, timeout=5000)
     assert view_members(carol, "alice")[0].groups == ("chat",)
 
     # monitor in carol's window streams notifications into its log
     carol.panel.group_combo.setEditText("chat")
-    qtbot.mouseClick(carol.panel.monitor_group_button, Qt.LeftButton)
+    qtbot.mouseClick(carol.panel.monitor_group_button, LEFT)
     a2 = join_one(qtbot, alice, "chat")
     qtbot.waitUntil(lambda: f"[monitor group chat] join chat: {a2}"
                     in carol.event_log.toPlainText(), timeout=5000)
@@ -75,7 +41,7 @@ def test_connect_join_broadcast_send_kill_disconnect(qtbot, open_windows):
     # a broadcast reaches the other windows' member inboxes
     alice.panel.message_edit.setText("hello class")
     alice.panel.group_combo.setEditText("chat")
-    qtbot.mouseClick(alice.panel.broadcast_button, Qt.LeftButton)
+    qtbot.mouseClick(alice.panel.broadcast_button, LEFT)
     qtbot.waitUntil(lambda: any("hello class" in t for t in inbox_texts(bob, b1)), timeout=5000)
     qtbot.waitUntil(lambda: any("hello class" in t for t in inbox_texts(alice, a1)), timeout=5000)
 
@@ -83,35 +49,37 @@ def test_connect_join_broadcast_send_kill_disconnect(qtbot, open_windows):
     bob.panel.message_edit.setText("remote only please")
     bob.panel.group_combo.setEditText("chat")
     bob.panel.remote_only_check.setChecked(True)
-    qtbot.mouseClick(bob.panel.broadcast_button, Qt.LeftButton)
+    qtbot.mouseClick(bob.panel.broadcast_button, LEFT)
     qtbot.waitUntil(lambda: any("remote only please" in t for t in inbox_texts(alice, a2)),
                     timeout=5000)
     assert not any("remote only please" in t for t in inbox_texts(bob, b1))
 
     # send to one member, picked in another window
+    qtbot.waitUntil(lambda: b1 in shown_pids(carol), timeout=5000)
     tree_select(carol, b1)
     carol.panel.message_edit.setText("just for you")
-    qtbot.mouseClick(carol.panel.send_button, Qt.LeftButton)
+    qtbot.mouseClick(carol.panel.send_button, LEFT)
     qtbot.waitUntil(lambda: any("just for you" in t for t in inbox_texts(bob, b1)), timeout=5000)
 
     # kill (from carol's window, a remote member) removes the member everywhere
     tree_select(carol, b1)
-    qtbot.mouseClick(carol.panel.kill_button, Qt.LeftButton)
+    qtbot.mouseClick(carol.panel.kill_button, LEFT)
     for w in (alice, bob, carol):
-        qtbot.waitUntil(lambda w=w: b1 not in {m.pid for m in w.view.members}, timeout=5000)
+        qtbot.waitUntil(lambda w=w: b1 not in shown_pids(w), timeout=5000)
 
     # leave: alice's a2 leaves chat
     tree_select(alice, a2)
     alice.panel.group_combo.setEditText("chat")
-    qtbot.mouseClick(alice.panel.leave_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: all(m.groups == () for m in bob.view.members if m.pid == a2)
-                    and a2 not in {m.pid for m in bob.view.members}, timeout=5000)
+    qtbot.mouseClick(alice.panel.leave_button, LEFT)
+    qtbot.waitUntil(lambda: a2 not in shown_pids(bob), timeout=5000)
 
-    # disconnect removes the peer, on both sides
+    # disconnect removes the peer, on both sides; carol stays known, as not connected
     lst = alice.panel.peers_list
-    for i in range(lst.count()):
-        lst.item(i).setSelected(short_node(lst.item(i).data(Qt.UserRole)) == "carol")
-    qtbot.mouseClick(alice.panel.disconnect_button, Qt.LeftButton)
+    item = next(lst.item(i) for i in range(lst.count())
+                if short_node(lst.item(i).data(Qt.ItemDataRole.UserRole)) == "carol")
+    item.setSelected(True)
+    assert alice.selection.item == "carol@127.0.0.1"
+    qtbot.mouseClick(alice.panel.disconnect_button, LEFT)
     qtbot.waitUntil(lambda: peers(alice) == ["bob"] and "alice" not in peers(carol), timeout=5000)
     qtbot.waitUntil(lambda: [short_node(p) for p in alice.view.peers] == ["bob"], timeout=5000)
     assert "carol@127.0.0.1" in alice.view.ghosts
@@ -128,6 +96,7 @@ def test_closing_a_window_stops_its_node_and_peers_see_it_at_once(qtbot, open_wi
     bob.close()
     qtbot.waitUntil(bob.stopped.done, timeout=5000)
     qtbot.waitUntil(lambda: peers(alice) == [] and not view_members(alice, "bob"), timeout=2000)
+    qtbot.waitUntil(lambda: alice.view.ghosts == ("bob@127.0.0.1",), timeout=2000)
     qtbot.waitUntil(lambda: not alice.panel.local_nodes_list.item(0).text().startswith("bob"),
                     timeout=3000)
 
@@ -136,16 +105,17 @@ def test_bad_input_is_reported_not_fatal(qtbot, open_windows):
     """Wrong address, no selection, unreachable node: a message in the log, no dialog."""
     (alice,) = open_windows("alice")
     alice.panel.address_edit.setText("nonsense")
-    qtbot.mouseClick(alice.panel.connect_button, Qt.LeftButton)
+    qtbot.mouseClick(alice.panel.connect_button, LEFT)
     assert "not an address" in alice.event_log.toPlainText()
     alice.panel.address_edit.setText("127.0.0.1:1")
-    qtbot.mouseClick(alice.panel.connect_button, Qt.LeftButton)
+    qtbot.mouseClick(alice.panel.connect_button, LEFT)
     qtbot.waitUntil(lambda: "connect to 127.0.0.1:1 failed" in alice.event_log.toPlainText(),
                     timeout=5000)
-    alice.panel.members_tree.clearSelection()
-    qtbot.mouseClick(alice.panel.kill_button, Qt.LeftButton)
-    qtbot.mouseClick(alice.panel.send_button, Qt.LeftButton)
-    assert "select the members to kill" in alice.event_log.toPlainText()
+    alice.selection.select(None)
+    qtbot.mouseClick(alice.panel.kill_button, LEFT)
+    qtbot.mouseClick(alice.panel.send_button, LEFT)
+    assert "select the member to kill" in alice.event_log.toPlainText()
+    assert "select one member to send to" in alice.event_log.toPlainText()
     assert alice.isVisible()
 
 
@@ -164,5 +134,6 @@ def test_shortcuts_and_scope_selector(qtbot, open_windows):
     qtbot.waitUntil(lambda: alice.session.scope_name == "orders", timeout=2000)
     qtbot.waitUntil(lambda: not any(m.groups for m in alice.view.members), timeout=2000)
     names = {w.objectName() for w in alice.findChildren(object) if hasattr(w, "objectName")}
-    for required in ("clusterView", "connectButton", "joinButton", "eventLog", "scopeCombo"):
+    for required in ("clusterView", "connectButton", "joinButton", "eventLog", "scopeCombo",
+                     "wholeClusterToolButton", "recordToolButton"):
         assert required in names

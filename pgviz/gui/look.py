@@ -1,0 +1,153 @@
+"""How a window looks: its theme (system, light, dark), presenter mode (every text larger, for
+a projector), and where the controls go (beside the view, or under it in a tall narrow window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QWidget,
+)
+
+from .cluster_view import ClusterView
+from .side_panel import SidePanel
+from .theme import Theme, icon, resolve_theme, stylesheet
+
+__all__ = ["Look", "Arrangement", "FONT_PT", "PRESENTER_FONT_PT", "NARROW_WIDTH",
+           "TALL_HEIGHT", "THEMES_ORDER"]
+
+FONT_PT = 10.0
+PRESENTER_FONT_PT = 13.0
+#: Below this width (and when tall enough) the controls go under the view, in two columns.
+NARROW_WIDTH = 820
+TALL_HEIGHT = 700
+THEMES_ORDER = ("system", "light", "dark")
+
+
+class Look:
+    """Theme and presenter mode of one window; `apply()` recolours everything."""
+
+    def __init__(self, view: ClusterView, icons: dict[QAction, str],
+                 buttons: dict[QAbstractButton, str], legend_hint: QLabel,
+                 after: Callable[[], None]) -> None:
+        self.view = view
+        self.icons = icons        # actions -> icon name
+        self.buttons = buttons    # panel buttons -> icon name
+        self.legend_hint = legend_hint
+        self.after = after        # what else must follow a change (the panel's size)
+        self.choice = "system"
+        self.theme: Theme = resolve_theme("system")
+        self.presenter = False
+
+    def font_size(self) -> float:
+        return PRESENTER_FONT_PT if self.presenter else FONT_PT
+
+    def cycle(self) -> str:
+        self.choice = THEMES_ORDER[(THEMES_ORDER.index(self.choice) + 1) % len(THEMES_ORDER)]
+        self.apply()
+        return self.choice
+
+    def set_choice(self, choice: str) -> None:
+        self.choice = choice if choice in THEMES_ORDER else "system"
+
+    def set_presenter(self, on: bool) -> None:
+        self.presenter = bool(on)
+        self.apply()
+
+    def follow_system(self, owner: QObject) -> None:
+        """While on "system", follow the desktop's colour scheme."""
+        hints = QGuiApplication.styleHints()
+        if hasattr(hints, "colorSchemeChanged"):
+            hints.colorSchemeChanged.connect(
+                lambda *_: self.apply() if self.choice == "system" else None)
+
+    def apply(self) -> None:
+        self.theme = resolve_theme(self.choice)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setStyleSheet(stylesheet(self.theme, self.font_size()))
+        self.view.set_text_scale(self.font_size() / FONT_PT)
+        self.view.set_theme(self.theme)
+        fg = self.theme["fg"]
+        for act, name in self.icons.items():
+            act.setIcon(icon(name, fg))
+        for button, name in self.buttons.items():
+            on_accent = button.objectName() in ("connectButton", "broadcastButton")
+            button.setIcon(icon(name, self.theme["on_accent"] if on_accent else fg))
+        self.legend_hint.setText(
+            f"<span style='color:{self.theme['user_dot']}'>●</span> user message &nbsp; "
+            f"<span style='color:{self.theme['pg_dot']}'>■</span> pg protocol &nbsp;")
+        self.after()
+
+
+class Arrangement:
+    """A tall narrow window (a third of a wide screen in `pgviz demo`) puts the controls under
+    the view in two columns; otherwise they sit beside it in one."""
+
+    def __init__(self, window: QWidget, splitter: QSplitter, panel: SidePanel,
+                 scroll: QScrollArea) -> None:
+        self.window = window
+        self.splitter = splitter
+        self.panel = panel
+        self.scroll = scroll
+        self.pending = False
+
+    def arrange(self) -> None:
+        vertical = self.window.width() < NARROW_WIDTH and self.window.height() >= TALL_HEIGHT
+        orientation = Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal
+        if orientation == self.splitter.orientation() and self.panel.columns:
+            return
+        self.panel.set_columns(2 if vertical else 1)
+        self.splitter.setOrientation(orientation)
+        self.fit_panel()
+        # size the two parts once the new layout has settled (the splitter's size is stale
+        # inside a resize event, and meaningless before the window is shown)
+        self.pending = True
+        QTimer.singleShot(0, self.size_splitter)
+
+    def shown(self) -> None:
+        if self.pending:
+            QTimer.singleShot(0, self.size_splitter)
+
+    def fit_panel(self) -> None:
+        """The panel never clips its buttons: beside the view, the scroll area is as wide as
+        its content; under the view it takes the window's width."""
+        self.panel.adjustSize()
+        if self.splitter.orientation() == Qt.Orientation.Vertical:
+            self.scroll.setMinimumWidth(0)
+            return
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        self.scroll.setMinimumWidth(self.panel.minimumSizeHint().width() + bar + 2)
+
+    def after_restyle(self) -> None:
+        self.fit_panel()
+        QTimer.singleShot(0, self.ensure_panel_fits)
+
+    def ensure_panel_fits(self) -> None:
+        """Under the view, a larger font (presenter mode, a theme) can make the controls
+        taller than their part of the splitter: give them the room, or the tabs scroll away."""
+        if not self.window.isVisible() or self.splitter.orientation() != Qt.Orientation.Vertical:
+            return
+        if self.splitter.sizes()[1] < self.panel.minimumSizeHint().height() + 8:
+            self.size_splitter()
+
+    def size_splitter(self) -> None:
+        if not self.window.isVisible():
+            return
+        self.pending = False
+        if self.splitter.orientation() == Qt.Orientation.Vertical:
+            h = self.splitter.height()
+            panel = min(self.panel.minimumSizeHint().height() + 8, int(h * 0.55))
+            self.splitter.setSizes([h - panel, panel])
+        else:
+            w = self.splitter.width()
+            panel = max(self.scroll.minimumWidth() + 40, 360)
+            self.splitter.setSizes([w - panel, panel])
