@@ -286,26 +286,32 @@ class ClusterView(QGraphicsView):
         rows = self.picture.groups
         muted = self.theme["muted"]
         if not rows:
-            self.legend.setText(f"<span style='color:{muted}'>no groups yet — "
-                                "spawn a process and join a group</span>")
+            text = (f"<span style='color:{muted}'>no groups yet — "
+                    "spawn a process and join a group</span>")
         else:
             parts = [f"<span style='color:{self.colours.get(group_text(r.group), '#888')}'>●"
-                     f"</span>&nbsp;<b>{group_text(r.group)}</b>"
+                     f"</span>&nbsp;<b>{_escape(group_text(r.group))}</b>"
                      f"&nbsp;<span style='color:{muted}'>{r.members}</span>"
                      for r in rows[:14]]
             more = len(rows) - 14
             if more > 0:
                 parts.append(f"<span style='color:{muted}'>+{more} more</span>")
-            self.legend.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
-        self.legend.adjustSize()
-        self._place_overlays()
+            text = "&nbsp;&nbsp;&nbsp; ".join(parts)
+        if text != self.legend.text():
+            self.legend.setText(text)
+            self._place_legend()
 
     def _place_overlays(self) -> None:
+        """Badge and mode line top left, legend bottom left (sized to their text: call after
+        a text, font or size change; adjustSize of rich text is not free)."""
         self.badge.ensurePolished()
         self.badge.adjustSize()
         self.badge.move(14, 14)
         self.mode_label.adjustSize()
         self.mode_label.move(18, self.badge.geometry().bottom() + 4)
+        self._place_legend()
+
+    def _place_legend(self) -> None:
         w = self.viewport().width()
         self.legend.setMaximumWidth(max(120, w - 28))
         self.legend.setWordWrap(self.legend.sizeHint().width() > w - 28)
@@ -477,6 +483,10 @@ class ClusterView(QGraphicsView):
     def scene_to_widget(self, x: float, y: float) -> QPoint:
         """Where a scene point appears in the viewport (tests and screenshots)."""
         return self.mapFromScene(QPointF(x, y))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _union(centres: dict[str, tuple[float, float]], boxes: dict[str, QRectF]) -> QRectF:

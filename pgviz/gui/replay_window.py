@@ -47,7 +47,7 @@ __all__ = ["ReplayWindow", "open_replay"]
 
 FRAME_MS = 33          # play timer (only while playing)
 MAX_DOTS_PER_TICK = 60
-LIST_BEFORE, LIST_AFTER = 40, 12
+LIST_BEFORE, LIST_AFTER = 30, 10
 
 
 def open_replay(path: str | Path, theme: str = "system") -> ReplayWindow:
@@ -82,6 +82,7 @@ class ReplayWindow(QMainWindow):
         self.picture = Picture(self.centre, whole=True, scope=self.scope)
         self.show_protocol = True
         self._wall = 0.0
+        self._icon_playing = False
         self.redraws = 0
 
         self.view = ClusterView(self.centre, self.theme)
@@ -91,6 +92,8 @@ class ReplayWindow(QMainWindow):
         self.events_list = named(QListWidget(), "replayEventsList", "Events around the playhead",
                                  "Click an event to jump just after it")
         self.events_list.setUniformItemSizes(True)
+        self.events_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.events_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.events_list.itemClicked.connect(self._event_clicked)
         self.events_list.setMinimumWidth(300)
         splitter = named(QSplitter(Qt.Orientation.Horizontal), "replaySplitter", "Replay splitter")
@@ -279,9 +282,12 @@ class ReplayWindow(QMainWindow):
         self._play_icon()
 
     def _play_icon(self) -> None:
-        sp = QStyle.StandardPixmap
-        self.play_button.setIcon(self.style().standardIcon(
-            sp.SP_MediaPause if self.playhead.playing else sp.SP_MediaPlay))
+        playing = self.playhead.playing
+        if playing != self._icon_playing:
+            self._icon_playing = playing
+            sp = QStyle.StandardPixmap
+            self.play_button.setIcon(self.style().standardIcon(
+                sp.SP_MediaPause if playing else sp.SP_MediaPlay))
 
     def _tick(self) -> None:
         now = time.monotonic()

@@ -185,11 +185,11 @@ class NodeSession:
         assert self.recorder is not None
         try:
             self.recorder(ev)
-        except OSError as exc:  # disk full, file gone: stop, say so, keep the window running
+        except (OSError, ValueError) as exc:  # disk full, file gone: stop, say so, go on
             recorder, self.recorder = self.recorder, None
             try:
                 recorder.close()
-            except OSError:
+            except (OSError, ValueError):
                 pass
             self._emit("error", f"recording to {recorder.path} stopped: {exc}")
 
