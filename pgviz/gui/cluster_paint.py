@@ -1,42 +1,24 @@
 """The static picture of the cluster view (links, members, nodes, labels), painted once into
 the view's background cache; only the message dots move above it.
 
-`Placement` is where everything sits (computed by the view from a Picture); `BackgroundPainter`
-draws a placement with a theme. Neither knows the view.
+`BackgroundPainter` draws a `Placement` (where everything of a Picture sits, see placement.py)
+with a theme; it does not know the view.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen, QPixmap
 
 from ..wire.terms import short_node
-from .layout import NODE_RADIUS, SELF_RADIUS
 from .markers import MEMBER_PEN, make_font
-from .picture import Member, Picture, group_text
+from .picture import Picture, group_text
+from .placement import LABEL_PX, Placement
 from .theme import Theme
 
-__all__ = ["Placement", "BackgroundPainter", "LABEL_PX", "LABEL_MIN_SCREEN_PX"]
+__all__ = ["BackgroundPainter", "LABEL_MIN_SCREEN_PX"]
 
-LABEL_PX = 14              # member label size (scene px, times the text scale)
 LABEL_MIN_SCREEN_PX = 7.5  # labels smaller than this on screen are not drawn
-
-
-@dataclass
-class Placement:
-    """Scene positions of one picture."""
-    centre: str = ""
-    node_pos: dict[str, tuple[float, float]] = field(default_factory=dict)
-    member_pos: list[tuple[float, float, Member]] = field(default_factory=list)
-    # label box, alignment, text
-    labels: list[tuple[QRectF, Qt.AlignmentFlag, str]] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)  # node -> members drawn around it
-    content: QRectF = field(default_factory=QRectF)
-
-    def radius(self, name: str) -> float:
-        return SELF_RADIUS if name == self.centre else NODE_RADIUS
 
 
 class BackgroundPainter:

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QFontMetricsF,
     QHelpEvent,
     QMouseEvent,
     QPainter,
@@ -31,11 +30,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QLabel, QToolTip, QWidget
 
 from ..wire.terms import short_node
-from .cluster_paint import LABEL_PX, BackgroundPainter, Placement
+from .cluster_paint import BackgroundPainter
 from .dots import DotAnimator, DotLayer
-from .layout import FIRST_MEMBER_RING, NodeLayout, member_base_angle, member_offsets, stretch_for
-from .markers import MEMBER_PEN, MemberMarker, label_rect, make_font
+from .layout import NodeLayout
+from .markers import MEMBER_PEN, MemberMarker
 from .picture import Member, Picture, group_text
+from .placement import Placement, place_picture
 from .theme import Theme, group_colour_map
 
 __all__ = ["ClusterView", "MemberMarker"]
@@ -43,8 +43,6 @@ __all__ = ["ClusterView", "MemberMarker"]
 MAX_ZOOM = 4.0
 MIN_ZOOM = 0.05
 FIT_MAX = 1.5
-STRETCH_MAX = 1.4          # node centres spread at most this much to fill the view
-LABELLED_MEMBERS = 240     # above this many members in the scope, labels only on hover
 
 
 class ClusterView(QGraphicsView):
@@ -63,7 +61,6 @@ class ClusterView(QGraphicsView):
         self.painter_ = BackgroundPainter(theme)
         self.colours: dict[str, str] = {}
         self.text_scale = 1.0
-        self._stretch = (1.0, 1.0)
         self.auto_fit = True
         self._press: QPointF | None = None
         self.hovered: Member | None = None
@@ -191,61 +188,14 @@ class ClusterView(QGraphicsView):
         return QRectF(12, top, max(50, vp.width() - 24), max(50, vp.height() - top - bottom))
 
     def _relayout(self) -> None:
-        pic = self.picture
-        names = [self.centre, *pic.peers, *pic.ghosts]
-        base = {n: self.layout_.position(n) for n in names}
-        by_node: dict[str, list[Member]] = {}
-        for m in pic.members:
-            by_node.setdefault(m.node, []).append(m)
-        place = Placement(self.centre)
-        place.counts = {node: len(ms) for node, ms in by_node.items()}
-        labelled = len(pic.members) <= LABELLED_MEMBERS
-        fm = QFontMetricsF(make_font(LABEL_PX * self.text_scale))
-        label_h = fm.height()
-
-        # Everything around a node, relative to its centre: members, labels, the node itself.
-        local: dict[str, list[tuple[float, float, Member, tuple | None]]] = {}
-        boxes: dict[str, QRectF] = {}
-        for name in names:
-            r = place.radius(name)
-            box = QRectF(-r - 6, -r - 6, 2 * r + 12, 2 * r + 12)
-            ms = by_node.get(name, [])
-            offsets = member_offsets(len(ms), r, member_base_angle(*base[name])) if ms else []
-            rows = []
-            show = labelled and len(ms) <= FIRST_MEMBER_RING
-            for (dx, dy), m in zip(offsets, ms, strict=True):
-                half = MEMBER_PEN / 2 + 2
-                box = box.united(QRectF(dx - half, dy - half, 2 * half, 2 * half))
-                label = None
-                if show:
-                    text = str(m.pid)
-                    rect, align = label_rect(dx, dy, fm.horizontalAdvance(text) + 2, label_h)
-                    box = box.united(rect)
-                    label = (rect, align, text)
-                rows.append((dx, dy, m, label))
-            local[name] = rows
-            boxes[name] = box
-
-        # Spread the centres to the view's shape (only while fitting to the window).
-        if self.auto_fit:
+        aspect = None
+        if self.auto_fit:  # spread the centres to the view's shape
             avail = self._available() if self.viewport().width() > 60 else QRectF(0, 0, 14, 10)
-            xs = [p[0] for p in base.values()]
-            ys = [p[1] for p in base.values()]
-            plain = _union(base, boxes)
-            cw, ch = max(xs) - min(xs), max(ys) - min(ys)
-            self._stretch = stretch_for(cw, ch, plain.width() - cw, plain.height() - ch,
-                                        avail.width() / avail.height(), STRETCH_MAX)
-        sx, sy = self._stretch
-        place.node_pos = {n: (x * sx, y * sy) for n, (x, y) in base.items()}
-        for name, rows in local.items():
-            x, y = place.node_pos[name]
-            for dx, dy, m, label in rows:
-                place.member_pos.append((x + dx, y + dy, m))
-                if label is not None:
-                    place.labels.append((label[0].translated(x, y), label[1], label[2]))
-        rect = _union(place.node_pos, boxes)
-        place.content = rect
+            aspect = avail.width() / avail.height()
+        place = place_picture(self.picture, self.centre, self.layout_, self.text_scale,
+                              aspect, self.place.stretch)
         self.place = place
+        rect = place.content
         self.scene().setSceneRect(rect.adjusted(-2000, -2000, 2000, 2000))
         self.dot_layer.set_rect(rect.adjusted(-60, -60, 60, 60))
         self._update_selection()
@@ -487,11 +437,3 @@ class ClusterView(QGraphicsView):
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _union(centres: dict[str, tuple[float, float]], boxes: dict[str, QRectF]) -> QRectF:
-    rect = QRectF()
-    for name, (x, y) in centres.items():
-        box = boxes[name].translated(x, y)
-        rect = box if rect.isNull() else rect.united(box)
-    return rect
