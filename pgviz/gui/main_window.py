@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
             self.feedback.report(str(payload), error=True)
             self.record.sync()
         elif kind == "inbox":
-            m = self.selection.member()
+            m = self.sync.picture.selected_member  # as shown (no snapshot per message)
             if m is not None and m.pid == payload:
                 self.sync.show_inbox()
 
