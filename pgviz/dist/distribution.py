@@ -166,6 +166,18 @@ class Distribution:
                     self._blocked.discard(conn.peer_name or "")
                 return conn.peer_name  # type: ignore[return-value]
         pending = self._dials.get(address)
+        if pending is not None and explicit and not pending[1]:
+            # A gossip dial is on its way: take its result rather than racing it with a
+            # second connection; only if the peer refused it (it remembers an explicit
+            # disconnect, which gossip may not lift) dial again, explicitly.
+            try:
+                name = await asyncio.shield(pending[0])
+            except (ConnectionRefused, AuthenticationError):
+                pass
+            else:
+                self._blocked.discard(name)
+                return name
+            pending = self._dials.get(address)
         if pending is not None and (pending[1] or not explicit):
             dial = pending[0]
         else:
@@ -305,11 +317,14 @@ class Distribution:
                               self.name, ev.name, ev.creation)
             return f"{ev.name} is connected already (another incarnation)"
         # A duplicate slipped past the hello check (the two sides dialled different spellings
-        # of an address). Both sides keep the connection initiated by the smaller name.
-        def initiator_of(c: Connection) -> str:
-            return self.name if c.initiator else (c.peer_name or "")
+        # of an address, or one side dialled twice). Both sides must keep the same one: the
+        # one initiated by the smaller name, and between two initiated by the same node the
+        # one with the smaller session id (both sides know both ids). Keeping "the first to
+        # finish" instead lost the pair when each side finished a different one first.
+        def rank(c: Connection) -> tuple[str, str]:
+            return (self.name if c.initiator else (c.peer_name or ""), c.session)
 
-        if initiator_of(conn) < initiator_of(old):
+        if rank(conn) < rank(old):
             # Expected when two nodes learn of each other through gossip at the same moment.
             log.info("%s: duplicate connection to %s; keeping one", self.name, ev.name)
             old.close("replaced by a duplicate connection")

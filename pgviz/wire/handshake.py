@@ -252,10 +252,16 @@ class Handshake:
         self.state = "done"
         return self._established(initiator=True)
 
+    @property
+    def session(self) -> str:
+        """The connection's id, the same on both sides, once both nonces are known."""
+        if not self._peer_nonce:
+            return ""
+        first, second = (self._nonce, self._peer_nonce) if self.initiator else (
+            self._peer_nonce, self._nonce)
+        return hashlib.sha256(first + second).hexdigest()[:12]
+
     def _established(self, *, initiator: bool) -> Established:
         assert self._peer is not None
         p = self._peer
-        first, second = (self._nonce, self._peer_nonce) if initiator else (self._peer_nonce,
-                                                                           self._nonce)
-        session = hashlib.sha256(first + second).hexdigest()[:12]
-        return Established(p.name, p.creation, p.address, p.caps, initiator, session)
+        return Established(p.name, p.creation, p.address, p.caps, initiator, self.session)

@@ -212,3 +212,41 @@ def test_cookie_file_is_created_private(tmp_path, monkeypatch):
     monkeypatch.setenv("PGVIZ_COOKIE", "from-env")
     assert resolve_cookie(None) == "from-env"
     assert resolve_cookie("explicit") == "explicit"
+
+
+def test_two_connections_from_one_node_keep_the_smaller_session_whatever_finishes_first():
+    """Two connections from the same node (one side dialled twice): each side must keep the
+    same one, so the rule cannot be "the first to finish" (the two sides may see different
+    firsts: the soak once lost a pair that way). The one with the smaller session id stays."""
+    from pgviz.wire.handshake import Handshake
+
+    from ..support import COOKIE
+
+    async def main():
+        async with cluster(1) as (b,):
+            host, port = b.address.rsplit(":", 1)
+            conns = []
+            for _ in range(2):
+                reader, writer = await asyncio.open_connection(host, int(port))
+                hs = Handshake(initiator=True, name="x@127.0.0.1", creation=7, cookie=COOKIE,
+                               address="127.0.0.1:9", explicit=True)
+                hs.start()
+                writer.write(hs.data_to_send())
+                while not hs.session:  # until the welcome (both nonces known)
+                    hs.receive_data(await reader.read(4096))
+                conns.append((hs.session, hs, reader, writer))
+            conns.sort(key=lambda c: c[0], reverse=True)  # the larger session finishes first
+            for _, hs, reader, writer in conns:
+                writer.write(hs.data_to_send())  # the proof
+                while hs.state != "done":
+                    hs.receive_data(await reader.read(4096))
+                await wait_until(lambda: "x@127.0.0.1" in b.nodes())
+            larger, smaller = conns
+            while await asyncio.wait_for(larger[2].read(65536), 5):
+                pass  # what b sent on it before closing it
+            # the larger session was closed by b; the smaller one is the link
+            assert b.connection_info("x@127.0.0.1") is not None
+            assert b._dist.connection("x@127.0.0.1").session == smaller[0]
+            for _, _, _, writer in conns:
+                writer.close()
+    run(main())
