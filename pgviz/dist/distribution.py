@@ -20,7 +20,7 @@ import os
 import time
 from typing import Any, Protocol
 
-from ..errors import ConnectionRefused, PgvizError
+from ..errors import AuthenticationError, ConnectionRefused, PgvizError
 from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.handshake import Established, PeerHello
