@@ -16,6 +16,7 @@ from .dist import Faults, MemoryNetwork
 from .errors import (
     AuthenticationError,
     ConnectionRefused,
+    Refusal,
     CookieError,
     FrameTooLarge,
     LocalProtocolError,
@@ -48,6 +49,7 @@ __all__ = [
     "AuthenticationError",
     "CookieError",
     "ConnectionRefused",
+    "Refusal",
     "NotLocalError",
     "NoScopeError",
     "NodeNotRunning",

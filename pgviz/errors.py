@@ -11,6 +11,7 @@ __all__ = [
     "AuthenticationError",
     "CookieError",
     "ConnectionRefused",
+    "Refusal",
     "NotLocalError",
     "NoScopeError",
     "NodeNotRunning",
@@ -47,13 +48,31 @@ class CookieError(PgvizError, ValueError):
     Raised by `await node.start()`; the message names the file or rule and the fix."""
 
 
+class Refusal:
+    """Why a connection was refused: the `reason` of a ConnectionRefused (typed, so that code
+    decides on it without parsing messages)."""
+
+    SIMULTANEOUS = "simultaneous"  # both dialled at once; the other connection wins
+    ALREADY_CONNECTED = "already-connected"  # a duplicate of a live link
+    NAME_TAKEN = "name-taken"  # another incarnation of that name has a live link
+    PARTITIONED = "partitioned"
+    DISCONNECTED = "disconnected"  # an explicit disconnect that only connect() lifts
+    STOPPING = "stopping"
+    SAME_NAME = "same-name"  # the peer has this node's own name
+    WRONG_NODE = "wrong-node"  # the node found at the address is not the one expected
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    OTHER = ""
+
+
 class ConnectionRefused(PgvizError):
     """The peer completed no handshake: it refused us, or could not be reached in time.
-    `peer` names the refusing node when it said who it is."""
+    `peer` names the refusing node when it said who it is; `reason` is a Refusal code."""
 
-    def __init__(self, message: str, peer: str | None = None) -> None:
+    def __init__(self, message: str, peer: str | None = None, reason: str = "") -> None:
         super().__init__(message)
         self.peer = peer
+        self.reason = reason
 
 
 class NotLocalError(PgvizError, ValueError):

@@ -17,6 +17,7 @@ from ..errors import (
     AuthenticationError,
     ConnectionRefused,
     ProtocolError,
+    Refusal,
 )
 from ..wire.codec import decode, encode
 from ..wire.frames import TICK, FrameDecoder, encode_frame
@@ -120,9 +121,10 @@ class Connection(asyncio.Protocol):
                     if verdict is None:
                         self._hs.accept()
                     else:
-                        self._hs.refuse(verdict)
+                        code, text = verdict
+                        self._hs.refuse(text, code)
                         self._write_handshake()
-                        self.close(f"refused {event.name}: {verdict}", log_level=logging.INFO)
+                        self.close(f"refused {event.name}: {text}", log_level=logging.INFO)
                         return
                     self._write_handshake()
                     event = self._hs.receive_data(b"")
@@ -149,7 +151,7 @@ class Connection(asyncio.Protocol):
         if self.state == "handshake":
             self._fail(ConnectionRefused(
                 f"handshake with {self.peer_name or self.peer_address or 'peer'} did not "
-                f"finish within {self.dist.handshake_timeout:g} s"))
+                f"finish within {self.dist.handshake_timeout:g} s", reason=Refusal.TIMEOUT))
 
     def _fail(self, exc: Exception) -> None:
         if not self.established.done():
@@ -168,10 +170,11 @@ class Connection(asyncio.Protocol):
         self.session = ev.session
         verdict = self.dist._decide_established(self, ev)
         if verdict is not None:
+            code, text = verdict
             if not self.established.done():
-                self.established.set_exception(ConnectionRefused(verdict))
+                self.established.set_exception(ConnectionRefused(text, ev.name, code))
                 self.established.exception()
-            self.close(verdict, log_level=logging.INFO)
+            self.close(text, log_level=logging.INFO)
             return
         self.state = "up"
         self._link = Link(self.dist.loop, self._transport_write, self.dist.faults,

@@ -20,7 +20,7 @@ import os
 import time
 from typing import Any, Protocol
 
-from ..errors import AuthenticationError, ConnectionRefused, PgvizError
+from ..errors import AuthenticationError, ConnectionRefused, PgvizError, Refusal
 from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.handshake import Established, PeerHello
@@ -40,6 +40,9 @@ MAX_TOTAL_BUFFER_DEFAULT = 256 * 1024 * 1024  # queued for all peers together
 MAX_GOSSIP_PEERS = 1024  # entries of one PEERS message considered
 MAX_GOSSIP_QUEUE = 256  # gossip dials waiting, from all peers together
 GOSSIP_DIALS = 8  # concurrent dials started by gossip
+
+
+Verdict = tuple[str, str]  # (Refusal code, reason for people)
 
 
 def new_creation() -> int:
@@ -224,7 +227,8 @@ class Distribution:
                 _, conn = await asyncio.wait_for(
                     self.loop.create_connection(factory, host, port), self.handshake_timeout)
         except (TimeoutError, OSError) as exc:
-            raise ConnectionRefused(f"could not reach {address}: {exc or 'timed out'}") from None
+            raise ConnectionRefused(f"could not reach {address}: {exc or 'timed out'}",
+                                    reason=Refusal.UNREACHABLE) from None
         assert isinstance(conn, Connection)
         try:
             # The connection arms its own handshake timer; this bound also covers a failure
@@ -233,11 +237,12 @@ class Distribution:
                                         self.handshake_timeout + 1)
         except TimeoutError:
             conn.close("handshake timed out")
-            raise ConnectionRefused(f"handshake with {address} timed out") from None
+            raise ConnectionRefused(f"handshake with {address} timed out",
+                                    reason=Refusal.TIMEOUT) from None
         except ConnectionRefused as exc:
-            if "simultaneous" in str(exc) and exc.peer:
+            if exc.reason == Refusal.SIMULTANEOUS and exc.peer:
                 return await self._await_peer(exc.peer)
-            if "already connected" in str(exc) and conn.peer_name in self.conns:
+            if exc.reason == Refusal.ALREADY_CONNECTED and conn.peer_name in self.conns:
                 return conn.peer_name
             raise
         return ev.name
@@ -279,27 +284,29 @@ class Distribution:
     def _connection_started(self, conn: Connection) -> None:
         self._pending.add(conn)
 
-    def _decide_incoming(self, conn: Connection, hello: PeerHello) -> str | None:
-        """None to accept an initiator, else the reason to refuse it."""
+    def _decide_incoming(self, conn: Connection, hello: PeerHello) -> Verdict | None:
+        """None to accept an initiator, else (Refusal code, reason) to refuse it."""
         if not self.running:
-            return "node stopping"
+            return Refusal.STOPPING, "node stopping"
         if hello.name == self.name:
-            return f"this node is already called {self.name}"
+            return Refusal.SAME_NAME, f"this node is already called {self.name}"
         if self.faults is not None and self.faults.drops(hello.name, self.name):
-            return "partitioned"
+            return Refusal.PARTITIONED, "partitioned"
         if hello.name in self._blocked and not hello.explicit:
-            return "disconnected explicitly; connect() again to lift it"
+            return Refusal.DISCONNECTED, "disconnected explicitly; connect() again to lift it"
         for other in self._pending:
             if other is conn or not other.initiator:
                 continue
             if other.peer_name == hello.name or other.dial_address == hello.address:
                 if self.name < hello.name:
-                    return "simultaneous connect: the connection from the smaller name wins"
+                    return (Refusal.SIMULTANEOUS,
+                            "simultaneous connect: the connection from the smaller name wins")
         return None
 
-    def _decide_established(self, conn: Connection, ev: Established) -> str | None:
+    def _decide_established(self, conn: Connection, ev: Established) -> Verdict | None:
         if self.faults is not None and self.faults.drops(self.name, ev.name):
-            return "partitioned"  # the partition began while this handshake was in flight
+            # the partition began while this handshake was in flight
+            return Refusal.PARTITIONED, "partitioned"
         if conn.peer_explicit:
             # Only now, with the cookie proved: an unauthenticated hello must not be able to
             # lift an explicit disconnect.
@@ -315,7 +322,7 @@ class Distribution:
             self.faultlog.log(logging.WARNING, "name claimed twice",
                               "%s: refused a second %s (creation %d) while its link is alive",
                               self.name, ev.name, ev.creation)
-            return f"{ev.name} is connected already (another incarnation)"
+            return Refusal.NAME_TAKEN, f"{ev.name} is connected already (another incarnation)"
         # A duplicate slipped past the hello check (the two sides dialled different spellings
         # of an address, or one side dialled twice). Both sides must keep the same one: the
         # one initiated by the smaller name, and between two initiated by the same node the
@@ -329,7 +336,7 @@ class Distribution:
             log.info("%s: duplicate connection to %s; keeping one", self.name, ev.name)
             old.close("replaced by a duplicate connection")
             return None
-        return "already connected"
+        return Refusal.ALREADY_CONNECTED, "already connected"
 
     def _connection_up(self, conn: Connection) -> None:
         self._pending.discard(conn)

@@ -31,6 +31,7 @@ from ..errors import (
     AuthenticationError,
     ConnectionRefused,
     LocalProtocolError,
+    Refusal,
     RemoteProtocolError,
 )
 from .codec import decode_plain, encode
@@ -142,10 +143,11 @@ class Handshake:
                    sorted(self.caps))
         self.state = "await_proof"
 
-    def refuse(self, reason: str) -> None:
+    def refuse(self, reason: str, code: str = "") -> None:
+        """Refuse the initiator: `reason` for people, `code` (a Refusal) for its code."""
         if self.state not in ("deciding", "await_hello"):
             raise LocalProtocolError(f"refuse() in state {self.state}")
-        self._emit("refuse", reason, self.name)
+        self._emit("refuse", reason, self.name, code)
         self.state = "closed"
 
     # -- input -----------------------------------------------------------------------------
@@ -175,7 +177,8 @@ class Handshake:
             if reason == AUTH_FAILED:
                 raise AuthenticationError(f"the peer refused our cookie ({reason})")
             peer = msg[2] if len(msg) > 2 and isinstance(msg[2], str) else None
-            raise ConnectionRefused(f"the peer refused the connection: {reason}", peer)
+            code = msg[3] if len(msg) > 3 and isinstance(msg[3], str) else ""
+            raise ConnectionRefused(f"the peer refused the connection: {reason}", peer, code)
         handler = {
             "await_hello": self._on_hello,
             "await_welcome": self._on_welcome,
@@ -218,7 +221,8 @@ class Handshake:
         _check(isinstance(address, str) and isinstance(caps, list), "bad address or caps")
         if self.expect is not None and name != self.expect:
             self.state = "closed"
-            raise ConnectionRefused(f"expected {self.expect} there, found {name}", name)
+            raise ConnectionRefused(f"expected {self.expect} there, found {name}", name,
+                                    Refusal.WRONG_NODE)
         self._peer_nonce = nonce
         self._peer = PeerHello(name, creation, address, False,
                                frozenset(c for c in caps if isinstance(c, str)))

@@ -250,3 +250,20 @@ def test_two_connections_from_one_node_keep_the_smaller_session_whatever_finishe
             for _, _, _, writer in conns:
                 writer.close()
     run(main())
+
+
+def test_a_refusal_says_why_as_a_typed_reason():
+    """ConnectionRefused.reason is a Refusal code, not something to parse out of a message."""
+    import pytest
+
+    from pgviz import ConnectionRefused, Refusal
+
+    async def main():
+        async with cluster(2, connect=False, names=["twin", "twin"]) as (a, b):
+            with pytest.raises(ConnectionRefused) as info:
+                await a.connect(b.address)
+            assert info.value.reason == Refusal.SAME_NAME and info.value.peer == b.name
+            with pytest.raises(ConnectionRefused) as info:
+                await a.connect("127.0.0.1:1")
+            assert info.value.reason == Refusal.UNREACHABLE
+    run(main())
