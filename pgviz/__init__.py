@@ -16,7 +16,6 @@ from .dist import Faults, MemoryNetwork
 from .errors import (
     AuthenticationError,
     ConnectionRefused,
-    Refusal,
     CookieError,
     FrameTooLarge,
     LocalProtocolError,
@@ -25,6 +24,7 @@ from .errors import (
     NotLocalError,
     PgvizError,
     ProtocolError,
+    Refusal,
     RemoteProtocolError,
 )
 from .node import DEFAULT_SCOPE, Node
