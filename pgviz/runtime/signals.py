@@ -264,6 +264,11 @@ class SignalsMixin:
         if proc is None or not proc.alive:
             self._dist_send(peer, ["EXIT", target, sender, "noproc"])
             return
+        if proc.system:
+            # A link is a way to send an exit signal later (or a "noconnection" one by just
+            # leaving): a system process takes none from peers.
+            self._ignored_exit(peer, target, "link")
+            return
         proc.links[sender] = None
         self._remote_links.setdefault(peer, set()).add((target, sender))
 
@@ -317,7 +322,8 @@ class SignalsMixin:
             proc = self._local(local)
             if proc is not None and remote in proc.links:
                 proc.links.pop(remote, None)
-                self._exit_signal(local, remote, "noconnection", linked=True)
+                if not proc.system:
+                    self._exit_signal(local, remote, "noconnection", linked=True)
 
 
 def _from_peer(pid: Any, peer: str) -> bool:

@@ -36,6 +36,7 @@ from ..errors import (
 )
 from .codec import decode_plain, encode
 from .frames import FrameDecoder, encode_frame
+from .render import safe_repr
 
 __all__ = ["Handshake", "PeerHello", "Established", "PROTOCOL_VERSION", "HANDSHAKE_MAX_FRAME"]
 
@@ -200,9 +201,11 @@ class Handshake:
         _check(tag == "hello" and len(msg) >= 8, f"expected hello, got {tag!r}")
         _, version, name, creation, nonce, address, explicit, caps = msg[:8]
         if version != PROTOCOL_VERSION:
-            self.refuse(f"unsupported protocol version {version!r} (this node speaks "
+            # The version is the peer's data: quoted short, so the refusal fits its frame.
+            shown = safe_repr(version, 40)
+            self.refuse(f"unsupported protocol version {shown} (this node speaks "
                         f"{PROTOCOL_VERSION})")
-            raise RemoteProtocolError(f"peer speaks protocol version {version!r}")
+            raise RemoteProtocolError(f"peer speaks protocol version {shown}")
         _check(isinstance(name, str) and "@" in name and len(name) < 256, "bad node name")
         _check(type(creation) is int and isinstance(nonce, bytes) and len(nonce) == NONCE_BYTES,
                "bad creation or nonce")
