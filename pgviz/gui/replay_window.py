@@ -310,7 +310,10 @@ class ReplayWindow(QMainWindow):
 
     def _scrubbed(self, value: int) -> None:
         self.pause()
-        self.jump_to_time(self.replay.start + value / 1000.0)
+        if value >= self.slider.maximum():  # the slider's end is the recording's end (ms
+            self.show_count(self.playhead.total)  # rounding would leave the last events out)
+        else:
+            self.jump_to_time(self.replay.start + value / 1000.0)
 
     def _event_clicked(self, item: QListWidgetItem) -> None:
         index = item.data(Qt.ItemDataRole.UserRole)

@@ -46,17 +46,15 @@ def test_record_then_replay_shows_the_same_members(qtbot, open_windows, tmp_path
     assert path.parent == tmp_path / "recordings"
     assert str(path) in alice.event_log.toPlainText()  # the name is shown in the log
     assert alice.status["Recording"].isVisible()
-    joined = {join_one(qtbot, w, g) for w, g in ((alice, "chat"), (carol, "news"),
-                                                 (carol, "chat"))}
+    join_one(qtbot, alice, "chat")
+    doomed = join_one(qtbot, carol, "news")
+    join_one(qtbot, carol, "chat")
     bob.panel.group_combo.setEditText("chat")
     bob.commands.broadcast()
-    carol.session.kill(sorted(joined)[0] if sorted(joined)[0].node.startswith("carol")
-                       else next(p for p in joined if p.node.startswith("carol")))
-    expected = None
-    for _ in range(2):  # quiet: every window agrees
-        qtbot.waitUntil(lambda: shown_pids(alice) == shown_pids(bob) == shown_pids(carol),
-                        timeout=5000)
-        expected = {(m.pid, m.node, m.groups) for m in alice.view.members}
+    carol.session.kill(doomed)
+    qtbot.waitUntil(lambda: doomed not in shown_pids(alice) and len(shown_pids(alice)) == 3
+                    and shown_pids(alice) == shown_pids(bob) == shown_pids(carol), timeout=5000)
+    expected = {(m.pid, m.node, m.groups) for m in alice.view.members}
     button.click()
     assert not alice.record.recording and not alice.status["Recording"].isVisible()
     assert "recording stopped" in alice.event_log.toPlainText()
