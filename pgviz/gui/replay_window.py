@@ -178,7 +178,8 @@ class ReplayWindow(QMainWindow):
         self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.speed_combo.currentIndexChanged.connect(
             lambda i: self.playhead.set_speed(self.speed_combo.itemData(i)))
-        self.scope_combo = named(QComboBox(), "replayScopeCombo", "Scope shown")
+        self.scope_combo = named(QComboBox(), "replayScopeCombo",
+                                 "Scope shown (only when the recording has several)")
         self.scope_combo.addItems(self.scopes)
         self.scope_combo.setCurrentText(self.scope)
         self.scope_combo.setVisible(len(self.scopes) > 1)
