@@ -41,6 +41,7 @@ import signal
 import sys
 from collections.abc import Callable
 
+from .soak_attackers import Attackers
 from .soak_chaos import Soak
 from .soak_check import FAULTS, PG_OPS, SoakStats
 from .soak_cluster import Cluster, NodeFailure
@@ -53,35 +54,45 @@ async def run_soak(nodes: int = 5, seconds: float = 60.0, seed: int = 1, *,
                    max_rounds: int | None = None, verbose: bool = False,
                    loop: str = "asyncio", out: Callable[[str], None] = print,
                    signals: bool = False, faults: tuple[str, ...] = FAULTS,
-                   node_verbose: bool = False) -> SoakStats:
+                   node_verbose: bool = False, attackers: bool = False) -> SoakStats:
     """Start the cluster, soak it, kill every node (whatever happens), return the figures.
 
     With `signals`, a first SIGINT or SIGTERM ends the soak after the current round (with its
-    figures), a second one at once."""
+    figures), a second one at once. With `attackers`, a slow reader and a gossip flooder
+    (benchmarks/soak_attackers.py) work on n1 throughout; their figures join the summary."""
     async with Cluster(nodes, tick_time=tick_time, loop=loop,
                        node_verbose=node_verbose) as cluster:
         soak = Soak(cluster, seed=seed, deadline=deadline, out=out, verbose=verbose,
                     faults=faults)
-        if not signals:
-            return await soak.run(seconds, max_rounds)
-        loop_ = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        assert task is not None
+        if attackers:
+            async with Attackers(cluster) as attack:
+                soak.stats.attack = attack.stats
+                return await _run(soak, seconds, max_rounds, signals, out)
+        return await _run(soak, seconds, max_rounds, signals, out)
 
-        def interrupt() -> None:
-            if soak.interrupted:
-                task.cancel()
-            else:
-                out("interrupted: stopping after this round (again to stop now)")
-                soak.interrupted = soak.stats.interrupted = True
 
+async def _run(soak: Soak, seconds: float, max_rounds: int | None, signals: bool,
+               out: Callable[[str], None]) -> SoakStats:
+    if not signals:
+        return await soak.run(seconds, max_rounds)
+    loop_ = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+
+    def interrupt() -> None:
+        if soak.interrupted:
+            task.cancel()
+        else:
+            out("interrupted: stopping after this round (again to stop now)")
+            soak.interrupted = soak.stats.interrupted = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop_.add_signal_handler(sig, interrupt)
+    try:
+        return await soak.run(seconds, max_rounds)
+    finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop_.add_signal_handler(sig, interrupt)
-        try:
-            return await soak.run(seconds, max_rounds)
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop_.remove_signal_handler(sig)
+            loop_.remove_signal_handler(sig)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"fault kinds, comma-separated (default {','.join(FAULTS)})")
     p.add_argument("--node-log", action="store_true",
                    help="nodes log at INFO level (shown with a repair or a divergence)")
+    p.add_argument("--attackers", action="store_true",
+                   help="hostile peers on n1 throughout: a slow reader and a gossip flooder")
     p.add_argument("-v", "--verbose", action="store_true", help="print every operation")
     args = p.parse_args(argv)
     if args.nodes < 3:
@@ -111,13 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--faults: a comma-separated choice among {','.join(FAULTS)}")
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     print(f"soak: {args.nodes} nodes, {args.seconds:g} s, seed {seed}, tick time "
-          f"{args.tick_time:g} s", flush=True)
+          f"{args.tick_time:g} s{', attackers on n1' if args.attackers else ''}", flush=True)
     try:
         stats = asyncio.run(run_soak(
             args.nodes, args.seconds, seed, tick_time=args.tick_time, deadline=args.deadline,
             max_rounds=args.rounds, verbose=args.verbose, loop=args.loop,
             out=lambda text: print(text, flush=True), signals=True, faults=faults,
-            node_verbose=args.node_log))
+            node_verbose=args.node_log, attackers=args.attackers))
     except asyncio.CancelledError:
         print("soak: stopped (every node killed)", flush=True)
         return 130

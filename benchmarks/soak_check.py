@@ -12,6 +12,7 @@ import asyncio
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from .soak_cluster import Cluster, NodeFailure
 
@@ -96,6 +97,7 @@ class SoakStats:
     recover: list[float] = field(default_factory=list)  # s, last fault lifted -> converged
     errors: list[str] = field(default_factory=list)  # crashes, hangs: fatal
     interrupted: bool = False
+    attack: Any = None  # soak_attackers.AttackStats with --attackers
     elapsed: float = 0.0
 
     @property
@@ -121,4 +123,5 @@ class SoakStats:
                 f"converge {ms(self.converge)} recover {ms(self.recover)} "
                 f"nodes={self.nodes} seed={self.seed} "
                 f"{'interrupted=yes ' if self.interrupted else ''}"
-                f"elapsed_s={self.elapsed:.1f}")
+                f"elapsed_s={self.elapsed:.1f}"
+                + (f" {self.attack.summary()}" if self.attack is not None else ""))

@@ -1,6 +1,7 @@
 """The chaos soak (benchmarks/soak.py) in the suite: 4 real `pgviz node` processes for 60 s of
 random pg operations, SIGKILL/restart, SIGSTOP/SIGCONT, disconnect/connect and partition/heal,
-with the invariant checked at every quiet point. Plus fast checks of the soak's own parts.
+with the invariant checked at every quiet point, and two hostile peers (a slow reader, a gossip
+flooder: benchmarks/soak_attackers.py) on n1 throughout. Plus fast checks of the soak's own parts.
 
 PGVIZ_SOAK_SECONDS overrides the length (5 for a quick local run; CI keeps 60) and
 PGVIZ_SOAK_SEED the seed (default: a random one, printed so a failure can be replayed with
@@ -34,20 +35,29 @@ SEED = int(os.environ.get("PGVIZ_SOAK_SEED") or random.randrange(1 << 30))
 @pytest.mark.timeout(SECONDS + 240)  # a last quiet point may take its 20 s deadline, and more
 def test_chaos_soak_converges_after_every_fault() -> None:
     """Every quiet point converges: each live node's view of every group is the union of the
-    live nodes' local members, after kills, restarts, stops, disconnects and partitions."""
+    live nodes' local members, after kills, restarts, stops, disconnects and partitions --
+    with a slow reader and a gossip flooder attached to n1 all along, whose fds and RSS stay
+    bounded."""
     lines: list[str] = []
 
     def out(text: str) -> None:
         lines.append(text)
         print(text, flush=True)
 
-    stats = run(run_soak(4, SECONDS, SEED, out=out), timeout=SECONDS + 200)
+    stats = run(run_soak(4, SECONDS, SEED, out=out, attackers=True), timeout=SECONDS + 200)
     print(stats.summary())
     report = "\n".join([*lines[-60:], stats.summary()])
     assert not stats.errors, f"seed {SEED}: a node crashed or hung:\n{report}"
     assert stats.divergences == 0, f"seed {SEED}: views diverged:\n{report}"
     assert stats.model_mismatches == 0, f"seed {SEED}: a local view is wrong:\n{report}"
     assert stats.checks == stats.rounds >= 1, report
+    # The hostile peers on n1 (a slow reader, a gossip flooder) worked and exhausted nothing.
+    attack = stats.attack
+    assert attack.slow_attaches >= 1 and attack.flood_attaches >= 1, report
+    assert attack.slow_frames >= 100 and attack.flood_messages >= 5, report
+    assert attack.samples >= 1 and attack.peak_fds > 0, report
+    assert attack.peak_fds < 200, f"n1 had {attack.peak_fds} fds open: {report}"
+    assert attack.peak_rss_kb < 300 * 1024, f"n1 reached {attack.peak_rss_kb} kB: {report}"
     if SECONDS >= 30:  # the CI length: every kind of operation and fault, several times
         assert stats.rounds >= 12, report
         for kind in PG_OPS:
