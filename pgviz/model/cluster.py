@@ -34,6 +34,7 @@ from ..wire.terms import Pid
 __all__ = ["ClusterModel", "Snapshot", "InFlight", "GroupKey"]
 
 GroupKey = tuple[str, Any]  # (scope, group)
+EARLY_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ class ClusterModel:
         self._views: dict[str, dict[GroupKey, list[Pid]]] = {}
         self._processes: dict[str, set[Pid]] = {}
         self._in_flight: dict[str, InFlight] = {}
+        self._early: dict[str, None] = {}  # delivered before their send was seen (bounded)
         self._faults: dict[tuple[str, str, str], Fault] = {}
         self._clock: Clock | None = None
         self._dropped = 0
@@ -116,7 +118,9 @@ class ClusterModel:
 
     def _nodedown(self, ev: NodeDown) -> None:
         self._nodes.setdefault(ev.peer)
+        # Both directions: a stopped or killed node cannot report its own side going down.
         self._up[(ev.node, ev.peer)] = False
+        self._up[(ev.peer, ev.node)] = False
         # Frames still on that link will never arrive (either way: the link is gone).
         for fid, msg in list(self._in_flight.items()):
             if {msg.src, msg.dst} == {ev.node, ev.peer}:
@@ -154,11 +158,18 @@ class ClusterModel:
 
     def _send(self, ev: Send) -> None:
         self._nodes.setdefault(ev.dst)
+        if ev.id in self._early:
+            # Forwarded events of two nodes race: this frame's deliver came in first.
+            del self._early[ev.id]
+            return
         self._in_flight[ev.id] = InFlight(ev.id, ev.src, ev.dst, ev.kind, ev.size, ev.summary,
                                           ev.t, ev.lc)
 
     def _deliver(self, ev: Deliver) -> None:
-        self._in_flight.pop(ev.id, None)
+        if self._in_flight.pop(ev.id, None) is None:
+            self._early[ev.id] = None
+            if len(self._early) > EARLY_LIMIT:  # sends never seen (their node not watched)
+                del self._early[next(iter(self._early))]
 
     def _fault(self, ev: Fault) -> None:
         key = (ev.src, ev.dst, ev.what if ev.what in ("delay", "hold") else "cut")
@@ -184,6 +195,7 @@ class ClusterModel:
                         for n, view in self._views.items()}
         other._processes = {n: set(p) for n, p in self._processes.items()}
         other._in_flight = dict(self._in_flight)
+        other._early = dict(self._early)
         other._faults = dict(self._faults)
         other._clock, other._dropped, other._selected = self._clock, self._dropped, self._selected
         other._snapshot = self._snapshot

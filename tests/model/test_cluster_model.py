@@ -81,3 +81,17 @@ def test_selection_lives_in_the_model():
     assert m.snapshot().selected == "f1"
     m.select(None)
     assert m.snapshot().selected is None
+
+
+def test_a_deliver_forwarded_before_its_send_leaves_nothing_in_flight():
+    m = ClusterModel()
+    m.feed(Deliver(B, 2, 3, "f1", A, B, "user", 10, "hi"))
+    m.feed(Send(A, 1, 1, "f1", A, B, "user", 10, "hi"))
+    assert m.snapshot().in_flight == ()
+
+
+def test_a_nodedown_takes_the_link_down_whoever_reports_it():
+    """A node that stops cannot report its own side: the survivor's report is enough."""
+    m = ClusterModel([NodeUp(A, 1, 1, C), NodeUp(C, 1, 1, A)])
+    m.feed(NodeDown(A, 2, 2, C, "connection closed"))
+    assert m.snapshot().links == frozenset()
