@@ -6,23 +6,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import random
 import sys
 from collections.abc import Sequence
 
 from ._version import __version__
 from .dist.cookie import read_cookie_file, resolve_cookie
 from .errors import CookieError
+from .names import default_name
 
 __all__ = ["main", "build_parser", "default_name"]
-
-_ANIMALS = ("otter", "lynx", "heron", "bison", "gecko", "koala", "moose", "panda", "raven",
-            "tapir", "yak", "zebra", "ibis", "llama", "marten", "okapi", "puffin", "quokka",
-            "seal", "wombat")
-
-
-def default_name() -> str:
-    return f"{random.choice(_ANIMALS)}{random.randint(1, 99)}"
 
 
 def _port(text: str) -> int:

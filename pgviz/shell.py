@@ -362,7 +362,7 @@ def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | Non
 
 
 async def _amain(args: argparse.Namespace) -> int:
-    from .cli import default_name
+    from .names import default_name
 
     as_json = args.json
     out_lock = threading.Lock()

@@ -16,7 +16,7 @@ ALLOWED = {
     "pg": {"runtime", "dist", "wire"},
     "model": {"wire"},
 }
-LEAVES = {"errors", "_version", "ratelog", "events"}
+LEAVES = {"errors", "_version", "ratelog", "events", "names"}
 QT = ("PySide6", "qasync", "shiboken6")
 
 

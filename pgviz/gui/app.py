@@ -140,7 +140,7 @@ def run_gui(args: Any) -> int:
     os.environ.setdefault("QT_API", "pyside6")  # qasync must use the binding loaded here
     import qasync
 
-    from ..cli import default_name
+    from ..names import default_name
 
     app = _application()
     app.setQuitOnLastWindowClosed(False)

@@ -23,7 +23,7 @@ from .cluster import ClusterModel, Snapshot
 __all__ = ["Recorder", "Recording", "RecordingError", "load_recording", "Replay", "VERSION"]
 
 VERSION = 1
-CHECKPOINT_EVERY = 2000
+CHECKPOINT_EVERY = 500
 
 
 class RecordingError(ValueError):
