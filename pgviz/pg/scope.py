@@ -21,21 +21,42 @@ Failure: a peer's members are dropped when the monitor on the peer's scope proce
 On reconnect both sides discover each other again and exchange a full `sync`; nothing from
 the split is replayed.
 
-State (names as in pg.erl's #state record):
-  rows             group -> [all_pids, local_pids]  (the ETS table; lists keep OTP's order,
-                   newest first; a pid joined n times appears n times)
-  local            local pid -> [monitor_ref, group, group, ...] (groups newest first,
-                   duplicates kept; one flat list: a join allocates as little as possible)
+State (names as in pg.erl's #state record). Every list of pids, and a pid's list of groups, is
+OTP's list stored OLDEST FIRST (members.py): a join appends, and readers get the newest-first
+list OTP shows, duplicates kept (a pid joined n times appears n times).
+  rows             group -> [all_pids, local_pids]  (the ETS table)
+  local            local pid -> [monitor_ref, group, group, ...] (one flat list: a join
+                   allocates as little as possible)
   remote           peer scope pid -> [monitor_ref, {group: [pid, ...]}]
+  holders          group -> how many peers' lists in `remote` name it, and
+  mixed            peers that were told (by a local message) of pids of other nodes: not in
+                   OTP, they let a departed peer's members go in O(its own members), peers.py
   scope_monitors   ref -> subscriber pid
   group_monitors   ref -> (subscriber pid, group)
   monitored_groups group -> [(subscriber pid, ref), ...] newest first
+  inbound, sender  the messages waiting for the scope (slicing.py) and, per peer, to be sent
+                   (pieces.py)
+
+Cost, n the size of a group, k the pids of one call or message: join O(k); leave of one pid
+a C scan from the newest member (O(n) for the oldest, as OTP's lists:delete), of a list one
+pass O(n + k); building a sync one C copy per group of the local members; applying a peer's
+sync or join O(its members); a departed peer's members per group O(k) when the group holds
+nothing else, one C pass O(n) when no other peer speaks for that node, else one Python pass.
+Work that touches many groups, and messages too big for one frame, are sliced so that the
+node's event loop (and the ticks that keep its links up) waits on pg ~20 ms at a time.
 
 Deviations from OTP where OTP crashes (spec section 9) -- pgviz stays up:
   * a stale local DOWN (leave, then re-join, with the old DOWN still queued) is ignored;
   * a process that both joins and monitors, then exits, is handled (OTP 25.1-26.1 crash);
   * a remote leave naming a group missing from that peer's map is applied as a no-op;
   * a 3-tuple discover (OTP 26+ shape) is accepted; unknown messages are logged and ignored.
+Deviations where OTP's behaviour is unspecified or unbounded:
+  * a sync lists each group's local members in this node's own order (newest first), where
+    OTP's follows a hash order; a peer's view of this node then reads as this node's does;
+  * messages bigger than one frame go as several (pieces.py): the same members, each node's
+    in the same order;
+  * a discover that arrives while a sync to that peer is still going out in pieces is answered
+    by those pieces, not by a second sync.
 """
 
 from __future__ import annotations
@@ -45,7 +66,10 @@ from typing import TYPE_CHECKING, Any
 from ..errors import NoScopeError, NotLocalError
 from ..ratelog import RateLimitedLog
 from ..wire.terms import Pid, Ref
+from .members import newest_first, newest_index
 from .peers import PeerProtocol, check_group, log
+from .pieces import PeerSender
+from .slicing import InboundQueue
 
 if TYPE_CHECKING:
     from ..runtime.node import RuntimeNode
@@ -63,11 +87,15 @@ class Scope(PeerProtocol):
         self.rows: dict[Any, list[list[Pid]]] = {}
         self.local: dict[Pid, list[Any]] = {}
         self.remote: dict[Pid, list[Any]] = {}
+        self.holders: dict[Any, int] = {}
+        self.mixed: set[Pid] = set()
         self.scope_monitors: dict[Ref, Pid] = {}
         self.group_monitors: dict[Ref, tuple[Pid, Any]] = {}
         self.monitored_groups: dict[Any, list[tuple[Pid, Ref]]] = {}
         self.ignored = 0
         self.faults = RateLimitedLog(log)
+        self.inbound = InboundQueue(node, self._dispatch, self._refuse, self._alive)
+        self.sender = PeerSender(node, name, self._alive)
         self._boot()
 
     def _boot(self) -> None:
@@ -88,6 +116,9 @@ class Scope(PeerProtocol):
     # == public API (synchronous: runs on the caller's loop iteration, like a gen_server call) ==
     @property
     def running(self) -> bool:
+        return self._proc.alive
+
+    def _alive(self) -> bool:
         return self._proc.alive
 
     def _require(self) -> None:
@@ -124,16 +155,13 @@ class Scope(PeerProtocol):
             if entry is None:
                 self.local[p] = [self.node._monitor_local(self.pid, p), group]
             else:
-                entry.insert(1, group)
+                entry.append(group)
         row = self.rows.get(group)
         if row is None:
-            self.rows[group] = [list(pids), list(pids)]
-        elif is_list:
-            row[0][:0] = pids
-            row[1][:0] = pids
+            self.rows[group] = [pids[::-1], pids[::-1]]
         else:
-            row[0].insert(0, pids[0])
-            row[1].insert(0, pids[0])
+            row[0].extend(reversed(pids))
+            row[1].extend(reversed(pids))
         self._notify("join", group, pids)
         self._broadcast(("join", self.pid, group, pids if is_list else pids[0]))
 
@@ -146,13 +174,13 @@ class Scope(PeerProtocol):
         if entry is None:
             self.local[pid] = [self.node._monitor_local(self.pid, pid), group]
         else:
-            entry.insert(1, group)
+            entry.append(group)
         row = self.rows.get(group)
         if row is None:
             self.rows[group] = [[pid], [pid]]
         else:
-            row[0].insert(0, pid)
-            row[1].insert(0, pid)
+            row[0].append(pid)
+            row[1].append(pid)
         if self.scope_monitors or group in self.monitored_groups or self.node._observers:
             self._notify("join", group, [pid])
         if self.remote:
@@ -169,15 +197,18 @@ class Scope(PeerProtocol):
             entry = self.local.get(p)
             if entry is None:
                 continue
-            if len(entry) == 2 and entry[1] == group:
-                # OTP demonitors without flush: a DOWN already queued becomes stale and is
-                # recognised by its ref in _on_down.
-                self.node._demonitor(self.pid, entry[0])
-                del self.local[p]
-                changed = True
-            elif group in entry[1:]:
-                del entry[entry.index(group, 1)]  # from 1: entry[0] is the monitor ref
-                changed = True
+            if len(entry) == 2:
+                if entry[1] == group:
+                    # OTP demonitors without flush: a DOWN already queued becomes stale and
+                    # is recognised by its ref in _on_down.
+                    self.node._demonitor(self.pid, entry[0])
+                    del self.local[p]
+                    changed = True
+            else:
+                i = newest_index(entry, group)  # lists:delete: the newest occurrence
+                if i > 0:  # 0 is the monitor ref's slot, never a group
+                    del entry[i]
+                    changed = True
         if not changed:
             return False
         pids = list(pids)
@@ -188,11 +219,11 @@ class Scope(PeerProtocol):
     def get_members(self, group: Any) -> list[Pid]:
         """Every known member (local and remote), duplicates kept, newest first."""
         row = self.rows.get(group)
-        return list(row[0]) if row is not None else []
+        return newest_first(row[0]) if row is not None else []
 
     def get_local_members(self, group: Any) -> list[Pid]:
         row = self.rows.get(group)
-        return list(row[1]) if row is not None else []
+        return newest_first(row[1]) if row is not None else []
 
     def which_groups(self) -> list[Any]:
         self._require()
@@ -209,7 +240,7 @@ class Scope(PeerProtocol):
         self._check_subscriber(subscriber)
         ref = self.node._monitor(self.pid, subscriber)
         self.scope_monitors[ref] = subscriber
-        return ref, {g: list(row[0]) for g, row in self.rows.items()}
+        return ref, {g: newest_first(row[0]) for g, row in self.rows.items()}
 
     def monitor(self, group: Any, subscriber: Pid) -> tuple[Ref, list[Pid]]:
         """Subscribe `subscriber` (a local pid) to the joins and leaves of one group."""
@@ -246,7 +277,7 @@ class Scope(PeerProtocol):
         row = self.rows.get(group)
         if not row:
             return 0
-        targets = list(dict.fromkeys(row[0]))
+        targets = list(dict.fromkeys(reversed(row[0])))
         if exclude_local:
             me = self.node.name
             targets = [p for p in targets if p.node != me]
@@ -269,8 +300,10 @@ class Scope(PeerProtocol):
         self._clear()
 
     def _clear(self) -> None:
-        for table in (self.rows, self.local, self.remote, self.scope_monitors,
-                      self.group_monitors, self.monitored_groups):
+        self.inbound.clear()
+        self.sender.clear()
+        for table in (self.rows, self.local, self.remote, self.holders, self.mixed,
+                      self.scope_monitors, self.group_monitors, self.monitored_groups):
             table.clear()
 
     def __repr__(self) -> str:
