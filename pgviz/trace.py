@@ -1,23 +1,11 @@
-"""Trace events: plain data (msgpack- and JSON-able) describing what a node does.
+"""Text for people: terms as JSON-friendly data (`to_jsonable`) and typed events as one line
+each (`describe`, the headless shell's --trace output).
 
-A node reports to its observers (`node.add_observer(cb)`) every message it sends or receives,
-membership changes, processes spawned and exited, and nodes going up and down:
-
-    {"event": "send" | "recv", "t", "node", "peer", "op", "kind": "user"|"pg"|"control",
-     "size", "to", "summary"[, "count"]}
-    {"event": "local", "t", "node", "to", "kind", "summary"}
-    {"event": "spawn", "t", "node", "pid", "name"} / {"event": "exit", ..., "pid", "reason"}
-    {"event": "nodeup" | "nodedown", "t", "node", "peer"[, "reason"]}
-    {"event": "membership", "t", "node", "scope", "change": "join"|"leave"|"sync", "group", "pids"}
-
-Being plain data, events can be forwarded to another node (a cluster-wide trace) or recorded
-and exported, e.g. as a Mermaid sequence diagram.
+Both are bounded and never raise: they print what peers sent.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -36,8 +24,7 @@ from .events import (
 from .wire.render import escape_controls, safe_repr
 from .wire.terms import Pid, Ref, short_node
 
-__all__ = ["to_jsonable", "describe", "format_event", "TraceRecorder", "MAX_DEPTH",
-           "MAX_SIZE"]
+__all__ = ["to_jsonable", "describe", "MAX_DEPTH", "MAX_SIZE"]
 
 
 MAX_DEPTH = 32  # containers rendered this deep; a deeper one becomes "[...]" (or "{...}")
@@ -169,61 +156,3 @@ def _describe(ev: Event) -> str:
         return f"v  node down: {ev.peer} ({ev.reason})"
     fields = {k: v for k, v in ev.to_dict().items() if k not in ("event", "node", "t", "lc")}
     return f"{ev.event} {fields}"
-
-
-def format_event(ev: dict[str, Any]) -> str:
-    """One human-readable line per event (the headless shell's --trace output). Summaries
-    and groups hold peers' data: control characters are escaped, so it is always one line."""
-    return escape_controls(_format_event(ev))
-
-
-def _format_event(ev: dict[str, Any]) -> str:
-    kind = ev.get("event")
-    if kind in ("send", "recv"):
-        arrow = "->" if kind == "send" else "<-"
-        count = f" x{ev['count']}" if "count" in ev else ""
-        return (f"{arrow} {short_node(ev['peer'])} {ev['op']} [{ev['kind']}] {ev['size']}B "
-                f"to {ev['to']}{count}: {ev['summary']}")
-    if kind == "local":
-        return f".. local to {ev['to']} [{ev['kind']}]: {ev['summary']}"
-    if kind == "spawn":
-        return f"+  spawned {ev['pid']}" + (f" as {ev['name']}" if ev.get("name") else "")
-    if kind == "exit":
-        return f"x  {ev['pid']} exited: {ev['reason']}"
-    if kind == "nodeup":
-        return f"^  node up: {ev['peer']}"
-    if kind == "nodedown":
-        return f"v  node down: {ev['peer']} ({ev.get('reason', '')})"
-    if kind == "membership":
-        return (f"pg {ev['scope']}: {ev['change']} {to_jsonable(ev['group'])!s} "
-                f"{' '.join(ev['pids'])}")
-    return str(ev)
-
-
-class TraceRecorder:
-    """Keeps the last `limit` events of one or more nodes (use it as an observer)."""
-
-    def __init__(self, limit: int = 10_000) -> None:
-        self.events: deque[dict[str, Any]] = deque(maxlen=limit)
-        self.started = time.time()
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        self.events.append(event)
-
-    def messages(self) -> list[dict[str, Any]]:
-        return [e for e in self.events if e.get("event") in ("send", "recv")]
-
-    def to_mermaid(self, *, include_pg: bool = True) -> str:
-        """A Mermaid sequenceDiagram of the messages sent (one arrow per sent message)."""
-        lines = ["sequenceDiagram"]
-        for ev in self.events:
-            if ev.get("event") != "send" or (not include_pg and ev.get("kind") == "pg"):
-                continue
-            arrow = "->>" if ev.get("kind") == "user" else "-->>"
-            label = str(ev.get("summary", "")).replace(";", ",").replace("\n", " ")
-            lines.append(f"    {_actor(ev['node'])}{arrow}{_actor(ev['peer'])}: {label}")
-        return "\n".join(lines) + "\n"
-
-
-def _actor(node: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in short_node(node))

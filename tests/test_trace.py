@@ -1,4 +1,4 @@
-"""The trace hook: plain-data events for messages, membership, processes and nodes."""
+"""Events as people read them: listeners, the one-line description, the shell's --trace."""
 
 from __future__ import annotations
 
@@ -8,53 +8,61 @@ import sys
 
 import msgpack
 
-from pgviz.trace import TraceRecorder, format_event
+from pgviz.events import Deliver, Event, Join, NodeDown, Send
+from pgviz.trace import describe
 
 from .support import Inbox, cluster, run, spawn_idle, wait_until
 
 
-def test_observer_sees_messages_membership_processes_and_nodes():
+def test_listener_sees_messages_membership_processes_and_nodes():
+    """One node's events: frames it sends and delivers, membership as it sees it (its own
+    joins and its peers'), processes and node events, each with a one-line description."""
     async def main():
         async with cluster(2) as (a, b):
-            rec = TraceRecorder()
-            a.add_observer(rec)
+            seen: list[Event] = []
+            a.add_listener(seen.append)
             box = Inbox(b)
             a.send(box.pid, ("hello", 1))
             pid = spawn_idle(a)
             a.pg.join("g", pid)
-            await wait_until(lambda: b.pg.get_members("g") == [pid])
+            theirs = spawn_idle(b)
+            b.pg.join("g", theirs)
+            await wait_until(lambda: sorted(b.pg.get_members("g")) == sorted([pid, theirs]),
+                             what="b sees both")
+            await wait_until(lambda: sorted(a.pg.get_members("g")) == sorted([pid, theirs]),
+                             what="a sees both")
             b.send(pid, "back")
             a.exit(pid, "kill")
             await b.stop()
-            await wait_until(lambda: any(e["event"] == "nodedown" for e in rec.events))
-            kinds = {e["event"] for e in rec.events}
-            assert {"send", "recv", "spawn", "exit", "membership", "nodedown"} <= kinds
-            sent = [e for e in rec.events if e["event"] == "send"]
-            user = next(e for e in sent if e["kind"] == "user")
-            assert user["peer"] == b.name and user["to"] == str(box.pid)
-            assert user["op"] == "SEND" and user["size"] > 0 and "hello" in user["summary"]
-            assert any(e["kind"] == "pg" and "join" in e["summary"] for e in sent)
-            recv = next(e for e in rec.events if e["event"] == "recv" and e["kind"] == "user")
-            assert recv["summary"] == "back"
-            joined = next(e for e in rec.events if e["event"] == "membership")
-            assert joined["change"] == "join" and joined["pids"] == [str(pid)]
-            for ev in rec.events:  # plain data: a node can forward it to observers elsewhere
-                assert msgpack.unpackb(msgpack.packb(ev)) == ev
-                assert format_event(ev)
-            diagram = rec.to_mermaid()
-            assert diagram.startswith("sequenceDiagram") and "n1->>n2" in diagram
+            await wait_until(lambda: any(isinstance(e, NodeDown) for e in seen), what="down")
+            kinds = {e.event for e in seen}
+            assert {"send", "deliver", "spawn", "exit", "join", "leave", "nodedown"} <= kinds
+            user = next(e for e in seen if isinstance(e, Send) and e.kind == "user")
+            assert user.dst == b.name and user.size > 0 and "hello" in user.summary
+            assert any(isinstance(e, Send) and e.kind == "join" for e in seen)
+            back = next(e for e in seen if isinstance(e, Deliver) and e.kind == "user")
+            assert back.src == b.name and "back" in back.summary
+            joins = [e for e in seen if isinstance(e, Join)]
+            assert {p for e in joins for p in e.pids} == {pid, theirs}
+            for ev in seen:
+                assert Event.from_dict(msgpack.unpackb(msgpack.packb(ev.to_dict()))) == ev
+                assert describe(ev).startswith("n1 ") and "\n" not in describe(ev)
     run(main())
 
 
-def test_a_failing_observer_is_removed_and_the_node_carries_on():
+def test_a_failing_listener_is_removed_and_the_node_carries_on():
     async def main():
         async with cluster(1) as (a,):
-            def broken(ev):
-                raise RuntimeError("observer bug")
+            calls = []
 
-            a.add_observer(broken)
+            def broken(ev):
+                calls.append(ev)
+                raise RuntimeError("listener bug")
+
+            a.add_listener(broken)
             spawn_idle(a)
-            assert broken not in a._observers
+            spawn_idle(a)
+            assert len(calls) == 1 and not a.events_active
             a.pg.join("g", spawn_idle(a))
     run(main())
 

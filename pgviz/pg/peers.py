@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ..events import Join, Leave
 from ..ratelog import RateLimitedLog
 from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref
@@ -200,9 +201,11 @@ class PeerProtocol:
                 else:
                     self._drop_peer_pids(group, row, old_pids, peer, alone)
                     prepend(row[0], pids)
-                if self.node._observers:
-                    self.node._trace("membership", scope=self.name, change="sync",
-                                     group=group, pids=[str(p) for p in pids])
+                if self.node.events_active:
+                    # Silent for subscribers (as OTP), not for watchers of the cluster.
+                    self.node.emit(Leave, scope=self.name, group=group,
+                                   pids=tuple(old_pids), cause="sync")
+                    self.node.emit(Join, scope=self.name, group=group, pids=tuple(pids))
             yield
         for group, old_pids in old.items():
             yield from self._leave_departed(group, old_pids, peer, alone)
@@ -384,7 +387,7 @@ class PeerProtocol:
 
     def _watched(self, group: Any) -> bool:
         return bool(self.scope_monitors or group in self.monitored_groups
-                    or self.node._observers)
+                    or self.node.events_active)
 
     def _notify(self, kind: str, group: Any, pids: list[Pid]) -> None:
         node = self.node
@@ -394,9 +397,9 @@ class PeerProtocol:
         if subs:
             for sub, ref in subs:
                 node.send(sub, (ref, kind, group, list(pids)))
-        if node._observers:
-            node._trace("membership", scope=self.name, change=kind, group=group,
-                        pids=[str(p) for p in pids])
+        if node.events_active:
+            node.emit(Join if kind == "join" else Leave, scope=self.name, group=group,
+                      pids=tuple(pids))
 
     def _broadcast(self, msg: tuple[Any, ...]) -> None:
         self.sender.broadcast(self.remote, msg)

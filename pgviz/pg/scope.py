@@ -64,6 +64,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NoScopeError, NotLocalError
+from ..events import Event, ScopeView
 from ..ratelog import RateLimitedLog
 from ..wire.terms import Pid, Ref
 from .members import newest_first, newest_index
@@ -72,6 +73,7 @@ from .pieces import PeerSender
 from .slicing import InboundQueue
 
 if TYPE_CHECKING:
+    from ..runtime.hub import StampEvent
     from ..runtime.node import RuntimeNode
     from ..runtime.process import Process
 
@@ -96,6 +98,7 @@ class Scope(PeerProtocol):
         self.faults = RateLimitedLog(log)
         self.inbound = InboundQueue(node, self._dispatch, self._refuse, self._alive)
         self.sender = PeerSender(node, name, self._alive)
+        node.add_state_provider(self._state)
         self._boot()
 
     def _boot(self) -> None:
@@ -181,7 +184,7 @@ class Scope(PeerProtocol):
         else:
             row[0].append(pid)
             row[1].append(pid)
-        if self.scope_monitors or group in self.monitored_groups or self.node._observers:
+        if self.scope_monitors or group in self.monitored_groups or self.node.events_active:
             self._notify("join", group, [pid])
         if self.remote:
             self._broadcast(("join", self.pid, group, pid))
@@ -292,7 +295,15 @@ class Scope(PeerProtocol):
             raise NotLocalError(f"subscriber {pid} must be a process of {self.node.name}")
 
     # == lifecycle ==
+    def _state(self, stamp: StampEvent) -> list[Event]:
+        """This scope's view, for a watcher that starts now (see node.state_events())."""
+        if not self._proc.alive:
+            return []
+        groups = tuple((g, tuple(self.get_members(g))) for g in self.rows)
+        return [stamp(ScopeView, scope=self.name, groups=groups)]
+
     def _stop(self) -> None:
+        self.node.remove_state_provider(self._state)
         self.node.monitor_nodes(self.pid, False)
         self.node.stop_handler(self._proc, "shutdown")
         # As OTP's ETS table goes with its scope: a held Scope object answers get_members

@@ -1,7 +1,7 @@
 """Runtime: processes, pids, refs, monitors, links, names and routing (Erlang's model)."""
 
 from ..wire.terms import Pid, Ref
-from .node import RuntimeNode, TraceObserver
+from .node import RuntimeNode
 from .process import Process
 
-__all__ = ["Pid", "Ref", "Process", "RuntimeNode", "TraceObserver"]
+__all__ = ["Pid", "Ref", "Process", "RuntimeNode"]

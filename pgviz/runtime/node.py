@@ -28,10 +28,10 @@ from ..wire.terms import Pid, Ref, short_node
 from .event_links import EventLinks
 from .hub import STREAM_LIMIT, EventHub, StampEvent
 from .process import Handler, Process
-from .routing import RoutingMixin, TraceObserver, summarize
+from .routing import RoutingMixin, summarize
 from .signals import SignalsMixin
 
-__all__ = ["RuntimeNode", "TraceObserver"]
+__all__ = ["RuntimeNode"]
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,6 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         self._state_providers: list[Callable[[StampEvent], list[Event]]] = []
         self._event_links = EventLinks(self._hub, lambda: self._dist, self._peer_faults,
                                        summarize, self.state_events)
-        self._observers: list[TraceObserver] = []
         self._node_monitors: dict[Pid, int] = {}
         self._node_callbacks: list[Callable[[str, str, str], None]] = []
         self._out_monitors = {}
@@ -249,8 +248,6 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         if name is not None:
             self._names[name] = pid
             proc.name = name
-        if self._observers:
-            self._trace("spawn", pid=str(pid), name=name)
         if self._hub.active:
             self._hub.emit(Spawn, pid=pid, name=name)
         return proc

@@ -4,7 +4,6 @@ off the connections (Erlang's distribution control messages), plus the trace of 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,20 +18,9 @@ if TYPE_CHECKING:
     from ..dist import Distribution
     from .process import Process
 
-__all__ = ["RoutingMixin", "TraceObserver", "message_kind", "summarize", "PG_TAGS"]
+__all__ = ["RoutingMixin", "summarize"]
 
 log = logging.getLogger("pgviz.runtime.node")
-
-TraceObserver = Callable[[dict[str, Any]], None]
-PG_TAGS = frozenset({"discover", "sync", "join", "leave"})
-
-
-def message_kind(msg: Any) -> str:
-    """"pg" for the scope protocol's messages, "user" for everything else."""
-    if type(msg) is tuple and msg and type(msg[0]) is str and msg[0] in PG_TAGS:
-        return "pg"
-    return "user"
-
 
 def summarize(msg: Any, limit: int = 60) -> str:
     """One short line for a message (traces, the app's log): bounded, control characters
@@ -60,7 +48,6 @@ class RoutingMixin:
     _dist: Distribution | None
     _procs: dict[int, Process]
     _names: dict[str, Pid]
-    _observers: list[TraceObserver]
     _node_monitors: dict[Pid, int]
     _node_callbacks: list[Callable[[str, str, str], None]]
     _peer_faults: RateLimitedLog
@@ -89,11 +76,9 @@ class RoutingMixin:
             if dest[2] == self.name:
                 proc = self._procs.get(dest[0]) if dest[4] == self.creation else None
                 if proc is not None:
-                    if self._observers:
-                        self._trace_local(dest, msg)
                     proc._deliver(msg)
                 return
-            self._dist_send(dest[2], ["SEND", dest, msg], message_kind(msg), dest)
+            self._dist_send(dest[2], ["SEND", dest, msg])
             return
         if isinstance(dest, str):
             pid = self._names.get(dest)
@@ -105,7 +90,7 @@ class RoutingMixin:
             if node == self.name:
                 self.send(name, msg)
             else:
-                self._dist_send(node, ["REG_SEND", name, msg], message_kind(msg), dest)
+                self._dist_send(node, ["REG_SEND", name, msg])
             return
         raise TypeError(f"cannot send to {dest!r}: expected a pid, a name or (name, node)")
 
@@ -125,29 +110,27 @@ class RoutingMixin:
                     targets.append(pid)
         for node, targets in remote.items():
             if len(targets) == 1:
-                self._dist_send(node, ["SEND", targets[0], msg], message_kind(msg), targets[0])
+                self._dist_send(node, ["SEND", targets[0], msg])
             else:
-                self._dist_send(node, ["SEND_MULTI", targets, msg], message_kind(msg), targets)
+                self._dist_send(node, ["SEND_MULTI", targets, msg])
 
     def _deliver_local(self, pid: Pid, msg: Any) -> None:
         proc = self._local(pid)
         if proc is not None:
             proc._deliver(msg)
 
-    def _dist_send(self, peer: str, term: list[Any], kind: str = "control",
-                   to: Any = None) -> bool:
+    def _dist_send(self, peer: str, term: list[Any]) -> bool:
         dist = self._dist
         if dist is None:
             return False
         conn = dist.conns.get(peer)
         if conn is None:
             return False
+        # LocalProtocolError (unencodable, too large) reaches the sender.
         if self._hub.active or conn.peer_events:
-            size = self._event_links.send(conn, peer, term)
+            self._event_links.send(conn, peer, term)
         else:
-            size = conn.send(term)  # LocalProtocolError (unencodable, too large) reaches the sender
-        if self._observers:
-            self._trace_frame("send", peer, term, kind, size, to)
+            conn.send(term)
         return True
 
     # -- distribution callbacks ----------------------------------------------------------------------------
@@ -162,8 +145,6 @@ class RoutingMixin:
                 self._deliver_remote(peer, to, msg, term, size)
             elif op == "SEND_MULTI":
                 _, pids, msg = term
-                if self._observers:
-                    self._trace_frame("recv", peer, term, message_kind(msg), size, pids)
                 procs, me, creation = self._procs, self.name, self.creation
                 for pid in pids:
                     if pid[2] == me and pid[4] == creation:
@@ -172,8 +153,6 @@ class RoutingMixin:
                             proc._deliver_network(msg, peer)
             elif op == "REG_SEND":
                 _, name, msg = term
-                if self._observers:
-                    self._trace_frame("recv", peer, term, message_kind(msg), size, name)
                 pid = self._names.get(name)
                 proc = self._local(pid) if pid is not None else None
                 if proc is not None:
@@ -212,14 +191,11 @@ class RoutingMixin:
                                   self.name, peer, safe_repr(exc), safe_repr(term))
 
     def _deliver_remote(self, peer: str, to: Pid, msg: Any, term: Any, size: int) -> None:
-        if self._observers:
-            self._trace_frame("recv", peer, term, message_kind(msg), size, to)
         proc = self._local(to)
         if proc is not None:
             proc._deliver_network(msg, peer)
 
     def dist_nodeup(self, peer: str) -> None:
-        self._trace("nodeup", peer=peer)
         self._hub.emit(NodeUp, peer=peer)
         self._event_links.nodeup(peer)
         for pid in list(self._node_monitors):
@@ -229,7 +205,6 @@ class RoutingMixin:
     def dist_nodedown(self, peer: str, reason: str) -> None:
         self._peer_lost(peer)
         self._event_links.nodedown(peer)
-        self._trace("nodedown", peer=peer, reason=reason)
         self._hub.emit(NodeDown, peer=peer, reason=reason)
         for pid in list(self._node_monitors):
             self._deliver_local(pid, ("nodedown", peer, reason))
@@ -242,39 +217,3 @@ class RoutingMixin:
             except Exception:
                 # A subscriber's bug must not stop the distribution that is calling it.
                 log.exception("node event callback %r failed on %s %s", cb, kind, peer)
-
-    # -- trace --------------------------------------------------------------------------------------------
-    def add_observer(self, observer: TraceObserver) -> None:
-        """observer(event: dict) for every message sent or received, spawn, exit, membership
-        change and node up/down. Events are plain msgpack-able data (see pgviz.trace)."""
-        self._observers.append(observer)
-
-    def remove_observer(self, observer: TraceObserver) -> None:
-        if observer in self._observers:
-            self._observers.remove(observer)
-
-    def _trace(self, event: str, **fields: Any) -> None:
-        if not self._observers:
-            return
-        ev = {"event": event, "t": time.time(), "node": self.name, **fields}
-        for obs in list(self._observers):
-            try:
-                obs(ev)
-            except Exception:
-                log.exception("trace observer %r failed; removed", obs)
-                self.remove_observer(obs)
-
-    def _trace_frame(self, direction: str, peer: str, term: list[Any], kind: str, size: int,
-                     to: Any) -> None:
-        op = term[0]
-        msg = term[-1] if op in ("SEND", "SEND_MULTI", "REG_SEND") else term[1:]
-        if isinstance(to, list):
-            to_text = f"{len(to)} pids"
-        else:
-            to_text = str(to) if to is not None else ""
-        self._trace(direction, peer=peer, op=op, kind=kind, size=size, to=to_text,
-                    summary=summarize(msg), **({"count": len(to)} if isinstance(to, list)
-                                               else {}))
-
-    def _trace_local(self, dest: Pid, msg: Any) -> None:
-        self._trace("local", to=str(dest), kind=message_kind(msg), summary=summarize(msg))

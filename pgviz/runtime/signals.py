@@ -37,7 +37,6 @@ class SignalsMixin:
     _in_monitors: dict[str, dict[Ref, tuple[Pid, Pid]]]
     # remote peer -> {(local pid, remote pid)}
     _remote_links: dict[str, set[tuple[Pid, Pid]]]
-    _observers: list[Any]
     _local_refs: Callable[[int], int]
     _peer_faults: RateLimitedLog
     _hub: EventHub
@@ -45,11 +44,9 @@ class SignalsMixin:
     if TYPE_CHECKING:  # provided by RuntimeNode / RoutingMixin; stubs here would shadow them
         def _local(self, pid: Pid) -> Process | None: ...
         def _resolve_name(self, name: str) -> Pid | None: ...
-        def _dist_send(self, peer: str, term: list[Any], kind: str = "control",
-                       to: Any = None) -> bool: ...
+        def _dist_send(self, peer: str, term: list[Any]) -> bool: ...
         def _new_ref(self) -> Ref: ...
         def _deliver_local(self, pid: Pid, msg: Any) -> None: ...
-        def _trace(self, event: str, **fields: Any) -> None: ...
         def _forget_process(self, proc: Process) -> None: ...
 
     # -- monitors ---------------------------------------------------------------------------------
@@ -181,8 +178,6 @@ class SignalsMixin:
         proc.exit_reason = reason
         pid = proc.pid
         self._forget_process(proc)
-        if self._observers:
-            self._trace("exit", pid=str(pid), reason=_reason_text(reason))
         if self._hub.active:
             self._hub.emit(Exit, pid=pid, reason=_reason_text(reason))
         for ref, watcher in proc.monitored_by.items():

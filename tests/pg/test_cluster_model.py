@@ -21,6 +21,7 @@ from hypothesis.stateful import (
 )
 
 from pgviz import Faults, MemoryNetwork, Pid
+from pgviz.model import ClusterModel as EventModel
 
 from ..support import Inbox, settle, spawn_idle, start_node, wait_until
 
@@ -77,6 +78,10 @@ class ClusterModel(RuleBasedStateMachine):
             return nodes
 
         self.nodes = self._run(boot())
+        # A watcher on node 0 folds the cluster-wide event stream; at every quiet point its
+        # picture of each node it hears from must be that node's own view.
+        self.watched = EventModel(self.nodes[0].state_events())
+        self.nodes[0].add_listener(self.watched.feed, cluster=True)
         pid = spawn_idle(self.nodes[0])
         self.truth[pid] = Counter()
         self.alive.add(pid)
@@ -208,6 +213,12 @@ class ClusterModel(RuleBasedStateMachine):
                 assert self.actual(n) == self.expected(n), (n.name, n.nodes())
             raise
         await settle(live)
+        snap = self.watched.snapshot()
+        heard = [n for n in live if n is self.nodes[0] or n.name in self.nodes[0].nodes()]
+        for n in heard:
+            folded = {g: Counter(snap.members(n.name, "pg", g))
+                      for _, g in snap.groups(n.name, "pg")}
+            assert folded == self.actual(n), (n.name, "the event-folded model")
         for node, sub in self.subs:
             sub.fold()
             current = self.actual(node)
