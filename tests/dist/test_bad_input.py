@@ -23,7 +23,7 @@ async def _poke(address: str, data: bytes, *, read: bool = True) -> bytes:
     if read:
         try:
             got = await asyncio.wait_for(reader.read(), 3)
-        except (asyncio.TimeoutError, ConnectionResetError):
+        except (TimeoutError, ConnectionResetError):
             pass
     writer.close()
     return got
