@@ -12,7 +12,6 @@ Importing pgviz loads no Qt: the desktop app lives in pgviz.gui.
 """
 
 from ._version import __version__
-from .dist import Faults, MemoryNetwork
 from .errors import (
     AuthenticationError,
     ConnectionRefused,
@@ -27,6 +26,7 @@ from .errors import (
     Refusal,
     RemoteProtocolError,
 )
+from .net import Faults, MemoryNetwork
 from .node import DEFAULT_SCOPE, Node
 from .pg import Scope
 from .runtime import Pid, Process, Ref

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 
 from ._version import __version__
-from .dist.cookie import read_cookie_file, resolve_cookie
 from .errors import CookieError
 from .names import default_name
+from .net.cookie import read_cookie_file, resolve_cookie
 
 __all__ = ["main", "build_parser", "default_name"]
 

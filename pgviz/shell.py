@@ -23,9 +23,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .dist import registry
 from .errors import PgvizError
 from .model.recording import Recorder
+from .net import registry
 from .node import Node
 from .pg.scope import Scope
 from .runtime.process import Process

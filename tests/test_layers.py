@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent / "pgviz"
 # layer -> the pgviz layers it may import (besides itself and the shared leaf modules)
 ALLOWED = {
     "wire": set(),
-    "dist": {"wire"},
-    "runtime": {"dist", "wire"},
-    "pg": {"runtime", "dist", "wire"},
+    "net": {"wire"},
+    "runtime": {"net", "wire"},
+    "pg": {"runtime", "net", "wire"},
     "model": {"wire"},
 }
 LEAVES = {"errors", "_version", "ratelog", "events", "names"}

@@ -19,7 +19,7 @@ def test_core_suites_pass_on_uvloop():
     env = dict(os.environ, PGVIZ_TEST_LOOP="uvloop")
     res = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
-         "tests/pg/test_pg_suite.py", "tests/pg/test_otp_semantics.py", "tests/dist",
+         "tests/pg/test_pg_suite.py", "tests/pg/test_otp_semantics.py", "tests/net",
          "tests/runtime", "tests/test_trace.py"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]

@@ -14,8 +14,8 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
-from ..dist import registry
 from ..model import Recording
+from ..net import registry
 from ..node import Node
 from .main_window import MainWindow
 from .replay_window import ReplayWindow

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidgetItem
 
-from ..dist import registry
+from ..net import registry
 from ..runtime import Pid
 from ..wire.terms import short_node
 from .feedback import Feedback, Tasks

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from ..dist import registry
 from ..events import Event, Send
+from ..net import registry
 from .actions import TOOLBAR, icon_names, make_actions, make_toolbar
 from .cluster_view import ClusterView
 from .commands import Commands

@@ -23,8 +23,8 @@ from ..ratelog import RateLimitedLog
 from .hub import EventHub
 
 if TYPE_CHECKING:
-    from ..dist import Distribution
-    from ..dist.connection import Connection
+    from ..net import Distribution
+    from ..net.connection import Connection
 
 __all__ = ["EventLinks", "frame_kind", "frame_summary"]
 

@@ -12,15 +12,15 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from ..dist import Distribution, Faults, MemoryNetwork, new_creation, resolve_cookie
-from ..dist.distribution import (
+from ..errors import NodeNotRunning
+from ..events import Event, NodeUp, Spawn
+from ..net import Distribution, Faults, MemoryNetwork, new_creation, resolve_cookie
+from ..net.distribution import (
     HANDSHAKE_TIMEOUT_DEFAULT,
     MAX_BUFFER_DEFAULT,
     MAX_TOTAL_BUFFER_DEFAULT,
     TICK_TIME_DEFAULT,
 )
-from ..errors import NodeNotRunning
-from ..events import Event, NodeUp, Spawn
 from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.render import safe_repr

@@ -15,7 +15,7 @@ from .event_links import EventLinks
 from .hub import EventHub
 
 if TYPE_CHECKING:
-    from ..dist import Distribution
+    from ..net import Distribution
     from .process import Process
 
 __all__ = ["RoutingMixin", "summarize"]

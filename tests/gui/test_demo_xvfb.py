@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from pgviz.dist import registry
+from pgviz.net import registry
 
 
 def _start_xvfb():

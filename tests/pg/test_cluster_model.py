@@ -26,7 +26,7 @@ from pgviz.model import ClusterModel as EventModel
 from ..support import Inbox, settle, spawn_idle, start_node, wait_until
 
 GROUPS = st.sampled_from(["a", "b", ("t", 1)])
-EXAMPLES = int(os.environ.get("PGVIZ_MODEL_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("PGVIZ_MODEL_EXAMPLES", "120"))
 
 
 class Subscriber:

@@ -7,7 +7,7 @@ import os
 
 import msgpack
 
-from pgviz.dist.distribution import GOSSIP_DIALS
+from pgviz.net.distribution import GOSSIP_DIALS
 from pgviz.wire.codec import EXT_PID, encode
 from pgviz.wire.frames import encode_frame
 from pgviz.wire.handshake import PROTOCOL_VERSION

@@ -1,4 +1,4 @@
-"""The cookie's sources, their order, and the cookies refused (pgviz.dist.cookie, Node.start)."""
+"""The cookie's sources, their order, and the cookies refused (pgviz.net.cookie, Node.start)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 import pgviz
 from pgviz import CookieError, MemoryNetwork, Node
-from pgviz.dist.cookie import (
+from pgviz.net.cookie import (
     MIN_REMOTE_COOKIE_LENGTH,
     check_cookie_strength,
     cookie_path,

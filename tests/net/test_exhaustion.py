@@ -8,7 +8,7 @@ import logging
 import os
 
 from pgviz import Pid
-from pgviz.dist.distribution import GOSSIP_DIALS, MAX_GOSSIP_QUEUE
+from pgviz.net.distribution import GOSSIP_DIALS, MAX_GOSSIP_QUEUE
 from pgviz.wire.codec import encode
 from pgviz.wire.frames import encode_frame
 

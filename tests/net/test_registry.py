@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from pgviz.dist import registry
+from pgviz.net import registry
 
 
 def test_register_list_unregister(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 
 import pgviz
 from pgviz import AuthenticationError, ConnectionRefused, Faults, MemoryNetwork, Node
-from pgviz.dist.cookie import resolve_cookie
+from pgviz.net.cookie import resolve_cookie
 
 from ..support import Inbox, cluster, raw_peer, run, spawn_idle, start_node, wait_until
 
