@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from .wire.terms import Pid
 
 __all__ = [
-    "Event", "NodeUp", "NodeDown", "Join", "Leave", "ScopeView", "Spawn", "Exit", "Send", "Deliver",
+    "Event", "FrameEvent", "NodeUp", "NodeDown", "Join", "Leave", "ScopeView", "Spawn", "Exit", "Send", "Deliver",
     "Fault", "Clock", "Overflow", "EVENT_KINDS", "EventError",
 ]
 
@@ -127,27 +127,27 @@ class Exit(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class Send(Event):
-    """One frame queued on the link src -> dst. `id` is unique in the cluster; `kind` is
-    "user" for a user's message, else the pg or distribution message's name."""
+class FrameEvent(Event):
+    """One frame on the link src -> dst. `id` is unique in the cluster and the same for the
+    frame's send and deliver; `kind` is "user" for a user's message, else the pg or
+    distribution message's name."""
     id: str
     src: str
     dst: str
     kind: str
     size: int
     summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Send(FrameEvent):
+    """The frame was queued by src (= node)."""
     event: ClassVar[str] = "send"
 
 
 @dataclass(frozen=True, slots=True)
-class Deliver(Event):
-    """The frame `id` of the link src -> dst was handled by dst (= node)."""
-    id: str
-    src: str
-    dst: str
-    kind: str
-    size: int
-    summary: str
+class Deliver(FrameEvent):
+    """The frame was handled by dst (= node)."""
     event: ClassVar[str] = "deliver"
 
 
