@@ -1,4 +1,6 @@
-"""ruff on the whole package and mypy on the non-GUI layers, as CONVENTIONS.md asks."""
+"""ruff on the package and the tests, mypy on every layer (the GUI included), and the
+import-linter contracts of pyproject.toml (Qt only in the GUI, layers point down, a Qt-free
+model), as CONVENTIONS.md and DESIGN.md ask."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("tool,args", [
     ("ruff", ["check", "pgviz", "tests"]),
     ("mypy", []),
+    ("lint-imports", []),
 ])
 def test_static_check(tool, args):
     if shutil.which(tool) is None and not (Path(sys.executable).parent / tool).exists():
