@@ -68,7 +68,7 @@ from ..events import Event, ScopeView
 from ..ratelog import RateLimitedLog
 from ..wire.terms import Pid, Ref
 from .members import newest_first, newest_index
-from .peers import PeerProtocol, check_group, log
+from .peers import PEER_TAGS, PeerProtocol, check_group, log
 from .pieces import PeerSender
 from .slicing import InboundQueue
 
@@ -99,6 +99,7 @@ class Scope(PeerProtocol):
         self.inbound = InboundQueue(node, self._dispatch, self._refuse, self._alive)
         self.sender = PeerSender(node, name, self._alive)
         node.add_state_provider(self._state)
+        node.add_protocol_tags(PEER_TAGS)
         self._boot()
 
     def _boot(self) -> None:

@@ -32,18 +32,16 @@ FORWARD_BACKLOG = 1024 * 1024
 MODES = ("", "lc", "cluster")
 
 
-def frame_kind(term: list[Any]) -> str:
-    """"user" for a user's message, the pg message's tag, or the control message's name."""
+def frame_kind(term: list[Any], tags: frozenset[str] | set[str] = frozenset()) -> str:
+    """"user" for a user's message, the message's tag when an upper layer registered it as
+    a protocol message (pg's "join", "sync" ...), or the control message's name."""
     op = term[0]
     if op in ("SEND", "SEND_MULTI", "REG_SEND"):
         msg = term[-1]
-        if type(msg) is tuple and msg and type(msg[0]) is str and msg[0] in _PG_TAGS:
+        if type(msg) is tuple and msg and type(msg[0]) is str and msg[0] in tags:
             return msg[0]
         return "user"
     return op if type(op) is str else "?"
-
-
-_PG_TAGS = frozenset({"discover", "sync", "join", "leave"})
 
 
 def frame_summary(term: list[Any], summarize: Callable[[Any], str]) -> str:
@@ -65,6 +63,7 @@ class EventLinks:
         self._faults = faults
         self._summarize = summarize
         self._mode = ""  # what this node last asked of its peers
+        self.protocol_tags: set[str] = set()  # message tags the upper layers speak
         self._forwarders: dict[str, Callable[[], None]] = {}
         self._dropped: dict[str, int] = {}
 
@@ -149,7 +148,8 @@ class EventLinks:
         size = conn.send(["LC", lc, term])
         if hub.active:
             hub.publish(Send(hub.node, time.time(), lc, conn.frame_id(True), hub.node, peer,
-                             frame_kind(term), size, frame_summary(term, self._summarize)))
+                             frame_kind(term, self.protocol_tags), size,
+                             frame_summary(term, self._summarize)))
         return size
 
     def delivered(self, conn: Connection | None, peer: str, term: list[Any], size: int) -> None:
@@ -163,6 +163,7 @@ class EventLinks:
             return  # the event system's own traffic is not an event
         lc = hub.tick(seen)
         frame_id = conn.frame_id(False) if conn is not None else ""
-        hub.publish(Deliver(hub.node, time.time(), lc, frame_id, peer, hub.node, frame_kind(term),
-                            size, frame_summary(term, self._summarize)))
+        hub.publish(Deliver(hub.node, time.time(), lc, frame_id, peer, hub.node,
+                            frame_kind(term, self.protocol_tags), size,
+                            frame_summary(term, self._summarize)))
 

@@ -218,6 +218,11 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
                 log.exception("state provider %r failed", provider)
         return out
 
+    def add_protocol_tags(self, tags: set[str] | frozenset[str]) -> None:
+        """Name the message tags of a protocol built on the runtime (pg's "join", "sync" ...):
+        its frames' events then say which message they carry instead of "user"."""
+        self._event_links.protocol_tags.update(tags)
+
     def _listeners_changed(self) -> None:
         self._event_links.listeners_changed()
 
