@@ -44,7 +44,7 @@ class Node(RuntimeNode):
 
     def _supervise(self, scope: Scope) -> None:
         assert self._supervisor is not None
-        self._supervised[self._monitor(self._supervisor.pid, scope.pid)] = scope
+        self._supervised[self.monitor_process(self._supervisor.pid, scope.pid)] = scope
 
     def _scope_exited(self, msg: Any, origin: str | None) -> None:
         if origin is not None or not (type(msg) is tuple and len(msg) == 5 and msg[0] == "DOWN"):
@@ -100,7 +100,7 @@ class Node(RuntimeNode):
         for ref, supervised in list(self._supervised.items()):
             if supervised is scope and self._supervisor is not None:
                 del self._supervised[ref]
-                self._demonitor(self._supervisor.pid, ref)
+                self.demonitor_process(self._supervisor.pid, ref)
         if scope is None or not scope.running:
             return False
         scope._stop()

@@ -156,7 +156,7 @@ class PeerProtocol:
         else:
             self._send_sync(peer)
         if peer not in self.remote:
-            ref = self.node._monitor(self.pid, peer)
+            ref = self.node.monitor_process(self.pid, peer)
             self.sender.send(peer, ("discover", self.pid))
             self.remote[peer] = [ref, {}]
 
@@ -181,7 +181,7 @@ class PeerProtocol:
         entry = self.remote.get(peer)
         if entry is None:
             # A sync from an unknown peer adds it, without a discover back (as OTP).
-            entry = [self.node._monitor(self.pid, peer), {}]
+            entry = [self.node.monitor_process(self.pid, peer), {}]
             self.remote[peer] = entry
         old: dict[Any, list[Pid]] = entry[1]
         # Stored wholesale now (OTP: at the end); until this job ends nothing else reads it.

@@ -157,7 +157,7 @@ class Scope(PeerProtocol):
         for p in pids:
             entry = self.local.get(p)
             if entry is None:
-                self.local[p] = [self.node._monitor_local(self.pid, p), group]
+                self.local[p] = [self.node.monitor_local(self.pid, p), group]
             else:
                 entry.append(group)
         row = self.rows.get(group)
@@ -176,7 +176,7 @@ class Scope(PeerProtocol):
         check_group(group)
         entry = self.local.get(pid)
         if entry is None:
-            self.local[pid] = [self.node._monitor_local(self.pid, pid), group]
+            self.local[pid] = [self.node.monitor_local(self.pid, pid), group]
         else:
             entry.append(group)
         row = self.rows.get(group)
@@ -205,7 +205,7 @@ class Scope(PeerProtocol):
                 if entry[1] == group:
                     # OTP demonitors without flush: a DOWN already queued becomes stale and
                     # is recognised by its ref in _on_down.
-                    self.node._demonitor(self.pid, entry[0])
+                    self.node.demonitor_process(self.pid, entry[0])
                     del self.local[p]
                     changed = True
             else:
@@ -242,7 +242,7 @@ class Scope(PeerProtocol):
         Notifications arrive as (ref, "join" | "leave", group, [pids])."""
         self._require()
         self._check_subscriber(subscriber)
-        ref = self.node._monitor(self.pid, subscriber)
+        ref = self.node.monitor_process(self.pid, subscriber)
         self.scope_monitors[ref] = subscriber
         return ref, {g: newest_first(row[0]) for g, row in self.rows.items()}
 
@@ -251,7 +251,7 @@ class Scope(PeerProtocol):
         self._require()
         check_group(group)
         self._check_subscriber(subscriber)
-        ref = self.node._monitor(self.pid, subscriber)
+        ref = self.node.monitor_process(self.pid, subscriber)
         self.group_monitors[ref] = (subscriber, group)
         self.monitored_groups.setdefault(group, []).insert(0, (subscriber, ref))
         return ref, self.get_members(group)
@@ -266,7 +266,7 @@ class Scope(PeerProtocol):
                 return False
             sub, group = entry
             self._drop_group_monitor(group, ref)
-        self.node._demonitor(self.pid, ref)
+        self.node.demonitor_process(self.pid, ref)
         proc = self.node.process(sub)
         if proc is not None:
             kept = [m for m in proc.flush() if not (

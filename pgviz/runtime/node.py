@@ -218,6 +218,19 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
                 log.exception("state provider %r failed", provider)
         return out
 
+    # -- monitors on behalf of a process (system processes built on the runtime: pg) -------------
+    def monitor_process(self, watcher: Pid, target: Pid | str | tuple[str, str]) -> Ref:
+        """`watcher` (a local pid) monitors `target`, as `proc.monitor(target)` would."""
+        return self._monitor(watcher, target)
+
+    def monitor_local(self, watcher: Pid, target: Pid) -> Any:
+        """A monitor of a pid of this node whose ref is a plain int (cheaper than a Ref; never
+        leaves the node): the member monitors of a pg scope."""
+        return self._monitor_local(watcher, target)
+
+    def demonitor_process(self, watcher: Pid, ref: Any) -> bool:
+        return self._demonitor(watcher, ref)
+
     def add_protocol_tags(self, tags: set[str] | frozenset[str]) -> None:
         """Name the message tags of a protocol built on the runtime (pg's "join", "sync" ...):
         its frames' events then say which message they carry instead of "user"."""
