@@ -269,9 +269,8 @@ class Scope(PeerProtocol):
         self.node.demonitor_process(self.pid, ref)
         proc = self.node.process(sub)
         if proc is not None:
-            kept = [m for m in proc.flush() if not (
-                type(m) is tuple and len(m) == 4 and m[0] == ref and m[1] in ("join", "leave"))]
-            proc._mailbox.extend(kept)
+            proc.discard(lambda m: type(m) is tuple and len(m) == 4 and m[0] == ref
+                         and m[1] in ("join", "leave"))
         return True
 
     def broadcast(self, group: Any, msg: Any, *, exclude_local: bool = False) -> int:

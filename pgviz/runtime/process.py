@@ -156,6 +156,14 @@ class Process:
                 return msg
         return _NOTHING
 
+    def discard(self, match: Callable[[Any], bool]) -> int:
+        """Drop the queued messages `match` accepts (the others keep their order); returns
+        how many were dropped."""
+        kept = deque(m for m in self._mailbox if not match(m))
+        dropped = len(self._mailbox) - len(kept)
+        self._mailbox = kept
+        return dropped
+
     def flush(self) -> list[Any]:
         """Take every queued message at once."""
         msgs = list(self._mailbox)
