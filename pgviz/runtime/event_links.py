@@ -19,7 +19,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..events import Deliver, Event, EventError, Overflow, Send
-from ..ratelog import RateLimitedLog
 from .hub import EventHub
 
 if TYPE_CHECKING:
@@ -55,12 +54,11 @@ def frame_summary(term: list[Any], summarize: Callable[[Any], str]) -> str:
 
 class EventLinks:
     def __init__(self, hub: EventHub, dist: Callable[[], Distribution | None],
-                 faults: RateLimitedLog, summarize: Callable[[Any], str],
+                 summarize: Callable[[Any], str],
                  state: Callable[[], list[Event]]) -> None:
         self.hub = hub
         self._state = state
         self._dist = dist
-        self._faults = faults
         self._summarize = summarize
         self._mode = ""  # what this node last asked of its peers
         self.protocol_tags: set[str] = set()  # message tags the upper layers speak

@@ -79,8 +79,8 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         self._peer_faults = RateLimitedLog(logging.getLogger("pgviz.peers"))
         self._hub = EventHub(self.name, on_change=self._listeners_changed)
         self._state_providers: list[Callable[[StampEvent], list[Event]]] = []
-        self._event_links = EventLinks(self._hub, lambda: self._dist, self._peer_faults,
-                                       summarize, self.state_events)
+        self._event_links = EventLinks(self._hub, lambda: self._dist, summarize,
+                                       self.state_events)
         self._node_monitors: dict[Pid, int] = {}
         self._node_callbacks: list[Callable[[str, str, str], None]] = []
         self._out_monitors = {}

@@ -142,7 +142,7 @@ class RoutingMixin:
             op = term[0]
             if op == "SEND":
                 _, to, msg = term
-                self._deliver_remote(peer, to, msg, term, size)
+                self._deliver_remote(peer, to, msg)
             elif op == "SEND_MULTI":
                 _, pids, msg = term
                 procs, me, creation = self._procs, self.name, self.creation
@@ -190,7 +190,7 @@ class RoutingMixin:
                                   "%s: malformed control message from %s ignored (%s): %s",
                                   self.name, peer, safe_repr(exc), safe_repr(term))
 
-    def _deliver_remote(self, peer: str, to: Pid, msg: Any, term: Any, size: int) -> None:
+    def _deliver_remote(self, peer: str, to: Pid, msg: Any) -> None:
         proc = self._local(to)
         if proc is not None:
             proc._deliver_network(msg, peer)
