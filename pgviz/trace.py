@@ -10,13 +10,16 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from .events import (
+    Clock,
     Deliver,
     Event,
     Exit,
+    Fault,
     Join,
     Leave,
     NodeDown,
     NodeUp,
+    Overflow,
     ScopeView,
     Send,
     Spawn,
@@ -129,10 +132,17 @@ class _Rendering:
         return text if len(text) <= budget else text[: max(budget, 0)] + _CUT
 
 
-def describe(ev: Event) -> str:
-    """One human-readable line for a typed event (the shell's --trace output). Summaries and
-    groups hold peers' data: control characters are escaped, so it is always one line."""
-    return escape_controls(f"{short_node(ev.node)} {ev.lc:>5} " + _describe(ev))
+def describe(ev: Event, limit: int = 240) -> str:
+    """One human-readable line for a typed event (the shell's --trace, the replay's event
+    list): "alice    12 -> bob [join] 84B ...". Summaries and groups hold peers' data:
+    control characters are escaped and the line is cut at `limit`, so it is always one line."""
+    text = escape_controls(f"{short_node(ev.node)} {ev.lc:>5} " + _describe(ev))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _pids(pids: tuple[Any, ...]) -> str:
+    shown = " ".join(map(str, pids[:8]))
+    return shown + (f" … (+{len(pids) - 8})" if len(pids) > 8 else "")
 
 
 def _describe(ev: Event) -> str:
@@ -142,10 +152,10 @@ def _describe(ev: Event) -> str:
         return f"{arrow} {short_node(peer)} [{ev.kind}] {ev.size}B {ev.id}: {ev.summary}"
     if isinstance(ev, (Join, Leave)):
         cause = f" ({ev.cause})" if isinstance(ev, Leave) and ev.cause != "leave" else ""
-        return (f"pg {ev.scope}: {ev.event} {to_jsonable(ev.group)!s} "
-                f"{' '.join(map(str, ev.pids))}{cause}")
+        return f"pg {ev.scope}: {ev.event} {to_jsonable(ev.group)!s} {_pids(ev.pids)}{cause}"
     if isinstance(ev, ScopeView):
-        return f"pg {ev.scope}: view of {len(ev.groups)} groups"
+        n = len(ev.groups)
+        return f"pg {ev.scope}: view of {n} group{'s' if n != 1 else ''}"
     if isinstance(ev, Spawn):
         return f"+  spawned {ev.pid}" + (f" as {ev.name}" if ev.name else "")
     if isinstance(ev, Exit):
@@ -154,5 +164,11 @@ def _describe(ev: Event) -> str:
         return f"^  node up: {ev.peer}"
     if isinstance(ev, NodeDown):
         return f"v  node down: {ev.peer} ({ev.reason})"
+    if isinstance(ev, Fault):
+        return f"!  fault {ev.what} {short_node(ev.src)} -> {short_node(ev.dst)} {ev.detail}".rstrip()
+    if isinstance(ev, Clock):
+        return f"@  clock {ev.mode}" + (f" {ev.seconds:g} s" if ev.mode == "slow" else "")
+    if isinstance(ev, Overflow):
+        return f"?  {ev.dropped} events lost (a listener fell behind)"
     fields = {k: v for k, v in ev.to_dict().items() if k not in ("event", "node", "t", "lc")}
     return f"{ev.event} {fields}"

@@ -30,8 +30,10 @@ def run(coro: Any, timeout: float = 60.0) -> Any:
         return runner.run(asyncio.wait_for(coro, timeout))
 
 
-async def wait_until(pred: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
-    """Poll `pred` until it is truthy; fail with `what` after `timeout` seconds."""
+async def wait_until(pred: Callable[[], Any], timeout: float = 5.0, what: str = "",
+                     interval: float = 0.002) -> Any:
+    """Poll `pred` until it is truthy; fail with `what` after `timeout` seconds. interval=0
+    checks on every loop iteration, for a state that lasts only a few iterations."""
     deadline = time.monotonic() + timeout
     while True:
         value = pred()
@@ -39,7 +41,7 @@ async def wait_until(pred: Callable[[], Any], timeout: float = 5.0, what: str = 
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what or pred}")
-        await asyncio.sleep(0.002)
+        await asyncio.sleep(interval)
 
 
 async def idle(proc: Process) -> None:

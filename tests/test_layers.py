@@ -1,68 +1,31 @@
-"""The layers of DESIGN.md: dependencies point down only, and Qt stays under pgviz/gui."""
+"""The import-linter contracts (pyproject.toml, checked by tests/test_static_checks.py) name
+their modules one by one: a module added later must not slip past "only the GUI imports Qt"."""
 
 from __future__ import annotations
 
-import ast
+import tomllib
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent / "pgviz"
-# layer -> the pgviz layers it may import (besides itself and the shared leaf modules)
-ALLOWED = {
-    "wire": set(),
-    "net": {"wire"},
-    "runtime": {"net", "wire"},
-    "pg": {"runtime", "net", "wire"},
-    "model": {"wire"},
-}
-LEAVES = {"errors", "_version", "ratelog", "events", "names"}
-QT = ("PySide6", "qasync", "shiboken6")
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def _imports(path: Path) -> list[str]:
-    """Absolute pgviz-relative module names imported by a file (relative imports resolved)."""
-    tree = ast.parse(path.read_text())
-    package = path.relative_to(ROOT.parent).with_suffix("").parts[:-1]
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out += [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = list(package[: len(package) - node.level + 1])
-                mod = ".".join(base + ([node.module] if node.module else []))
-            else:
-                mod = node.module or ""
-            out.append(mod)
-    return out
+def _contract(name: str) -> dict:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    for contract in config["tool"]["importlinter"]["contracts"]:
+        if contract["name"] == name:
+            return contract
+    raise AssertionError(f"no import-linter contract named {name!r}")
 
 
-def _files(layer: str) -> list[Path]:
-    return sorted((ROOT / layer).rglob("*.py"))
+def _top_level_modules() -> set[str]:
+    pkg = ROOT / "pgviz"
+    names = {p.stem for p in pkg.glob("*.py") if p.stem not in ("__init__", "__main__")}
+    names |= {p.name for p in pkg.iterdir() if (p / "__init__.py").exists()}
+    return {f"pgviz.{n}" for n in names}
 
 
-@pytest.mark.parametrize("layer", sorted(ALLOWED))
-def test_layers_only_import_downwards(layer):
-    bad = []
-    for path in _files(layer):
-        for mod in _imports(path):
-            parts = mod.split(".")
-            if parts[0] != "pgviz" or len(parts) < 2:
-                continue
-            target = parts[1]
-            if target in (layer, *LEAVES) or target in ALLOWED[layer]:
-                continue
-            bad.append(f"{path.relative_to(ROOT)} imports {mod}")
-    assert not bad, bad
-
-
-def test_qt_only_under_gui():
-    bad = []
-    for path in sorted(ROOT.rglob("*.py")):
-        if "gui" in path.relative_to(ROOT).parts:
-            continue
-        for mod in _imports(path):
-            if mod.split(".")[0] in QT:
-                bad.append(f"{path.relative_to(ROOT)} imports {mod}")
-    assert not bad, bad
+def test_every_module_but_the_gui_is_forbidden_qt():
+    listed = set(_contract("Only the GUI imports Qt")["source_modules"])
+    allowed_qt = {"pgviz.gui", "pgviz._version"}
+    missing = _top_level_modules() - listed - allowed_qt
+    assert not missing, f"add {sorted(missing)} to the Qt contract in pyproject.toml"

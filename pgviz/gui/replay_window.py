@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
 
 from ..events import Deliver, ScopeView, Send
 from ..model import Recording, Replay, load_recording
+from ..trace import describe
 from ..wire.terms import short_node
 from .cluster_view import ClusterView
 from .event_fixes import replay_order
-from .event_text import describe
 from .picture import PROTOCOL_KINDS, Picture, dot_kind, make_picture
 from .playhead import SPEEDS, Playhead
 from .recordings import opening_count

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import itertools
 import logging
-import os
-import random
-import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -28,16 +24,20 @@ from ..wire.terms import Pid, Ref, short_node
 from .event_links import EventLinks
 from .hub import STREAM_LIMIT, EventHub, StampEvent
 from .process import Handler, Process
-from .routing import RoutingMixin, summarize
-from .signals import SignalsMixin
+from .routing import Outbound, Router, summarize
+from .signals import Signals
+from .table import ProcessTable
 
 __all__ = ["RuntimeNode"]
 
 log = logging.getLogger(__name__)
 
 
+class RuntimeNode:
+    """A node's processes and names (a ProcessTable), their monitors, links and exit signals
+    (Signals), and where messages go (a Router, the distribution's handler), behind the
+    public API that pg and applications use."""
 
-class RuntimeNode(RoutingMixin, SignalsMixin):
     def __init__(
         self,
         name: str = "node",
@@ -66,27 +66,28 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         self._dist_opts = dict(tick_time=tick_time, handshake_timeout=handshake_timeout,
                                max_frame=max_frame, max_buffer=max_buffer,
                                max_total_buffer=max_total_buffer, mesh=mesh)
-        self.creation = 0
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self._dist: Distribution | None = None
-        self._procs: dict[int, Process] = {}
-        self._names: dict[str, Pid] = {}
-        self._ids = itertools.count(1)
-        # Refs are random: a peer that sees some of them cannot guess the others (a DOWN or a
-        # notification is recognised by its ref). Refs sent to peers come from the OS; the
-        # int refs of local system monitors, never sent anywhere, from a private generator.
-        self._local_refs = random.Random(os.urandom(32)).getrandbits
-        self._peer_faults = RateLimitedLog(logging.getLogger("pgviz.peers"))
+        self._table = ProcessTable(self.name)
+        peer_faults = RateLimitedLog(logging.getLogger("pgviz.peers"))
         self._hub = EventHub(self.name, on_change=self._listeners_changed)
         self._state_providers: list[Callable[[StampEvent], list[Event]]] = []
-        self._event_links = EventLinks(self._hub, lambda: self._dist, summarize,
-                                       self.state_events)
-        self._node_monitors: dict[Pid, int] = {}
-        self._node_callbacks: list[Callable[[str, str, str], None]] = []
-        self._out_monitors = {}
-        self._in_monitors = {}
-        self._remote_links = {}
+        dist = self._current_dist
+        self._event_links = EventLinks(self._hub, dist, summarize, self.state_events)
+        out = Outbound(dist, self._hub, self._event_links)
+        self._signals = Signals(self._table, out.send, self._forget_process, self._hub,
+                                peer_faults)
+        self._router = Router(self._table, out, self._signals, dist, self._hub,
+                              self._event_links, peer_faults)
+        self._out = out
         self.running = False
+
+    def _current_dist(self) -> Distribution | None:
+        return self._dist
+
+    @property
+    def creation(self) -> int:
+        return self._table.creation
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -97,9 +98,9 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         # (an in-memory node binds nothing).
         cookie = resolve_cookie(self._cookie,
                                 bind_host=self.host if self._network is None else None)
-        self.creation = new_creation()
+        self._table.creation = new_creation()
         self._dist = Distribution(
-            self, name=self.name, creation=self.creation, cookie=cookie,
+            self._router, name=self.name, creation=self.creation, cookie=cookie,
             host=self.host, port=self.port, network=self._network, faults=self._faults,
             **self._dist_opts)  # type: ignore[arg-type]
         await self._dist.start()
@@ -110,8 +111,8 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         if not self.running:
             return
         self.running = False
-        for proc in list(self._procs.values()):
-            self._terminate(proc, "shutdown")
+        for proc in list(self._table.procs.values()):
+            self._signals.terminate(proc, "shutdown")
         assert self._dist is not None
         await self._dist.stop()
         log.info("node %s stopped", self.name)
@@ -170,9 +171,10 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         """Like net_kernel:monitor_nodes: ("nodeup", name) and ("nodedown", name, reason)
         arrive in `pid`'s mailbox."""
         if enable:
-            self._node_monitors[pid] = self._node_monitors.get(pid, 0) + 1
+            monitors = self._router.node_monitors
+            monitors[pid] = monitors.get(pid, 0) + 1
         else:
-            self._node_monitors.pop(pid, None)
+            self._router.node_monitors.pop(pid, None)
 
     # -- events ---------------------------------------------------------------------------------------
     def add_listener(self, cb: Callable[[Event], None], *, cluster: bool = False
@@ -221,15 +223,15 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
     # -- monitors on behalf of a process (system processes built on the runtime: pg) -------------
     def monitor_process(self, watcher: Pid, target: Pid | str | tuple[str, str]) -> Ref:
         """`watcher` (a local pid) monitors `target`, as `proc.monitor(target)` would."""
-        return self._monitor(watcher, target)
+        return self._signals.monitor(watcher, target)
 
     def monitor_local(self, watcher: Pid, target: Pid) -> Any:
         """A monitor of a pid of this node whose ref is a plain int (cheaper than a Ref; never
         leaves the node): the member monitors of a pg scope."""
-        return self._monitor_local(watcher, target)
+        return self._signals.monitor_local(watcher, target)
 
     def demonitor_process(self, watcher: Pid, ref: Any) -> bool:
-        return self._demonitor(watcher, ref)
+        return self._signals.demonitor(watcher, ref)
 
     def add_protocol_tags(self, tags: set[str] | frozenset[str]) -> None:
         """Name the message tags of a protocol built on the runtime (pg's "join", "sync" ...):
@@ -241,7 +243,17 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
 
     def add_node_callback(self, cb: Callable[[str, str, str], None]) -> None:
         """cb(event, node, reason) with event "nodeup" or "nodedown" (synchronous)."""
-        self._node_callbacks.append(cb)
+        self._router.node_callbacks.append(cb)
+
+    # -- messages ---------------------------------------------------------------------------------------
+    def send(self, dest: Pid | str | tuple[str, str], msg: Any) -> None:
+        """Send without blocking. A dead or unknown destination drops the message silently,
+        as in Erlang; only a message that cannot be encoded for a remote node raises."""
+        self._router.send(dest, msg)
+
+    def send_multi(self, pids: list[Pid], msg: Any) -> None:
+        """The same message to many pids: local ones directly, one frame per remote node."""
+        self._router.send_multi(pids, msg)
 
     # -- processes --------------------------------------------------------------------------------------
     def spawn(self, fn: Callable[..., Any], *args: Any, name: str | None = None) -> Pid:
@@ -259,13 +271,10 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
     def _new_process(self, name: str | None, handler: Handler | None = None
                      ) -> Process:
         if name is not None:
-            self._check_name_free(name)
-        pid = Pid(self.name, next(self._ids), 0, self.creation)
+            self._table.check_name_free(name)
+        pid = self._table.new_pid()
         proc = Process(self, pid, handler)
-        self._procs[pid.id] = proc
-        if name is not None:
-            self._names[name] = pid
-            proc.name = name
+        self._table.add(proc, name)
         if self._hub.active:
             self._hub.emit(Spawn, pid=pid, name=name)
         return proc
@@ -281,7 +290,7 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         return proc
 
     def stop_handler(self, proc: Process, reason: Any = "shutdown") -> None:
-        self._terminate(proc, reason)
+        self._signals.terminate(proc, reason)
 
     def _task_done(self, proc: Process, task: asyncio.Task[Any]) -> None:
         if not proc.alive:
@@ -296,13 +305,24 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
             log.warning("process %s crashed: %s", proc.pid, safe_repr(exc), exc_info=exc)
         else:
             reason = proc._kill_reason or "normal"
-        self._process_exited(proc, reason)
+        self._signals.process_exited(proc, reason)
 
     def _forget_process(self, proc: Process) -> None:
-        self._procs.pop(proc.pid.id, None)
-        if proc.name is not None and self._names.get(proc.name) == proc.pid:
-            del self._names[proc.name]
-        self._node_monitors.pop(proc.pid, None)
+        self._table.forget(proc)
+        self._router.node_monitors.pop(proc.pid, None)
+
+    # What a Process asks of its node on behalf of its own code (proc.monitor(), proc.link()).
+    def _monitor(self, watcher: Pid, target: Pid | str | tuple[str, str]) -> Ref:
+        return self._signals.monitor(watcher, target)
+
+    def _demonitor(self, watcher: Pid, ref: Ref) -> bool:
+        return self._signals.demonitor(watcher, ref)
+
+    def _link(self, a: Pid, b: Pid) -> None:
+        self._signals.link(a, b)
+
+    def _unlink(self, a: Pid, b: Pid) -> None:
+        self._signals.unlink(a, b)
 
     def exit(self, pid: Pid, reason: Any = "kill") -> None:
         """erlang:exit/2: "kill" always kills (reason "killed"); "normal" is ignored unless the
@@ -310,64 +330,46 @@ class RuntimeNode(RoutingMixin, SignalsMixin):
         if not isinstance(pid, Pid):
             raise TypeError(f"exit needs a pid, got {pid!r}")
         if pid.node == self.name:
-            self._exit_signal(pid, None, reason)
+            self._signals.exit_signal(pid, None, reason)
         else:
-            self._dist_send(pid.node, ["EXIT2", None, pid, reason])
+            self._out.send(pid.node, ["EXIT2", None, pid, reason])
 
     def is_alive(self, pid: Pid) -> bool:
-        p = self._local(pid)
+        p = self._table.local(pid)
         return p is not None and p.alive
 
     def process(self, pid: Pid) -> Process | None:
         """The local Process of a pid (None for a remote or dead pid)."""
-        return self._local(pid)
+        return self._table.local(pid)
 
     def processes(self) -> list[Pid]:
-        return [p.pid for p in self._procs.values()]
-
-    def _local(self, pid: Pid) -> Process | None:
-        # pid[2] node, pid[4] creation, pid[0] id (see wire/terms.py)
-        if pid[2] != self.name or pid[4] != self.creation:
-            return None
-        return self._procs.get(pid[0])
+        return [p.pid for p in self._table.procs.values()]
 
     # -- names ------------------------------------------------------------------------------------------
     def register(self, name: str, pid: Pid) -> None:
-        self._check_name_free(name)
-        proc = self._local(pid)
+        self._table.check_name_free(name)
+        proc = self._table.local(pid)
         if proc is None or not proc.alive:
             raise ValueError(f"cannot register {name!r}: {pid} is not a live local process")
         if proc.name is not None:
             raise ValueError(f"{pid} is already registered as {proc.name!r}")
-        self._names[name] = pid
+        self._table.names[name] = pid
         proc.name = name
 
     def unregister(self, name: str) -> None:
-        pid = self._names.pop(name, None)
-        proc = self._local(pid) if pid is not None else None
+        pid = self._table.names.pop(name, None)
+        proc = self._table.local(pid) if pid is not None else None
         if proc is not None:
             proc.name = None
 
     def whereis(self, name: str) -> Pid | None:
-        return self._names.get(name)
+        return self._table.resolve(name)
 
     def registered(self) -> list[str]:
-        return list(self._names)
-
-    def _check_name_free(self, name: str) -> None:
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"a registered name is a non-empty str, got {name!r}")
-        if name in self._names:
-            raise ValueError(f"the name {name!r} is already registered to {self._names[name]}")
-
-    def _resolve_name(self, name: str) -> Pid | None:
-        return self._names.get(name)
-
-    def _new_ref(self) -> Ref:
-        return Ref(self.name, secrets.randbits(63), self.creation)
+        return list(self._table.names)
 
     def make_ref(self) -> Ref:
-        return self._new_ref()
+        return self._signals.new_ref()
 
     # -- pid text ----------------------------------------------------------------------------------------------
     def parse_pid(self, text: str) -> Pid:

@@ -16,9 +16,10 @@ from .hub import EventHub
 
 if TYPE_CHECKING:
     from ..net import Distribution
-    from .process import Process
+    from .signals import Signals
+    from .table import ProcessTable
 
-__all__ = ["RoutingMixin", "summarize"]
+__all__ = ["Outbound", "Router", "summarize"]
 
 log = logging.getLogger("pgviz.runtime.node")
 
@@ -42,39 +43,57 @@ def _short_text(x: Any, limit: int) -> str:
     return safe_repr(x, limit + 1)
 
 
-class RoutingMixin:
-    name: str
-    creation: int
-    _dist: Distribution | None
-    _procs: dict[int, Process]
-    _names: dict[str, Pid]
-    _node_monitors: dict[Pid, int]
-    _node_callbacks: list[Callable[[str, str, str], None]]
-    _peer_faults: RateLimitedLog
-    _hub: EventHub
-    _event_links: EventLinks
+class Outbound:
+    """Control messages and sends to peers: onto the connection, through the event links
+    when someone watches frames."""
 
-    if TYPE_CHECKING:  # provided by RuntimeNode / SignalsMixin; stubs here would shadow them
-        def _local(self, pid: Pid) -> Process | None: ...
-        def _exit_signal(self, target: Pid, sender: Pid | None, reason: Any, *,
-                         linked: bool = False) -> None: ...
-        def _peer_lost(self, peer: str) -> None: ...
-        def _ctrl_monitor(self, peer: str, watcher: Pid, target: Any, ref: Any) -> None: ...
-        def _ctrl_demonitor(self, peer: str, ref: Any) -> None: ...
-        def _ctrl_monitor_exit(self, peer: str, target: Any, watcher: Pid, ref: Any,
-                               reason: Any) -> None: ...
-        def _ctrl_link(self, peer: str, sender: Pid, target: Pid) -> None: ...
-        def _ctrl_unlink(self, peer: str, sender: Pid, target: Pid) -> None: ...
-        def _ctrl_exit(self, peer: str, sender: Pid, target: Pid, reason: Any) -> None: ...
-        def _ctrl_exit2(self, peer: str, sender: Any, target: Any, reason: Any) -> None: ...
+    def __init__(self, dist: Callable[[], Distribution | None], hub: EventHub,
+                 event_links: EventLinks) -> None:
+        self._dist = dist
+        self._hub = hub
+        self._event_links = event_links
+
+    def send(self, peer: str, term: list[Any]) -> bool:
+        dist = self._dist()
+        if dist is None:
+            return False
+        conn = dist.conns.get(peer)
+        if conn is None:
+            return False
+        # LocalProtocolError (unencodable, too large) reaches the sender.
+        if self._hub.active or conn.peer_events:
+            self._event_links.send(conn, peer, term)
+        else:
+            conn.send(term)
+        return True
+
+
+class Router:
+    """Where a message goes (a local mailbox or a peer's connection), and what comes off the
+    connections: the distribution's handler."""
+
+    def __init__(self, table: ProcessTable, out: Outbound, signals: Signals,
+                 dist: Callable[[], Distribution | None], hub: EventHub,
+                 event_links: EventLinks, peer_faults: RateLimitedLog) -> None:
+        self._table = table
+        self._procs = table.procs  # the same dict for the node's life: read on every send
+        self._names = table.names
+        self._dist_send = out.send
+        self._signals = signals
+        self._dist = dist
+        self._hub = hub
+        self._event_links = event_links
+        self._peer_faults = peer_faults
+        self.node_monitors: dict[Pid, int] = {}
+        self.node_callbacks: list[Callable[[str, str, str], None]] = []
 
     # -- sending ----------------------------------------------------------------------------------------
     def send(self, dest: Pid | str | tuple[str, str], msg: Any) -> None:
         """Send without blocking. A dead or unknown destination drops the message silently,
         as in Erlang; only a message that cannot be encoded for a remote node raises."""
         if type(dest) is Pid:
-            if dest[2] == self.name:
-                proc = self._procs.get(dest[0]) if dest[4] == self.creation else None
+            if dest[2] == self._table.name:
+                proc = self._procs.get(dest[0]) if dest[4] == self._table.creation else None
                 if proc is not None:
                     proc._deliver(msg)
                 return
@@ -87,7 +106,7 @@ class RoutingMixin:
             return
         if type(dest) is tuple and len(dest) == 2:
             name, node = dest
-            if node == self.name:
+            if node == self._table.name:
                 self.send(name, msg)
             else:
                 self._dist_send(node, ["REG_SEND", name, msg])
@@ -97,7 +116,7 @@ class RoutingMixin:
     def send_multi(self, pids: list[Pid], msg: Any) -> None:
         """The same message to many pids: local ones directly, one frame per remote node."""
         remote: dict[str, list[Pid]] = {}
-        me = self.name
+        me = self._table.name
         for pid in pids:
             node = pid[2]
             if node == me:
@@ -114,30 +133,12 @@ class RoutingMixin:
             else:
                 self._dist_send(node, ["SEND_MULTI", targets, msg])
 
-    def _deliver_local(self, pid: Pid, msg: Any) -> None:
-        proc = self._local(pid)
-        if proc is not None:
-            proc._deliver(msg)
-
-    def _dist_send(self, peer: str, term: list[Any]) -> bool:
-        dist = self._dist
-        if dist is None:
-            return False
-        conn = dist.conns.get(peer)
-        if conn is None:
-            return False
-        # LocalProtocolError (unencodable, too large) reaches the sender.
-        if self._hub.active or conn.peer_events:
-            self._event_links.send(conn, peer, term)
-        else:
-            conn.send(term)
-        return True
-
     # -- distribution callbacks ----------------------------------------------------------------------------
     def dist_message(self, peer: str, term: Any, size: int, _unwrapped: bool = False) -> None:
         if self._hub.active and not _unwrapped and type(term) is list and term:
-            assert self._dist is not None
-            self._event_links.delivered(self._dist.connection(peer), peer, term, size)
+            dist = self._dist()
+            assert dist is not None
+            self._event_links.delivered(dist.connection(peer), peer, term, size)
         try:
             op = term[0]
             if op == "SEND":
@@ -145,7 +146,7 @@ class RoutingMixin:
                 self._deliver_remote(peer, to, msg)
             elif op == "SEND_MULTI":
                 _, pids, msg = term
-                procs, me, creation = self._procs, self.name, self.creation
+                procs, me, creation = self._procs, self._table.name, self._table.creation
                 for pid in pids:
                     if pid[2] == me and pid[4] == creation:
                         proc = procs.get(pid[0])
@@ -154,23 +155,23 @@ class RoutingMixin:
             elif op == "REG_SEND":
                 _, name, msg = term
                 pid = self._names.get(name)
-                proc = self._local(pid) if pid is not None else None
+                proc = self._table.local(pid) if pid is not None else None
                 if proc is not None:
                     proc._deliver_network(msg, peer)
             elif op == "MONITOR_P":
-                self._ctrl_monitor(peer, term[1], term[2], term[3])
+                self._signals.ctrl_monitor(peer, term[1], term[2], term[3])
             elif op == "DEMONITOR_P":
-                self._ctrl_demonitor(peer, term[3])
+                self._signals.ctrl_demonitor(peer, term[3])
             elif op == "MONITOR_P_EXIT":
-                self._ctrl_monitor_exit(peer, term[1], term[2], term[3], term[4])
+                self._signals.ctrl_monitor_exit(peer, term[1], term[2], term[3], term[4])
             elif op == "LINK":
-                self._ctrl_link(peer, term[1], term[2])
+                self._signals.ctrl_link(peer, term[1], term[2])
             elif op == "UNLINK":
-                self._ctrl_unlink(peer, term[1], term[2])
+                self._signals.ctrl_unlink(peer, term[1], term[2])
             elif op == "EXIT":
-                self._ctrl_exit(peer, term[1], term[2], term[3])
+                self._signals.ctrl_exit(peer, term[1], term[2], term[3])
             elif op == "EXIT2":
-                self._ctrl_exit2(peer, term[1], term[2], term[3])
+                self._signals.ctrl_exit2(peer, term[1], term[2], term[3])
             elif op == "LC":  # a frame stamped with the sender's Lamport clock
                 if type(term[1]) is not int or type(term[2]) is not list:
                     raise ValueError("malformed LC frame")
@@ -183,35 +184,35 @@ class RoutingMixin:
             else:
                 self._peer_faults.log(logging.WARNING, "unknown control message",
                                       "%s: unknown control message from %s ignored: %s",
-                                      self.name, peer, safe_repr(term))
+                                      self._table.name, peer, safe_repr(term))
         except (TypeError, ValueError, IndexError, AttributeError, KeyError) as exc:
             # Dropped and counted (node.peer_faults()); the link and the node go on.
             self._peer_faults.log(logging.WARNING, "malformed control message",
                                   "%s: malformed control message from %s ignored (%s): %s",
-                                  self.name, peer, safe_repr(exc), safe_repr(term))
+                                  self._table.name, peer, safe_repr(exc), safe_repr(term))
 
     def _deliver_remote(self, peer: str, to: Pid, msg: Any) -> None:
-        proc = self._local(to)
+        proc = self._table.local(to)
         if proc is not None:
             proc._deliver_network(msg, peer)
 
     def dist_nodeup(self, peer: str) -> None:
         self._hub.emit(NodeUp, peer=peer)
         self._event_links.nodeup(peer)
-        for pid in list(self._node_monitors):
-            self._deliver_local(pid, ("nodeup", peer))
+        for pid in list(self.node_monitors):
+            self._table.deliver(pid, ("nodeup", peer))
         self._node_event("nodeup", peer, "")
 
     def dist_nodedown(self, peer: str, reason: str) -> None:
-        self._peer_lost(peer)
+        self._signals.peer_lost(peer)
         self._event_links.nodedown(peer)
         self._hub.emit(NodeDown, peer=peer, reason=reason)
-        for pid in list(self._node_monitors):
-            self._deliver_local(pid, ("nodedown", peer, reason))
+        for pid in list(self.node_monitors):
+            self._table.deliver(pid, ("nodedown", peer, reason))
         self._node_event("nodedown", peer, reason)
 
     def _node_event(self, kind: str, peer: str, reason: str) -> None:
-        for cb in list(self._node_callbacks):
+        for cb in list(self.node_callbacks):
             try:
                 cb(kind, peer, reason)
             except Exception:

@@ -431,14 +431,18 @@ def test_a_big_group_syncs_and_leaves_while_ticks_keep_flowing():
     run(main(), timeout=120)
 
 
-def test_joins_and_leaves_made_while_a_sync_goes_out_in_pieces_arrive_after_it():
+def test_joins_and_leaves_made_while_a_sync_goes_out_in_pieces_arrive_after_it(monkeypatch):
     """Per-sender FIFO: a join or leave after a discover never overtakes the sync's pieces."""
+    # One piece per loop iteration, however fast the machine: otherwise all ten fit in one
+    # slice and nothing is ever "made while the pieces wait".
+    monkeypatch.setattr(slicing, "SLICE", 0.0)
+
     async def main():
         async with cluster(2, connect=False) as (a, b):
             old = join_many(a, BIG, 40_000)
             await b.connect(a.address)
             await wait_until(lambda: a.pg.sender.out.waiting(b.pg.pid), timeout=10,
-                             what="a sync in pieces")
+                             what="a sync in pieces", interval=0)
             fresh = [spawn_idle(a) for _ in range(3)]
             a.pg.join(BIG, fresh[0])
             assert a.pg.leave(BIG, [old[5], old[39_999]]) is True
