@@ -392,11 +392,11 @@ class PeerProtocol:
     def _notify(self, kind: str, group: Any, pids: list[Pid]) -> None:
         node = self.node
         for ref, sub in self.scope_monitors.items():
-            node.send(sub, (ref, kind, group, list(pids)))
+            node.send(sub, (ref, kind, group, pids))  # each gets its own copy (copying.py)
         subs = self.monitored_groups.get(group)
         if subs:
             for sub, ref in subs:
-                node.send(sub, (ref, kind, group, list(pids)))
+                node.send(sub, (ref, kind, group, pids))  # each gets its own copy (copying.py)
         if node.events_active:
             node.emit(Join if kind == "join" else Leave, scope=self.name, group=group,
                       pids=tuple(pids))

@@ -68,9 +68,13 @@ from ..events import Event, ScopeView
 from ..ratelog import RateLimitedLog
 from ..wire.terms import Pid, Ref
 from .members import newest_first, newest_index
+from .messages import validate_message
 from .peers import PEER_TAGS, PeerProtocol, check_group, log
 from .pieces import PeerSender
 from .slicing import InboundQueue
+from .subscription import Subscription
+from .waiting import wait_for_members
+from .watch import Watch
 
 if TYPE_CHECKING:
     from ..runtime.hub import StampEvent
@@ -276,17 +280,59 @@ class Scope(PeerProtocol):
     def broadcast(self, group: Any, msg: Any, *, exclude_local: bool = False) -> int:
         """Send `msg` once to every distinct member (remote members only with exclude_local,
         as the seed's Synchronization does). One frame per remote node carries all of that
-        node's targets. Returns the number of members sent to."""
+        node's targets; each local member gets its own copy of a mutable message. Returns
+        the number of members sent to.
+
+        All or nothing: a message the wire cannot carry (a set, an object, too deep, bigger
+        than a frame) raises LocalProtocolError before any member got it, wherever the
+        members are. Remote frames go first -- encoding one is the check -- and the local
+        members last; a separate check (one encode) runs only when a local member would
+        otherwise get the message before any encoding happened."""
         row = self.rows.get(group)
         if not row:
+            validate_message(msg, self.node.max_frame)
             return 0
         targets = list(dict.fromkeys(reversed(row[0])))
-        if exclude_local:
+        local_rows = row[1]
+        if not local_rows:
+            remote, local = targets, []
+        else:
             me = self.node.name
-            targets = [p for p in targets if p.node != me]
-        if targets:
-            self.node.send_multi(targets, msg)
-        return len(targets)
+            remote = [p for p in targets if p[2] != me]
+            local = [] if exclude_local else list(dict.fromkeys(reversed(local_rows)))
+        if local or not remote:
+            validate_message(msg, self.node.max_frame)
+        if remote:
+            self.node.send_multi(remote, msg)
+        send = self.node.send
+        for pid in local:
+            send(pid, msg)
+        return len(remote) + len(local)
+
+    # == the asyncio-shaped API: the same calls underneath (subscription.py, watch.py) ==
+    def subscribe(self, group: Any, *, max_pending: int | None = None) -> Subscription:
+        """A member of `group` managed for you: `async with scope.subscribe(g) as sub:
+        async for msg in sub: ...` (or `sub = await scope.subscribe(g)` ... `await
+        sub.close()`). Joins on entry, leaves and stops on exit."""
+        check_group(group)
+        return Subscription(self, group, max_pending=max_pending)
+
+    def watch(self, group: Any) -> Watch:
+        """`async with scope.watch(g) as w:` -- `w.members` now, then `async for change in w`
+        yields a MembershipChange per join/leave notification of `group`."""
+        check_group(group)
+        return Watch(self, group)
+
+    def watch_scope(self) -> Watch:
+        """As watch(), for every group of the scope (`w.groups`: {group: members})."""
+        return Watch(self)
+
+    async def wait_for_members(self, group: Any, n: int = 1,
+                               timeout: float | None = None) -> list[Pid]:
+        """get_members(group) once it holds at least `n` members; TimeoutError after
+        `timeout` seconds (None: wait as long as it takes)."""
+        check_group(group)
+        return await wait_for_members(self, group, n, timeout)
 
     def _check_subscriber(self, pid: Any) -> None:
         if type(pid) is not Pid:

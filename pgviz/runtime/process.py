@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref
+from .copying import SHARED_TYPES, isolate
 
 if TYPE_CHECKING:
     from .node import RuntimeNode
@@ -76,8 +77,17 @@ class Process:
         self.node._task_done(self, task)
 
     def _deliver(self, msg: Any) -> None:
+        """A message sent on this node: the mailbox gets an isolated copy (copying.py), so
+        that the sender changing it afterwards is not seen here -- as in Erlang, and as on
+        the wire. LocalProtocolError (a term nested past the codec's depth limit, or
+        containing itself) reaches the sender, and nothing is queued."""
         if not self.alive:
             return
+        if type(msg) not in SHARED_TYPES:
+            msg = isolate(msg)
+        self._enqueue(msg)
+
+    def _enqueue(self, msg: Any) -> None:
         self._mailbox.append(msg)
         if self._handler is not None:
             # Handlers run on a later loop iteration, never inside the sender's call.
@@ -89,17 +99,23 @@ class Process:
         if w is not None and not w.done():
             w.set_result(None)
 
-    def _deliver_network(self, msg: Any, origin: str) -> None:
-        """Delivery of a message that came off the connection to `origin`. A handler process
-        (a pg scope) handles it at once when nothing is queued before it -- one loop
-        iteration less per hop -- since no user call is on the stack here; otherwise it
-        queues, keeping FIFO."""
+    def _deliver_network(self, msg: Any, origin: str, shared: bool = False) -> None:
+        """Delivery of a message that came off the connection to `origin`: freshly decoded,
+        so nobody else holds it and it is not copied -- unless `shared`: the same decoded
+        message going to several processes (a SEND_MULTI frame), where every one but the
+        first needs its own copy. A handler process (a pg scope) handles it at once when
+        nothing is queued before it -- one loop iteration less per hop -- since no user call
+        is on the stack here; otherwise it queues, keeping FIFO."""
+        if not self.alive:
+            return
+        if shared and type(msg) not in SHARED_TYPES:
+            msg = isolate(msg)
         if self._handler is None:
-            self._deliver(msg)
-        elif not self._mailbox and self.alive:
+            self._enqueue(msg)
+        elif not self._mailbox:
             self._call_handler(msg, origin)
         else:
-            self._deliver(_FromPeer(msg, origin))
+            self._enqueue(_FromPeer(msg, origin))
 
     def _call_handler(self, msg: Any, origin: str | None) -> None:
         try:
