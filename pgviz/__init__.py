@@ -28,7 +28,7 @@ from .errors import (
 )
 from .net import Faults, MemoryNetwork
 from .node import DEFAULT_SCOPE, Node
-from .pg import Scope
+from .pg import MembershipChange, Scope, Subscription, Watch
 from .runtime import Pid, Process, Ref
 
 __all__ = [
@@ -38,6 +38,9 @@ __all__ = [
     "Pid",
     "Ref",
     "Scope",
+    "Subscription",
+    "Watch",
+    "MembershipChange",
     "DEFAULT_SCOPE",
     "MemoryNetwork",
     "Faults",

@@ -10,7 +10,7 @@ from .pg.scope import Scope
 from .runtime.node import RuntimeNode
 from .runtime.process import Process
 from .wire.render import safe_repr
-from .wire.terms import Ref
+from .wire.terms import Pid, Ref
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,12 @@ class Node(RuntimeNode):
     def pg(self) -> Scope:
         """The default scope."""
         return self.scope(DEFAULT_SCOPE)
+
+    async def wait_for_members(self, group: Any, n: int = 1,
+                               timeout: float | None = None) -> list[Pid]:
+        """The default scope's get_members(group) once it holds at least `n` members;
+        TimeoutError after `timeout` seconds. (Any scope: `scope.wait_for_members`.)"""
+        return await self.pg.wait_for_members(group, n, timeout)
 
     def scope(self, name: str) -> Scope:
         scope = self._scopes.get(name)
