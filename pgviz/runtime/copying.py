@@ -32,7 +32,7 @@ from ..errors import LocalProtocolError
 from ..wire.codec import MAX_DEPTH
 from ..wire.terms import Pid, Ref
 
-__all__ = ["isolate", "SHARED_TYPES"]
+__all__ = ["isolate", "copy_term", "SHARED_TYPES", "LAST_IMMUTABLE"]
 
 # Values of these exact types are immutable all the way down: shared as they are.
 SHARED_TYPES: frozenset[type] = frozenset({
@@ -40,6 +40,10 @@ SHARED_TYPES: frozenset[type] = frozenset({
 })
 _all_shared = SHARED_TYPES.issuperset
 _CONTAINERS = frozenset({tuple, list, dict})  # what the codec's depth limit counts
+# The last tuple found immutable: a broadcast hands the same message to every member, and a
+# tuple of immutables stays one forever, so it is checked once, not once per member. One
+# reference, replaced by the next such tuple.
+LAST_IMMUTABLE: list[Any] = [None]
 
 
 def isolate(msg: Any) -> Any:
@@ -50,15 +54,24 @@ def isolate(msg: Any) -> Any:
     return _copy(msg, 1)
 
 
+def copy_term(msg: Any) -> Any:
+    """isolate() for a caller that already found `type(msg)` outside SHARED_TYPES."""
+    return _copy(msg, 1)
+
+
 def _copy(x: Any, depth: int) -> Any:
     t = type(x)
     if depth > MAX_DEPTH and t in _CONTAINERS:
         raise LocalProtocolError(f"a term nested deeper than {MAX_DEPTH} levels")
     if t is tuple:
+        if x is LAST_IMMUTABLE[0]:
+            return x
         if _all_shared(map(type, x)):
+            LAST_IMMUTABLE[0] = x
             return x
         items = [v if type(v) in SHARED_TYPES else _copy(v, depth + 1) for v in x]
         if all(map(_same, items, x)):
+            LAST_IMMUTABLE[0] = x
             return x  # a tuple of tuples of immutables, say
         return tuple(items)
     if t is dict:

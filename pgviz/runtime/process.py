@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref
-from .copying import SHARED_TYPES, isolate
+from .copying import LAST_IMMUTABLE, SHARED_TYPES, copy_term
 
 if TYPE_CHECKING:
     from .node import RuntimeNode
@@ -83,8 +83,8 @@ class Process:
         containing itself) reaches the sender, and nothing is queued."""
         if not self.alive:
             return
-        if type(msg) not in SHARED_TYPES:
-            msg = isolate(msg)
+        if type(msg) not in SHARED_TYPES and msg is not LAST_IMMUTABLE[0]:
+            msg = copy_term(msg)
         self._enqueue(msg)
 
     def _enqueue(self, msg: Any) -> None:
@@ -109,7 +109,7 @@ class Process:
         if not self.alive:
             return
         if shared and type(msg) not in SHARED_TYPES:
-            msg = isolate(msg)
+            msg = copy_term(msg)
         if self._handler is None:
             self._enqueue(msg)
         elif not self._mailbox:
