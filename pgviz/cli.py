@@ -1,12 +1,19 @@
 """Command line: `pgviz` (the desktop app), `pgviz gui`, `pgviz node` (headless), `pgviz demo`,
-`pgviz replay FILE`."""
+`pgviz replay FILE`. Without a command, the options are the app's: `pgviz --name alice` is
+`pgviz gui --name alice`.
+
+`pip install pgviz` has no Qt: the app's commands then say how to add it and exit with
+status 2; the headless node and the library need only msgpack."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 from ._version import __version__
@@ -77,19 +84,50 @@ def _node_options(p: argparse.ArgumentParser) -> None:
                    help="connect to host:port at start (repeatable)")
     p.add_argument("--tick-time", type=_seconds, default=None, metavar="S",
                    help="seconds of silence after which a peer is considered down (default 8)")
-    p.add_argument("-v", "--verbose", action="count", default=0, help="-v info, -vv debug")
+    _verbose(p)
+
+
+def _verbose(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="log more on stderr: -v info, -vv debug")
+
+
+COMMANDS = ("gui", "node", "demo", "replay")
+INSTALL_GUI = "pip install 'pgviz[gui]'"
+
+
+def _shell_commands_help() -> str:
+    from .shell.commands import COMMANDS as SHELL_COMMANDS
+
+    lines = ["shell commands (one per line on stdin; `help` lists them too):"]
+    lines += [f"  {usage}" for usage in SHELL_COMMANDS.values()]
+    lines += ["",
+              "stdin: in a terminal the shell has line editing, history (Up/Down) and Tab",
+              "completion of commands, groups, processes and nodes; from a pipe or a file it",
+              "reads one command per line, and the end of input does not stop the node",
+              "(--exit-on-eof does). --no-shell reads nothing. SIGTERM or SIGINT stops the",
+              "node cleanly (peers are told goodbye), exit status 0."]
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pgviz", description="Erlang/OTP's pg process groups in Python, and a desktop app "
-        "in which every window is a live node of the cluster.")
+        "in which every window is a live node of the cluster. Without a command, pgviz opens "
+        "the app and takes the options of `pgviz gui` (pgviz --cookie-file F --name alice).",
+        usage="pgviz [-h] [--version] [COMMAND] [options]")
     parser.add_argument("--version", action="version", version=f"pgviz {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="-v info, -vv debug")
     sub = parser.add_subparsers(dest="command", metavar="{gui,node,demo,replay}")
-    gui = sub.add_parser("gui", help="the desktop app: one window, one node (the default)")
+    gui = sub.add_parser("gui", help="the desktop app: one window, one node (the default; "
+                         f"needs {INSTALL_GUI})",
+                         description="The desktop app: one window that is one node of the "
+                         f"cluster. Needs Qt: {INSTALL_GUI}.")
     _node_options(gui)
-    node = sub.add_parser("node", help="a headless node with a command shell on stdin")
+    node = sub.add_parser("node", help="a headless node with a command shell on stdin",
+                          description="A headless node with a command shell: in a terminal, "
+                          "from a script or pipe, or none at all (--no-shell, as a service).",
+                          epilog=_shell_commands_help(),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     _node_options(node)
     node.add_argument("--join", action="append", default=[], metavar="GROUP",
                       help="spawn a member process and join it to GROUP (repeatable)")
@@ -100,19 +138,61 @@ def build_parser() -> argparse.ArgumentParser:
     node.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                       help="event loop: asyncio (default) or uvloop (pip install pgviz[fast]), "
                       "about 20%% lower latency")
-    demo = sub.add_parser("demo", help="several app windows on this machine, already connected")
+    stdin = node.add_mutually_exclusive_group()
+    stdin.add_argument("--no-shell", action="store_true",
+                       help="read no commands at all (a service: systemd, a container); stop "
+                       "it with SIGTERM or SIGINT")
+    stdin.add_argument("--exit-on-eof", action="store_true",
+                       help="stop when stdin ends (default: only a terminal's Ctrl-D stops "
+                       "the node; a pipe or file that ends leaves it running)")
+    node.add_argument("--exit-on-error", action="store_true",
+                      help="for scripts: exit with status 1 right after the first command "
+                      "that fails (or a --connect at start that fails)")
+    node.add_argument("--log-format", choices=("text", "json"), default="text",
+                      help="log lines on stderr as text (default) or as one JSON object each "
+                      "(for journald, Docker, log shippers)")
+    demo = sub.add_parser("demo", help="several app windows on this machine, already connected",
+                          description=f"Several app windows on this machine, already "
+                          f"connected. Needs Qt: {INSTALL_GUI}.")
     demo.add_argument("--nodes", type=_positive_int, default=3, help="how many (default 3)")
     demo.add_argument("--cookie-file", default=None, metavar="PATH",
                       help="read the windows' shared secret from PATH (default: a random one)")
     demo.add_argument("--cookie", default=None, metavar="SECRET",
                       help="the shared secret itself; avoid it: ps shows it to every user")
-    demo.add_argument("-v", "--verbose", action="count", default=0)
+    _verbose(demo)
     replay = sub.add_parser("replay", help="play back a recording (JSON Lines) in the app, "
-                            "without any network")
+                            "without any network",
+                            description="Play back a recording in the app, without any "
+                            f"network. Needs Qt: {INSTALL_GUI}.")
     replay.add_argument("file", metavar="FILE", help="a recording made with the app's Record "
                         "button or the shell's `record FILE`")
-    replay.add_argument("-v", "--verbose", action="count", default=0)
+    _verbose(replay)
     return parser
+
+
+def _with_command(argv: list[str]) -> list[str]:
+    """`pgviz [options]` is `pgviz gui [options]`. A leading -v before a command still works
+    (`pgviz -v node`); a first word that is not a command is left to argparse's error."""
+    lead = 0
+    while lead < len(argv) and argv[lead] in ("-v", "-vv", "-vvv", "--verbose"):
+        lead += 1
+    rest = argv[lead:]
+    if rest and rest[0] in COMMANDS:
+        return [rest[0], *argv[:lead], *rest[1:]]
+    if rest and (rest[0] in ("-h", "--help", "--version") or not rest[0].startswith("-")):
+        return argv
+    return ["gui", *argv]
+
+
+def _missing_qt() -> str | None:
+    """The app needs PySide6 and qasync, which plain `pip install pgviz` leaves out."""
+    missing = [m for m in ("PySide6", "qasync") if importlib.util.find_spec(m) is None]
+    if not missing:
+        return None
+    return (f"the desktop app needs Qt, and {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not installed. Install it with:\n"
+            f"    {INSTALL_GUI}\n"
+            "(the headless node needs no Qt: pgviz node)")
 
 
 def _no_display() -> str | None:
@@ -149,18 +229,39 @@ def _resolve_cookie(args: argparse.Namespace) -> None:
     args.cookie = resolve_cookie(args.cookie, file=args.cookie_file, bind_host=args.host)
 
 
-def setup_logging(verbose: int) -> None:
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per log record: time (ISO 8601, UTC), level, logger, message, and
+    the traceback when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        obj = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+               + f".{int(record.msecs):03d}Z",
+               "level": record.levelname, "logger": record.name,
+               "message": record.getMessage()}
+        if record.exc_info:
+            obj["exception"] = self.formatException(record.exc_info)
+        return json.dumps(obj, default=str)
+
+
+def setup_logging(verbose: int, log_format: str = "text") -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["gui", *(["-" + "v" * args.verbose] if args.verbose else [])])
-    setup_logging(args.verbose)
+    args = parser.parse_args(_with_command(list(sys.argv[1:] if argv is None else argv)))
+    setup_logging(args.verbose, getattr(args, "log_format", "text"))
+    if args.command != "node":
+        problem = _missing_qt()
+        if problem:
+            sys.stderr.write(f"pgviz: {problem}\n")
+            return 2
     if args.command == "replay":
         return _replay(args.file)
     try:

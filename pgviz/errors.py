@@ -1,4 +1,22 @@
-"""Exceptions of the public API, split by who was wrong (this side or the peer)."""
+"""Exceptions of the public API, split by who was wrong (this side or the peer).
+
+    PgvizError
+    ├── ProtocolError                     bytes that break the protocol
+    │   ├── LocalProtocolError            ... by this side (a bug here)
+    │   └── RemoteProtocolError           ... by the peer
+    │       ├── FrameTooLarge
+    │       └── HandshakeError *
+    │           └── NotPgvizNode *        the peer does not speak pgviz at all
+    ├── PgvizConnectionError *            no link to a peer could be made
+    │   ├── ConnectionRefused             refused, unreachable, timed out (`reason`: a Refusal)
+    │   ├── AuthenticationError           the cookies differ
+    │   └── HandshakeError *
+    ├── CookieError (ValueError), NotLocalError (ValueError), NoScopeError (LookupError),
+    └── NodeNotRunning (RuntimeError)
+
+* also a builtin ConnectionError (an OSError): `except OSError` around `await node.connect()`
+  catches a refused, unreachable or foreign peer together with the socket's own errors.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +26,9 @@ __all__ = [
     "LocalProtocolError",
     "RemoteProtocolError",
     "FrameTooLarge",
+    "PgvizConnectionError",
+    "HandshakeError",
+    "NotPgvizNode",
     "AuthenticationError",
     "CookieError",
     "ConnectionRefused",
@@ -38,7 +59,32 @@ class FrameTooLarge(RemoteProtocolError):
     """A length prefix announced a frame larger than the configured maximum."""
 
 
-class AuthenticationError(PgvizError):
+class PgvizConnectionError(PgvizError, ConnectionError):
+    """No link to a peer could be made: the base of every error `node.connect()` raises for
+    the peer's sake. A builtin ConnectionError, hence an OSError."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)  # one argument: OSError's (errno, strerror) form is not used
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class HandshakeError(RemoteProtocolError, PgvizConnectionError):
+    """The peer broke the handshake: a malformed or oversized handshake message, another
+    protocol version."""
+
+
+class NotPgvizNode(HandshakeError):
+    """What answered is not a pgviz node (an HTTP or SSH server, random bytes): its very first
+    bytes are not a pgviz handshake frame. `first_bytes` holds what it sent first."""
+
+    def __init__(self, message: str, first_bytes: bytes = b"") -> None:
+        super().__init__(message)
+        self.first_bytes = first_bytes
+
+
+class AuthenticationError(PgvizConnectionError):
     """The peer does not share our cookie (its challenge response was wrong), or refused ours."""
 
 
@@ -65,7 +111,7 @@ class Refusal:
     OTHER = ""
 
 
-class ConnectionRefused(PgvizError):
+class ConnectionRefused(PgvizConnectionError):
     """The peer completed no handshake: it refused us, or could not be reached in time.
     `peer` names the refusing node when it said who it is; `reason` is a Refusal code."""
 

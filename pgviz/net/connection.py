@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import (
     AuthenticationError,
     ConnectionRefused,
+    NotPgvizNode,
     ProtocolError,
     Refusal,
 )
@@ -134,6 +135,12 @@ class Connection(asyncio.Protocol):
                 self._established(event)
                 return
             self._write_handshake()
+        except NotPgvizNode as exc:
+            # Say where: "127.0.0.1:80 is not a pgviz node: it sent b'HTTP/1.1 400 ...'".
+            where = self.dial_address or self._peername() or "the peer"
+            self._fail(NotPgvizNode(f"{where} is not a pgviz node: it sent "
+                                    f"{exc.first_bytes!r} where a pgviz handshake begins",
+                                    exc.first_bytes))
         except (AuthenticationError, ProtocolError, ConnectionRefused) as exc:
             self._write_handshake()
             self._fail(exc)
@@ -141,6 +148,12 @@ class Connection(asyncio.Protocol):
             log.error("%s: handshake with %s failed unexpectedly", self.dist.name,
                       self.peer_address or "?", exc_info=exc)
             self._fail(exc)
+
+    def _peername(self) -> str:
+        peer = self._transport.get_extra_info("peername") if self._transport else None
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            return f"[{peer[0]}]:{peer[1]}" if ":" in str(peer[0]) else f"{peer[0]}:{peer[1]}"
+        return str(peer) if peer else ""
 
     def _write_handshake(self) -> None:
         out = self._hs.data_to_send()

@@ -217,15 +217,19 @@ class Distribution:
             return Connection(self, initiator=True, explicit=explicit, dial_address=address,
                               expect=expect)
 
+        # (Our own errors are ConnectionErrors, hence OSErrors: raised outside the try that
+        # turns the socket's OSErrors into ConnectionRefused.)
+        if self.network is not None and not address.startswith("mem:"):
+            raise ConnectionRefused(f"{address!r} is not an in-memory address")
+        host, port = split_address(address) if self.network is None else ("", 0)
         try:
             if self.network is not None:
-                if not address.startswith("mem:"):
-                    raise ConnectionRefused(f"{address!r} is not an in-memory address")
                 conn = self.network.dial(address, factory)
             else:
-                host, port = split_address(address)
                 _, conn = await asyncio.wait_for(
                     self.loop.create_connection(factory, host, port), self.handshake_timeout)
+        except PgvizError:
+            raise
         except (TimeoutError, OSError) as exc:
             raise ConnectionRefused(f"could not reach {address}: {exc or 'timed out'}",
                                     reason=Refusal.UNREACHABLE) from None

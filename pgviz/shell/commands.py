@@ -1,7 +1,6 @@
-"""The headless node: `pgviz node`, a line-oriented command shell on stdin.
+"""The shell's commands: one line in, one reply (a dict) out, and the events of the processes
+it spawned. No IO here: `service` reads the lines and prints what `emit` is given.
 
-With --json every reply and every event is one JSON object per line, so scripts and tests can
-drive a node:  {"reply": COMMAND, "ok": true|false, ...}  and  {"event": KIND, ...}.
 A bad command or argument answers ok=false with a message and changes nothing.
 
 Any peer with the cookie can send the shell's processes any term, so nothing a process
@@ -12,30 +11,21 @@ the human output escapes control characters in every value, so one event is one 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import logging
 import shlex
-import signal
-import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from .errors import PgvizError
-from .model.recording import Recorder
-from .net import registry
-from .node import Node
-from .pg.scope import Scope
-from .runtime.process import Process
-from .trace import describe, to_jsonable
-from .wire.render import escape_controls
-from .wire.terms import Pid, Ref
+from ..errors import PgvizError
+from ..model.recording import Recorder
+from ..net import registry
+from ..node import Node
+from ..pg.scope import Scope
+from ..runtime.process import Process
+from ..trace import to_jsonable
+from ..wire.terms import Pid, Ref
 
-__all__ = ["run_node", "Shell", "COMMANDS"]
-
-log = logging.getLogger(__name__)
+__all__ = ["Shell", "COMMANDS", "CommandError"]
 
 COMMANDS = {
     "connect": "connect ADDR            connect to the node at host:port",
@@ -58,8 +48,27 @@ COMMANDS = {
 }
 
 
+# What each command's arguments are, for completion in the terminal: "group", "process" (a
+# registered name or a pid), "node", "address", "scope", or a literal word.
+ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "connect": ("address",),
+    "spawn": (),
+    "join": ("group", "process"),
+    "leave": ("group", "process"),
+    "members": ("group",),
+    "local": ("group",),
+    "monitor": ("group",),
+    "broadcast": ("group",),
+    "send": ("process",),
+    "kill": ("process",),
+    "disconnect": ("node",),
+    "scope": ("scope",),
+    "record": ("stop",),
+}
+
+
 class CommandError(Exception):
-    pass
+    """A command line that cannot be carried out (its reply has ok=false)."""
 
 
 class Shell:
@@ -305,6 +314,31 @@ class Shell:
         self.quitting.set()
         return {}
 
+    # -- completion -----------------------------------------------------------------------------
+    def candidates(self, command: str, position: int) -> list[str]:
+        """The words that may stand at argument `position` (0-based) of `command`, as of now:
+        the node's groups, registered processes and spawned pids, peers, scopes."""
+        kinds = ARGUMENTS.get(command, ())
+        if position >= len(kinds):
+            return []
+        kind = kinds[position]
+        if kind == "group":
+            return sorted({str(g) for g in self.scope.which_groups() if isinstance(g, str)})
+        if kind == "process":
+            hidden = {"shell", *self.node.scopes()}
+            names = [n for n in self.node.registered() if n not in hidden]
+            pids = [str(p) for p in self._watching.values() if self.node.is_alive(p)]
+            return sorted(names) + pids
+        if kind == "node":
+            peers = self.node.nodes()
+            short = [p.split("@")[0] for p in peers]
+            return sorted({*peers, *(s for s in short if short.count(s) == 1)})
+        if kind == "address":
+            return sorted(e.address for e in registry.list_nodes() if e.name != self.node.name)
+        if kind == "scope":
+            return sorted(self.node.scopes())
+        return [kind]
+
 
 def _held(table: dict[Ref, Any], ref: Any) -> Any:
     """table[ref] if `ref` is a Ref in `table`, else None. Only a Ref is looked up: hashing a
@@ -315,137 +349,3 @@ def _held(table: dict[Ref, Any], ref: Any) -> Any:
         return table.get(ref)
     except TypeError:  # a Ref built in-process around an unhashable field
         return None
-
-
-def _human(obj: dict[str, Any]) -> str:
-    # Values may come from peers (message data, group and node names, reasons): each is
-    # escaped, so a peer can neither forge a line nor send the terminal escape sequences.
-    if "reply" in obj:
-        if not obj["ok"]:
-            return f"error: {_text(obj['error'])}"
-        body = {k: v for k, v in obj.items() if k not in ("reply", "ok")}
-        if obj["reply"] == "help":
-            return "\n".join(body["commands"])  # our own text, one command a line
-        if not body:
-            return "ok"
-        return "ok " + _fields(body)
-    if obj.get("event") == "trace":
-        return "trace " + obj["text"]
-    if obj.get("event") == "started":
-        return (f"pgviz node {_text(obj['name'])} listening on {_text(obj['address'])} "
-                "(type help for the commands)")
-    rest = {k: v for k, v in obj.items() if k != "event"}
-    return f"* {_text(obj.get('event'))} " + _fields(rest)
-
-
-def _fields(values: dict[str, Any]) -> str:
-    return " ".join(f"{_text(k)}={_text(v)}" for k, v in values.items())
-
-
-def _text(value: Any) -> str:
-    """A value as the human shell prints it: a string bare, anything else as JSON (which
-    escapes most control characters, but not DEL), then every control character escaped."""
-    return escape_controls(value if isinstance(value, str) else json.dumps(value, default=str))
-
-
-def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
-    # A thread: reading stdin works the same for a tty, a pipe and a file this way.
-    try:
-        for line in sys.stdin:
-            loop.call_soon_threadsafe(queue.put_nowait, line)
-    except (OSError, ValueError):
-        pass
-    try:
-        loop.call_soon_threadsafe(queue.put_nowait, None)
-    except RuntimeError:
-        pass  # the loop is gone already
-
-
-async def _amain(args: argparse.Namespace) -> int:
-    from .names import default_name
-
-    as_json = args.json
-    out_lock = threading.Lock()
-
-    def emit(obj: dict[str, Any]) -> None:
-        text = json.dumps(obj, default=str) if as_json else _human(obj)
-        with out_lock:
-            try:
-                sys.stdout.write(text + "\n")
-                sys.stdout.flush()
-            except (BrokenPipeError, ValueError):
-                pass
-
-    options: dict[str, Any] = {}
-    if args.tick_time:
-        options["tick_time"] = args.tick_time
-    node = Node(args.name or default_name(), host=args.host, port=args.port,
-                cookie=args.cookie, **options)
-    try:
-        await node.start()
-    except OSError as exc:
-        emit({"event": "error", "error": f"cannot listen on {args.host}:{args.port}: {exc}"})
-        return 2
-    try:
-        registry.register(node.name, node.address)  # so desktop windows list this node
-    except OSError as exc:
-        log.warning("cannot write the local node registry: %s", exc)
-    shell = Shell(node, emit)
-    shell.start()
-    if args.trace:
-        node.add_listener(lambda ev: emit({"event": "trace", "trace": ev.to_dict(),
-                                           "text": describe(ev)}))
-    emit({"event": "started", "name": node.name, "address": node.address})
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, shell.quitting.set)
-        except (NotImplementedError, RuntimeError):
-            pass
-    if args.join:
-        member = shell.spawn_member("member")
-        for group in args.join:
-            node.pg.join(group, member)
-        emit({"event": "joined", "pid": str(member), "groups": args.join})
-    for addr in args.connect:
-        reply = await shell.execute(f"connect {addr}")
-        if reply:
-            emit(reply)
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
-    threading.Thread(target=_stdin_lines, args=(loop, queue), daemon=True).start()
-    quit_wait = loop.create_task(shell.quitting.wait())
-    try:
-        while not shell.quitting.is_set():
-            get = loop.create_task(queue.get())
-            done, _ = await asyncio.wait({get, quit_wait}, return_when=asyncio.FIRST_COMPLETED)
-            if get not in done:
-                get.cancel()
-                break
-            line = get.result()
-            if line is None:
-                break
-            reply = await shell.execute(line)
-            if reply is not None:
-                emit(reply)
-    finally:
-        quit_wait.cancel()
-        shell.stop_recording()
-        registry.unregister(node.name)
-        await node.stop()
-    return 0
-
-
-def run_node(args: argparse.Namespace) -> int:
-    factory = None
-    if getattr(args, "loop", "asyncio") == "uvloop":
-        try:
-            import uvloop
-        except ImportError:
-            sys.stderr.write("pgviz node: --loop uvloop needs uvloop (pip install 'pgviz[fast]')\n")
-            return 2
-        factory = uvloop.new_event_loop
-    try:
-        with asyncio.Runner(loop_factory=factory) as runner:
-            return runner.run(_amain(args))
-    except KeyboardInterrupt:
-        return 0

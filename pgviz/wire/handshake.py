@@ -15,6 +15,11 @@ buffer megabytes.
 
 The acceptor decides whether to accept after `hello` (an event, `PeerHello`): that is where
 simultaneous connects and explicit disconnects are resolved, by the dist layer, not here.
+
+Every handshake frame is small and holds a msgpack array whose first item is a short string
+tag, so a pgviz peer's first six bytes are `00 00 0L LL 9N AT` (length <= 4096, a fixarray, a
+fixstr). Anything else -- an HTTP or SSH server, a browser, random bytes -- is `NotPgvizNode`
+as soon as its first wrong byte arrives, rather than a frame-size error or a timeout.
 """
 
 from __future__ import annotations
@@ -30,7 +35,10 @@ from dataclasses import dataclass, field
 from ..errors import (
     AuthenticationError,
     ConnectionRefused,
+    FrameTooLarge,
+    HandshakeError,
     LocalProtocolError,
+    NotPgvizNode,
     Refusal,
     RemoteProtocolError,
 )
@@ -38,13 +46,28 @@ from .codec import decode_plain, encode
 from .frames import FrameDecoder, encode_frame
 from .render import safe_repr
 
-__all__ = ["Handshake", "PeerHello", "Established", "PROTOCOL_VERSION", "HANDSHAKE_MAX_FRAME"]
+__all__ = ["Handshake", "PeerHello", "Established", "PROTOCOL_VERSION", "HANDSHAKE_MAX_FRAME",
+           "begins_like_pgviz"]
 
 # 2: tuples are marked arrays, no longer nested ext payloads (see codec.py).
 PROTOCOL_VERSION = 2
 HANDSHAKE_MAX_FRAME = 4096
 NONCE_BYTES = 16
 AUTH_FAILED = "authentication failed"
+
+# What each of a handshake's first six bytes may be: a 4-byte length of 2..4096 (checked
+# whole once it is in), a fixarray of 1-15 items, a fixstr tag of 1-31 characters.
+_FIRST_BYTES = (range(0, 1), range(0, 1), range(0, (HANDSHAKE_MAX_FRAME >> 8) + 1),
+                range(0, 256), range(0x91, 0xA0), range(0xA1, 0xC0))
+_SHOWN_BYTES = 32  # of a foreign peer's first bytes, quoted in the error
+
+
+def begins_like_pgviz(prefix: bytes) -> bool:
+    """False when `prefix` (the first bytes a peer sent, however few) cannot begin a pgviz
+    handshake; True while it still may."""
+    if any(b not in allowed for b, allowed in zip(prefix, _FIRST_BYTES, strict=False)):
+        return False
+    return len(prefix) < 4 or 2 <= struct.unpack_from(">I", prefix)[0] <= HANDSHAKE_MAX_FRAME
 
 
 @dataclass(frozen=True)
@@ -82,7 +105,7 @@ def _reframe(payload: bytes) -> bytes:
 
 def _check(cond: bool, what: str) -> None:
     if not cond:
-        raise RemoteProtocolError(f"malformed handshake message: {what}")
+        raise HandshakeError(f"malformed handshake message: {what}")
 
 
 class Handshake:
@@ -117,6 +140,8 @@ class Handshake:
         self._out = bytearray()
         self._frames = FrameDecoder(HANDSHAKE_MAX_FRAME)
         self._pending: deque[bytes] = deque()
+        self._first = b""  # the peer's first bytes, until they are known to be pgviz's
+        self._sniffing = True
         self.state = "start" if initiator else "await_hello"
 
     # -- output ---------------------------------------------------------------------------
@@ -154,14 +179,31 @@ class Handshake:
     # -- input -----------------------------------------------------------------------------
     def receive_data(self, data: bytes) -> PeerHello | Established | None:
         """Consume bytes. Returns an event when there is one; raises on a broken or refused
-        handshake (RemoteProtocolError, AuthenticationError, ConnectionRefused)."""
+        handshake: HandshakeError (NotPgvizNode at a foreign peer's first bytes),
+        AuthenticationError, ConnectionRefused -- all of them ConnectionErrors."""
         if self.state in ("closed", "done", "start"):
             raise LocalProtocolError(f"receive_data() in state {self.state}")
+        if data and self._sniffing:
+            self._sniff(data)
         if data:
-            self._pending.extend(self._frames.feed(data))
+            try:
+                self._pending.extend(self._frames.feed(data))
+            except FrameTooLarge as exc:
+                self.state = "closed"
+                raise HandshakeError(f"handshake frame too large: {exc}") from None
         if self.state == "deciding":  # nothing may be read before accept()/refuse()
             return None
         return self._next()
+
+    def _sniff(self, data: bytes) -> None:
+        self._first += data[:_SHOWN_BYTES - len(self._first)]
+        if not begins_like_pgviz(self._first[:len(_FIRST_BYTES)]):
+            self.state = "closed"
+            raise NotPgvizNode(f"the peer is not a pgviz node: it sent {self._first!r} where a "
+                               "pgviz handshake begins", self._first)
+        if len(self._first) >= len(_FIRST_BYTES):
+            self._sniffing = False
+            self._first = b""
 
     def _next(self) -> PeerHello | Established | None:
         # Feed gave us complete frames in order; handle at most one, keep the rest buffered:
@@ -169,7 +211,10 @@ class Handshake:
         if not self._pending:
             return None
         frame = self._pending.popleft()
-        msg = decode_plain(frame)
+        try:
+            msg = decode_plain(frame)
+        except RemoteProtocolError as exc:
+            raise HandshakeError(f"malformed handshake message: {exc}") from None
         _check(isinstance(msg, list) and bool(msg) and isinstance(msg[0], str), "not a tagged list")
         tag = msg[0]
         if tag == "refuse":
@@ -205,7 +250,7 @@ class Handshake:
             shown = safe_repr(version, 40)
             self.refuse(f"unsupported protocol version {shown} (this node speaks "
                         f"{PROTOCOL_VERSION})")
-            raise RemoteProtocolError(f"peer speaks protocol version {shown}")
+            raise HandshakeError(f"peer speaks protocol version {shown}")
         _check(isinstance(name, str) and "@" in name and len(name) < 256, "bad node name")
         _check(type(creation) is int and isinstance(nonce, bytes) and len(nonce) == NONCE_BYTES,
                "bad creation or nonce")

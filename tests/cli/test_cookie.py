@@ -108,10 +108,9 @@ def test_precedence_of_cookie_sources(tmp_path, winner):
                 "--connect", judge.address, *args, env=env, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             out, err = await asyncio.wait_for(proc.communicate(b"quit\n"), 30)
-            replies = [json.loads(line) for line in out.decode().splitlines()]
-            connect = next(r for r in replies if r.get("reply") == "connect")
-            assert connect["ok"], (connect, err.decode())
-            assert connect["node"] == judge.name
+            lines = [json.loads(line) for line in out.decode().splitlines()]
+            up = [e for e in lines if e.get("event") == "nodeup"]
+            assert up and up[0]["node"] == judge.name, (lines, err.decode())
     run(main())
 
 
@@ -126,9 +125,10 @@ def test_wrong_cookie_source_fails_to_connect(tmp_path):
                 env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE)
             out, _ = await asyncio.wait_for(proc.communicate(b"quit\n"), 30)
-            replies = [json.loads(line) for line in out.decode().splitlines()]
-            connect = next(r for r in replies if r.get("reply") == "connect")
-            assert not connect["ok"] and "cookie" in connect["error"]
+            lines = [json.loads(line) for line in out.decode().splitlines()]
+            failed = next(e for e in lines if e.get("event") == "connect_failed")
+            assert failed["address"] == judge.address and "cookie" in failed["error"]
+            assert not any(e.get("event") == "nodeup" for e in lines)
     run(main())
 
 
