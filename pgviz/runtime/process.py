@@ -83,8 +83,19 @@ class Process:
         containing itself) reaches the sender, and nothing is queued."""
         if not self.alive:
             return
-        if type(msg) not in SHARED_TYPES and msg is not LAST_IMMUTABLE[0]:
-            msg = copy_term(msg)
+        t = type(msg)
+        if t not in SHARED_TYPES and msg is not LAST_IMMUTABLE[0]:
+            if t is tuple:
+                # The usual message, a short tuple: a plain loop beats copying.py's set test
+                # (and a call) at this size; every local send pays it.
+                for item in msg:
+                    if type(item) not in SHARED_TYPES:
+                        msg = copy_term(msg)
+                        break
+                else:
+                    LAST_IMMUTABLE[0] = msg
+            else:
+                msg = copy_term(msg)
         self._enqueue(msg)
 
     def _enqueue(self, msg: Any) -> None:
