@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import logging
 import os
 import sys
-import time
 from collections.abc import Sequence
 
 from ._version import __version__
@@ -229,24 +227,12 @@ def _resolve_cookie(args: argparse.Namespace) -> None:
     args.cookie = resolve_cookie(args.cookie, file=args.cookie_file, bind_host=args.host)
 
 
-class JsonLogFormatter(logging.Formatter):
-    """One JSON object per log record: time (ISO 8601, UTC), level, logger, message, and
-    the traceback when there is one."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        obj = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-               + f".{int(record.msecs):03d}Z",
-               "level": record.levelname, "logger": record.name,
-               "message": record.getMessage()}
-        if record.exc_info:
-            obj["exception"] = self.formatException(record.exc_info)
-        return json.dumps(obj, default=str)
-
-
 def setup_logging(verbose: int, log_format: str = "text") -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":
+        from .shell.logs import JsonLogFormatter
+
         handler.setFormatter(JsonLogFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

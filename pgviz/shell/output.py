@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from ..wire.render import escape_controls
@@ -26,17 +27,24 @@ class Output:
     """Thread-safe printing of replies and events (`emit`); stdout and stderr are looked up
     at each call, so a terminal's patched streams (prompt_toolkit) are used when active."""
 
-    def __init__(self, *, as_json: bool, shell: bool = True) -> None:
+    def __init__(self, *, as_json: bool, shell: bool = True,
+                 stderr_line: Callable[[str], str] | None = None) -> None:
         self.as_json = as_json
         self.shell = shell  # False: no command is read (--no-shell)
+        # How a failure line is written on stderr: as is, or shaped like the log lines there
+        # (--log-format json: every stderr line is then one JSON object).
+        self._stderr_line = stderr_line or (lambda text: text)
         self._lock = threading.Lock()
 
     def emit(self, obj: dict[str, Any]) -> None:
         if self.as_json:
             self._write(sys.stdout, json.dumps(obj, default=str))
             return
-        failed = obj.get("ok") is False or obj.get("event") in FAILURE_EVENTS
-        self._write(sys.stderr if failed else sys.stdout, human(obj, shell=self.shell))
+        text = human(obj, shell=self.shell)
+        if obj.get("ok") is False or obj.get("event") in FAILURE_EVENTS:
+            self._write(sys.stderr, self._stderr_line(text))
+        else:
+            self._write(sys.stdout, text)
 
     def _write(self, stream: Any, text: str) -> None:
         with self._lock:

@@ -29,6 +29,7 @@ from ..net import registry
 from ..node import Node
 from ..trace import describe
 from .commands import Shell
+from .logs import JsonLogFormatter
 from .output import Output
 
 __all__ = ["run_node", "serve", "LineInput"]
@@ -89,7 +90,8 @@ async def serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, _on_signal, stop, sig)
-    out = Output(as_json=args.json, shell=not args.no_shell)
+    out = Output(as_json=args.json, shell=not args.no_shell,
+                 stderr_line=_json_line if args.log_format == "json" else None)
     options: dict[str, Any] = {}
     if args.tick_time:
         options["tick_time"] = args.tick_time
@@ -119,6 +121,12 @@ async def serve(args: argparse.Namespace) -> int:
         registry.unregister(node.name)
         await node.stop()  # goodbyes: peers see nodedown "said goodbye (stopping)"
         log.info("%s stopped", node.name)
+
+
+def _json_line(text: str) -> str:
+    """A failure line as --log-format json writes every stderr line: one JSON object."""
+    record = logging.LogRecord("pgviz.shell", logging.ERROR, __file__, 0, text, None, None)
+    return JsonLogFormatter().format(record)
 
 
 def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:

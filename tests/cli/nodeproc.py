@@ -23,11 +23,11 @@ class NodeProc:
 
     @classmethod
     async def start(cls, name: str, *args: str, cookie: str = COOKIE,
-                    **popen: Any) -> NodeProc:
+                    stdin: int = asyncio.subprocess.PIPE, **popen: Any) -> NodeProc:
         env = dict(os.environ, PGVIZ_COOKIE=cookie)
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "pgviz", "node", "--json", "--name", name, *args,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stdin=stdin, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=env, **popen)
         node = cls(proc)
         started = await node.event("started", timeout=20)
