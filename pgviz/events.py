@@ -55,8 +55,11 @@ class Event:
         if cls is None:
             raise EventError(f"unknown event kind {data.get('event')!r}")
         names, converted = _field_names(cls)
+        optional = _OPTIONAL[cls]
         try:
-            values = {name: data[name] for name in names}
+            # A field added later has a default: older recordings, newer readers.
+            values = {name: data[name] if name not in optional else data.get(name, optional[name])
+                      for name in names}
         except KeyError as exc:
             raise EventError(f"{cls.event} event without {exc.args[0]!r}") from None
         for name in converted:
@@ -141,7 +144,10 @@ class FrameEvent(Event):
 
 @dataclass(frozen=True, slots=True)
 class Send(FrameEvent):
-    """The frame was queued by src (= node)."""
+    """The frame was queued by src (= node). `travel`: the seconds of network time it spends
+    on its link (slow motion plus latency; 0 when live), so that a view can draw its dot
+    arriving when it really does; a pause stops that time, frames queued ahead delay it."""
+    travel: float = 0.0
     event: ClassVar[str] = "send"
 
 
@@ -183,6 +189,7 @@ EVENT_KINDS: dict[str, type[Event]] = {
 
 _CONVERTED = frozenset({"pid", "pids", "group", "groups"})
 _NAMES: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_OPTIONAL: dict[type, dict[str, Any]] = {}
 
 
 def _field_names(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -191,6 +198,8 @@ def _field_names(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if names is None:
         every = tuple(f.name for f in dataclasses.fields(cls))
         names = _NAMES[cls] = (every, tuple(n for n in every if n in _CONVERTED))
+        _OPTIONAL[cls] = {f.name: f.default for f in dataclasses.fields(cls)
+                          if f.default is not dataclasses.MISSING}
     return names
 
 

@@ -28,6 +28,9 @@ from .link import Link
 if TYPE_CHECKING:
     from .distribution import Distribution
 
+# The network's own control plane: never held by a paused link, never numbered as frames.
+URGENT = frozenset({"NETCTL", "EV", "EVENTS"})
+
 __all__ = ["Connection", "BACKLOG_CHECK"]
 
 # Past this many bytes queued for one peer, the total queued for all peers is checked too.
@@ -60,7 +63,7 @@ class Connection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._hs = Handshake(initiator=initiator, name=dist.name, creation=dist.creation,
                              cookie=dist.cookie, address=dist.address, explicit=explicit,
-                             expect=expect)
+                             expect=expect, caps=dist.control.hello_caps())
         self._decoder = FrameDecoder(dist.max_frame)
         self._wbuf: list[bytes] = []
         self._flush_pending = False
@@ -191,7 +194,8 @@ class Connection(asyncio.Protocol):
             return
         self.state = "up"
         self._link = Link(self.dist.loop, self._transport_write, self.dist.faults,
-                          self.dist.name, ev.name, on_drop=self._dropped_by_grudge)
+                          self.dist.name, ev.name, on_drop=self._dropped_by_grudge,
+                          clock=self.dist.clock, frame_id=self._outgoing_id)
         if not self.established.done():
             self.established.set_result(ev)
         self.dist._connection_up(self)
@@ -210,13 +214,14 @@ class Connection(asyncio.Protocol):
         for frame in frames:
             if not frame:
                 continue  # tick
-            self.frames_in += 1
             try:
                 term = decode(frame)
             except ProtocolError as exc:
                 self.close(f"protocol error from {self.peer_name}: {exc}",
                            log_level=logging.WARNING, kind="protocol error", abort=True)
                 return
+            if not (type(term) is list and term and term[0] in URGENT):
+                self.frames_in += 1  # numbered as the sender did: urgent frames are not
             try:
                 dist._received(self, term, len(frame))
             except Exception as exc:
@@ -230,14 +235,27 @@ class Connection(asyncio.Protocol):
             if self.state != "up":
                 return
 
-    def send(self, term: Any) -> int:
+    def send(self, term: Any, *, urgent: bool = False) -> int:
         """Queue one control term; returns its encoded size. Raises LocalProtocolError when the
-        term cannot be encoded or exceeds the maximum frame size (nothing is queued then)."""
+        term cannot be encoded or exceeds the maximum frame size (nothing is queued then).
+        `urgent` frames (the network's own control plane: the clock, forwarded events) go
+        past the link's queue: a paused network must still hear "resume"."""
         payload = encode(term)
         frame = encode_frame(payload, self.dist.max_frame)
         if self.state != "up":
             return len(payload)
+        if urgent:
+            if not (type(term) is list and term and term[0] in URGENT):
+                raise ValueError(f"only {sorted(URGENT)} frames go past the link's queue")
+            self._transport_write(frame)
+            return len(payload)
         self.frames_out += 1
+        link = self._link
+        if link is not None and not link.direct:
+            if self._wbuf:
+                self._write_now()
+            link.push(frame, self.frames_out)  # held, delayed or travelling: one by one
+            return len(payload)
         self._wbuf.append(frame)
         if not self._flush_pending:
             # The first frame of a loop iteration goes out at once (latency); the ones that
@@ -248,18 +266,33 @@ class Connection(asyncio.Protocol):
         return len(payload)
 
     def send_tick(self) -> None:
-        if self.state == "up" and not self._wbuf:
+        if self.state != "up" or self._wbuf:
+            return
+        if self._link is not None and not self._link.direct:
+            self._link.tick(TICK)
+        else:
             self._wbuf.append(TICK)
             self._flush()
 
     def _write_now(self) -> None:
-        if self._link is None or self.state != "up":
+        link = self._link
+        if link is None or self.state != "up":
             self._wbuf.clear()
             return
-        data = b"".join(self._wbuf) if len(self._wbuf) > 1 else self._wbuf[0]
-        self._wbuf.clear()
-        self.last_send = self.dist.loop.time()
-        self._link.push(data)
+        wbuf = self._wbuf
+        if link.direct:
+            link.push(b"".join(wbuf) if len(wbuf) > 1 else wbuf[0])
+        else:
+            # The clock or a fault began within this loop iteration: from now on every frame
+            # waits on its own (numbered as send() counted them; a lone tick goes past).
+            first = self.frames_out - sum(1 for f in wbuf if f is not TICK) + 1
+            for frame in wbuf:
+                if frame is TICK:
+                    link.tick(frame)
+                else:
+                    link.push(frame, first)
+                    first += 1
+        wbuf.clear()
 
     def _flush(self) -> None:
         self._flush_pending = False
@@ -271,6 +304,7 @@ class Connection(asyncio.Protocol):
         if t is None or t.is_closing():
             return
         self.bytes_out += len(data)
+        self.last_send = self.dist.loop.time()
         t.write(data)
         queued = t.get_write_buffer_size()
         if queued > self.dist.max_buffer:
@@ -298,10 +332,29 @@ class Connection(asyncio.Protocol):
         n = self.frames_out if outgoing else self.frames_in
         return f"{self.session}{'i' if sender_is_initiator else 'a'}{n}"
 
+    def _outgoing_id(self, n: int) -> str:
+        return f"{self.session}{'i' if self.initiator else 'a'}{n}"
+
+    @property
+    def link(self) -> Link | None:
+        """The outgoing queue of this connection (None until it is up)."""
+        return self._link
+
+    @property
+    def travel(self) -> float:
+        """Seconds of network time a frame sent now spends on this link."""
+        link = self._link
+        return link.travel if link is not None else 0.0
+
     @property
     def write_buffer_size(self) -> int:
+        """Bytes sent and not yet taken by the peer: the transport's buffer, this iteration's
+        frames, and frames waiting on the link (paused, slowed, delayed: back-pressure for
+        senders that wait on it, like pg's sync pieces)."""
         t = self._transport
-        return (t.get_write_buffer_size() if t else 0) + sum(map(len, self._wbuf))
+        link = self._link
+        return ((t.get_write_buffer_size() if t else 0) + sum(map(len, self._wbuf))
+                + (link.queued if link is not None and len(link) else 0))
 
     # -- closing ---------------------------------------------------------------------------------------
     def close(self, reason: str, *, log_level: int = logging.DEBUG, kind: str = "",

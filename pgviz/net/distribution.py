@@ -18,15 +18,19 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..errors import AuthenticationError, ConnectionRefused, PgvizError, Refusal
 from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.handshake import Established, PeerHello
+from .clock import NetClock
 from .connection import Connection
+from .control import NetControl
 from .dialer import GossipDialer
 from .faults import Faults
+from .link import Link
 from .memory import MemoryNetwork
 
 __all__ = ["Distribution", "DistHandler", "new_creation"]
@@ -74,6 +78,7 @@ class Distribution:
         max_buffer: int = MAX_BUFFER_DEFAULT,
         max_total_buffer: int = MAX_TOTAL_BUFFER_DEFAULT,
         mesh: bool = True,
+        on_control: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.handler = handler
         self.name = name
@@ -82,7 +87,8 @@ class Distribution:
         self.host = host
         self.port = port
         self.network = network
-        self.faults = faults
+        # Every node has its own fault table (a test may share one between in-memory nodes).
+        self.faults = faults if faults is not None else Faults()
         self.tick_time = tick_time
         self.handshake_timeout = handshake_timeout
         self.max_frame = max_frame
@@ -102,7 +108,27 @@ class Distribution:
         self.dialer = GossipDialer(self._gossip_dial, max_queued=MAX_GOSSIP_QUEUE,
                                    concurrency=GOSSIP_DIALS)
         self.faultlog = RateLimitedLog(log)
+        self.clock = NetClock(self._loop_time)
+        self.control = NetControl(
+            name, self.clock, self.faults, send=self._send_urgent, peers=self.nodes,
+            links=self._links, address_of=self._address_of, dial=self.dialer.offer,
+            on_change=on_control or (lambda kind, fields: None))
         self.running = False
+
+    def _loop_time(self) -> float:
+        return self.loop.time() if self.loop is not None else time.monotonic()
+
+    def _send_urgent(self, peer: str, term: list[Any]) -> None:
+        conn = self.conns.get(peer)
+        if conn is not None:
+            conn.send(term, urgent=True)
+
+    def _links(self) -> list[Link]:
+        return [c.link for c in self.conns.values() if c.link is not None]
+
+    def _address_of(self, peer: str) -> str | None:
+        conn = self.conns.get(peer)
+        return conn.peer_address if conn is not None else None
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -116,8 +142,7 @@ class Distribution:
             sock = self._server.sockets[0]
             host, port = sock.getsockname()[:2]
             self.address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        if self.faults is not None:
-            self.faults.register_node(self.name, self.sever)
+        self.faults.register_node(self.name, self.sever)
         self.running = True
         self._schedule_tick()
 
@@ -136,8 +161,7 @@ class Distribution:
             if conn.state == "up":
                 conn.send(["BYE", "stopping"])
             conn.close("node stopping")
-        if self.faults is not None:
-            self.faults.unregister_node(self.name)
+        self.faults.unregister_node(self.name)
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -277,12 +301,13 @@ class Distribution:
             conn.close(reason, log_level=logging.INFO)
 
     # -- sending -------------------------------------------------------------------------------------------
-    def send(self, peer: str, term: Any) -> int:
-        """Queue a term for a connected peer; returns its size, or -1 when not connected."""
+    def send(self, peer: str, term: Any, *, urgent: bool = False) -> int:
+        """Queue a term for a connected peer; returns its size, or -1 when not connected.
+        `urgent`: past the link's queue (see Connection.send)."""
         conn = self.conns.get(peer)
         if conn is None:
             return -1
-        return conn.send(term)
+        return conn.send(term, urgent=urgent)
 
     # -- callbacks from Connection ---------------------------------------------------------------------------
     def _connection_started(self, conn: Connection) -> None:
@@ -294,7 +319,8 @@ class Distribution:
             return Refusal.STOPPING, "node stopping"
         if hello.name == self.name:
             return Refusal.SAME_NAME, f"this node is already called {self.name}"
-        if self.faults is not None and self.faults.drops(hello.name, self.name):
+        if self.faults.drops(hello.name, self.name) and not self.control.admits(
+                hello.name, hello.caps):
             return Refusal.PARTITIONED, "partitioned"
         if hello.name in self._blocked and not hello.explicit:
             return Refusal.DISCONNECTED, "disconnected explicitly; connect() again to lift it"
@@ -308,7 +334,7 @@ class Distribution:
         return None
 
     def _decide_established(self, conn: Connection, ev: Established) -> Verdict | None:
-        if self.faults is not None and self.faults.drops(self.name, ev.name):
+        if self.faults.drops(self.name, ev.name):
             # the partition began while this handshake was in flight
             return Refusal.PARTITIONED, "partitioned"
         if conn.peer_explicit:
@@ -351,6 +377,7 @@ class Distribution:
         for fut in self._name_waiters.pop(name, []):
             if not fut.done():
                 fut.set_result(None)
+        self.control.nodeup(name)
         self.handler.dist_nodeup(name)
         peers = [[n, c.peer_address] for n, c in self.conns.items() if n != name]
         conn.send(["PEERS", peers])
@@ -368,6 +395,13 @@ class Distribution:
         if type(term) is list and term and term[0] == "PEERS":
             if self.mesh:
                 self._on_peers(term)
+        elif type(term) is list and term and term[0] == "NETCTL":
+            try:
+                self.control.received(name, term)
+            except (TypeError, ValueError) as exc:
+                self.faultlog.log(logging.WARNING, "bad NETCTL",
+                                  "%s: bad network control message from %s ignored: %s",
+                                  self.name, name, exc)
         elif type(term) is list and term and term[0] == "BYE":
             if len(term) > 1 and term[1] == "disconnect":
                 self._blocked.add(name)
@@ -390,7 +424,7 @@ class Distribution:
             name, address = item
             if name == self.name or name in self.conns or name in self._blocked:
                 continue
-            if self.faults is not None and self.faults.drops(self.name, name):
+            if self.faults.drops(self.name, name):
                 continue
             if any(c.peer_name == name for c in self._pending) or address in self._dials:
                 continue
@@ -419,7 +453,7 @@ class Distribution:
             now = self.loop.time()
             faults = self.faults
             for conn in list(self.conns.values()):
-                held = faults is not None and faults.holds(conn.peer_name or "", self.name)
+                held = faults.holds(conn.peer_name or "", self.name)
                 if now - conn.last_recv > self.tick_time and not held:
                     # (A link held on purpose -- classroom pause -- is not a dead peer.)
                     conn.close(f"no tick from {conn.peer_name} for {self.tick_time:g} s",

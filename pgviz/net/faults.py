@@ -58,6 +58,14 @@ class Faults:
                         self._sever(a, b)
         self._changed()
 
+    def set_partition(self, *sides: list[str] | set[str] | tuple[str, ...]) -> None:
+        """Replace every grudge by this partition (none: the cut links may heal)."""
+        self.grudges.clear()
+        if sides:
+            self.partition(*sides)
+        else:
+            self._changed()
+
     def heal(self) -> None:
         """Forget every grudge, delay and hold (held frames are released in order)."""
         self.grudges.clear()

@@ -4,6 +4,8 @@
   the frames you send me as ["LC", lc, frame], so my deliver events come after your send
   events) or "cluster" (that, and forward me your own events as ["EV", event_dict]); "" stops
   both. It says it again to every peer that connects later, so a subscription resumes.
+* The event system's frames (EVENTS, EV) are urgent: they go past a paused or slowed link,
+  so a whole-cluster view keeps seeing what happens while the network it shows stands still.
 * Forwarded events travel outside the event system (no send/deliver events of their own:
   watching must not feed itself), only the forwarding node's own events, and only while the
   link keeps up: past FORWARD_BACKLOG bytes queued for the watcher, events are dropped and
@@ -79,13 +81,13 @@ class EventLinks:
         dist = self._dist()
         if dist is not None:
             for peer in dist.nodes():
-                dist.send(peer, ["EVENTS", mode])
+                dist.send(peer, ["EVENTS", mode], urgent=True)
 
     def nodeup(self, peer: str) -> None:
         if self._mode:
             dist = self._dist()
             if dist is not None:
-                dist.send(peer, ["EVENTS", self._mode])
+                dist.send(peer, ["EVENTS", self._mode], urgent=True)
 
     def nodedown(self, peer: str) -> None:
         self._stop_forwarding(peer)
@@ -103,7 +105,7 @@ class EventLinks:
             if peer not in self._forwarders:
                 # What happened before the watcher came, then what happens from now on.
                 for ev in self._state():
-                    conn.send(["EV", ev.to_dict()])
+                    conn.send(["EV", ev.to_dict()], urgent=True)
                 self._forwarders[peer] = self.hub.add_listener(partial(self._forward, peer))
         else:
             self._stop_forwarding(peer)
@@ -124,8 +126,8 @@ class EventLinks:
             return
         dropped = self._dropped.pop(peer, 0)
         if dropped:
-            conn.send(["EV", Overflow(ev.node, ev.t, ev.lc, dropped).to_dict()])
-        conn.send(["EV", ev.to_dict()])
+            conn.send(["EV", Overflow(ev.node, ev.t, ev.lc, dropped).to_dict()], urgent=True)
+        conn.send(["EV", ev.to_dict()], urgent=True)
 
     def received(self, peer: str, data: Any) -> None:
         """["EV", data] from `peer`."""
@@ -147,7 +149,7 @@ class EventLinks:
         if hub.active:
             hub.publish(Send(hub.node, time.time(), lc, conn.frame_id(True), hub.node, peer,
                              frame_kind(term, self.protocol_tags), size,
-                             frame_summary(term, self._summarize)))
+                             frame_summary(term, self._summarize), conn.travel))
         return size
 
     def delivered(self, conn: Connection | None, peer: str, term: list[Any], size: int) -> None:

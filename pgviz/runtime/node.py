@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from ..errors import NodeNotRunning
-from ..events import Event, NodeUp, Spawn
+from ..events import Clock, Event, Fault, NodeUp, Spawn
 from ..net import Distribution, Faults, MemoryNetwork, new_creation, resolve_cookie
+from ..net.control import NetControl
 from ..net.distribution import (
     HANDSHAKE_TIMEOUT_DEFAULT,
     MAX_BUFFER_DEFAULT,
@@ -102,7 +103,7 @@ class RuntimeNode:
         self._dist = Distribution(
             self._router, name=self.name, creation=self.creation, cookie=cookie,
             host=self.host, port=self.port, network=self._network, faults=self._faults,
-            **self._dist_opts)  # type: ignore[arg-type]
+            on_control=self._control_changed, **self._dist_opts)  # type: ignore[arg-type]
         await self._dist.start()
         self.running = True
         log.info("node %s started at %s", self.name, self.address)
@@ -141,6 +142,16 @@ class RuntimeNode:
     @property
     def faults(self) -> Faults | None:
         return self._faults
+
+    @property
+    def net(self) -> NetControl:
+        """The cluster's network clock and faults, as this node sets and sees them:
+        `net.slow(s)`, `net.pause()`, `net.resume()`, `await net.step()`,
+        `net.partition([[...], [...]])`, `net.heal()`, `net.latency(peer, s)`, `net.clock`."""
+        return self._require_running().control
+
+    def _control_changed(self, kind: str, fields: dict[str, Any]) -> None:
+        self._hub.emit(Clock if kind == "clock" else Fault, **fields)
 
     async def connect(self, address: str) -> str:
         """Connect to the node listening at `address`; returns its name. AuthenticationError

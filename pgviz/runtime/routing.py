@@ -147,11 +147,13 @@ class Router:
             elif op == "SEND_MULTI":
                 _, pids, msg = term
                 procs, me, creation = self._procs, self._table.name, self._table.creation
+                shared = False  # one decoded message: the first target takes it, the rest copies
                 for pid in pids:
                     if pid[2] == me and pid[4] == creation:
                         proc = procs.get(pid[0])
                         if proc is not None:
-                            proc._deliver_network(msg, peer)
+                            proc._deliver_network(msg, peer, shared)
+                            shared = True
             elif op == "REG_SEND":
                 _, name, msg = term
                 pid = self._names.get(name)

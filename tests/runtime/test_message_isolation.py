@@ -99,9 +99,6 @@ def test_local_send_of_a_self_containing_or_too_deep_message_raises():
     run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="routing.py delivers one decoded SEND_MULTI message to "
-                   "every target: it must pass shared=True to Process._deliver_network for all "
-                   "but the first (lead's refactor of routing.py in progress)")
 def test_members_on_a_remote_node_get_their_own_copies():
     """A broadcast crosses the wire once per node: the receiving node still hands each member
     its own copy."""
