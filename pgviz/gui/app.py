@@ -146,8 +146,32 @@ def run_gui(args: Any) -> int:
     app.setQuitOnLastWindowClosed(False)
     name = args.name or default_name()
     options = {"tick_time": args.tick_time} if getattr(args, "tick_time", None) else {}
+    # What happened, as our own state (not read from exception messages): a stop signal was
+    # received; main() finished (the window closed and the node stopped).
+    state = {"signalled": False, "finished": False}
+    windows: list[MainWindow] = []
+
+    def on_signal() -> None:
+        state["signalled"] = True
+        for window in windows:
+            window.close()
+
+    # Installed before the node starts: a SIGTERM during start-up (pgviz demo stopping at
+    # once) stops the window as soon as it exists, instead of killing the process mid-way.
+    _install_signal_handlers(app, on_signal)
 
     async def main() -> int:
+        try:
+            result = await _open_and_wait()
+        except asyncio.CancelledError:
+            raise  # asyncio.run cancels it after Qt's loop stopped under it: not finished
+        except BaseException:
+            state["finished"] = True  # it raised by itself: not Qt quitting
+            raise
+        state["finished"] = True
+        return result
+
+    async def _open_and_wait() -> int:
         # `pgviz demo` windows show the whole cluster
         whole = True if os.environ.get("PGVIZ_WHOLE_CLUSTER") == "1" else None
         try:
@@ -156,10 +180,12 @@ def run_gui(args: Any) -> int:
         except Exception as exc:
             print(f"pgviz: cannot start node {name}: {exc}", file=sys.stderr)
             return 1
+        windows.append(window)
         _tile(window)
-        _install_signal_handlers(app, window.close)
         _log_first_paint(window)
         window.show()
+        if state["signalled"]:
+            window.close()
         for address in args.connect:
             window.run_task(connect_with_retry(window, address), f"connect to {address}")
         await window.stopped
@@ -169,3 +195,14 @@ def run_gui(args: Any) -> int:
         return qasync.run(main())
     except KeyboardInterrupt:
         return 130
+    except RuntimeError:
+        # qasync: "Event loop stopped before Future completed". Qt left its event loop on
+        # its own before main() finished: the display went away (the X server stopped with
+        # `pgviz demo` under xvfb-run, a closed session). Nothing can be drawn or run any
+        # more; the process ends, and peers see the link close.
+        if state["finished"]:
+            raise
+        if not state["signalled"]:
+            print(f"pgviz: {name}: the window system closed the app (display gone?)",
+                  file=sys.stderr)
+        return 0 if state["signalled"] else 1
