@@ -319,9 +319,12 @@ class Distribution:
             return Refusal.STOPPING, "node stopping"
         if hello.name == self.name:
             return Refusal.SAME_NAME, f"this node is already called {self.name}"
-        if self.faults.drops(hello.name, self.name) and not self.control.admits(
-                hello.name, hello.caps):
-            return Refusal.PARTITIONED, "partitioned"
+        if self.faults.drops(hello.name, self.name) or self.faults.drops(self.name, hello.name):
+            if not self.control.admits(hello.name, hello.caps):
+                return Refusal.PARTITIONED, "partitioned"
+            # It knows a newer partition than ours, one that does not separate us (else it
+            # would not dial): ours is stale for this pair; the rest comes with its state.
+            self.faults.forgive(hello.name, self.name)
         if hello.name in self._blocked and not hello.explicit:
             return Refusal.DISCONNECTED, "disconnected explicitly; connect() again to lift it"
         for other in self._pending:

@@ -66,6 +66,17 @@ class Faults:
         else:
             self._changed()
 
+    def forgive(self, a: str, b: str) -> None:
+        """Lift the grudges between a and b, both ways (a newer partition, which a peer that
+        knows it is about to send, does not separate them)."""
+        for x, y in ((a, b), (b, a)):
+            grudge = self.grudges.get(x)
+            if grudge is not None:
+                grudge.discard(y)
+                if not grudge:
+                    del self.grudges[x]
+        self._changed()
+
     def heal(self) -> None:
         """Forget every grudge, delay and hold (held frames are released in order)."""
         self.grudges.clear()
