@@ -119,8 +119,8 @@ class Process:
         is on the stack here; otherwise it queues, keeping FIFO."""
         if not self.alive:
             return
-        if shared and type(msg) not in SHARED_TYPES:
-            msg = copy_term(msg)
+        if shared and type(msg) not in SHARED_TYPES and msg is not LAST_IMMUTABLE[0]:
+            msg = copy_term(msg)  # an immutable tuple is checked for the first copy only
         if self._handler is None:
             self._enqueue(msg)
         elif not self._mailbox:
