@@ -1,7 +1,7 @@
 """Classroom control of the real network, cluster-wide: the clock, partitions and latency.
 
 Every setting is a last-writer-wins register stamped (counter, node): `clock` (travel time,
-paused), `partition` (the sides), and `latency SRC DST` (extra one-way seconds on one link).
+paused), `partition` (the sides of a partition and single links cut), and `latency SRC DST` (extra one-way seconds on one link).
 A change made on any node is applied there and sent to every connected peer as
 ["NETCTL", "set", entries]; a node that connects later gets the whole state the same way,
 so it adopts the cluster's clock (a fresh node's registers are older than anything set).
@@ -75,7 +75,9 @@ class NetControl:
         self._registers: dict[str, tuple[int, str, Any]] = {}
         self._counter = 0
         self._sides: list[list[str]] = []
-        self._cut: dict[str, str] = {}  # nodes this one lost to the partition -> address
+        self._cuts: list[list[str]] = []  # single links cut, [a, b] sorted
+        self._pairs: set[frozenset[str]] = set()  # every pair that cannot talk, either way
+        self._cut: dict[str, str] = {}  # nodes this one lost to a cut -> address
         self._queries = itertools.count(1)
         self._answers: dict[int, list[tuple[float, str, str]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -84,6 +86,11 @@ class NetControl:
     @property
     def sides(self) -> list[list[str]]:
         return [list(s) for s in self._sides]
+
+    @property
+    def cuts(self) -> list[tuple[str, str]]:
+        """Every pair of nodes that cannot talk (by the partition or a cut link), sorted."""
+        return sorted(tuple(sorted(p)) for p in self._pairs)  # type: ignore[misc]
 
     def latencies(self) -> dict[tuple[str, str], float]:
         return {tuple(k.split(" ")[1:3]): v for k, (_, _, v) in self._registers.items()  # type: ignore[misc]
@@ -141,25 +148,49 @@ class NetControl:
                 seen.add(full)
                 names.append(full)
             resolved.append(sorted(names))
-        self._set("partition", resolved)
+        self._set("partition", {"sides": resolved, "cuts": []})
         return resolved
 
-    def heal(self) -> None:
-        """End the partition and every latency."""
-        entries: list[list[Any]] = [["partition", []]]
+    def cut(self, a: str, b: str) -> tuple[str, str]:
+        """Cut the link between nodes a and b (a pulled cable), whoever they are."""
+        x, y = self._link_ends(a, b)
+        cuts = [c for c in self._cuts if c != [x, y]] + [[x, y]]
+        self._set("partition", {"sides": self._sides, "cuts": cuts})
+        return x, y
+
+    def heal(self, a: str | None = None, b: str | None = None) -> None:
+        """Heal the link between a and b; without them, every cut and every latency."""
+        if a is not None or b is not None:
+            if a is None or b is None:
+                raise ControlError("heal takes two nodes (one link) or none (everything)")
+            pair = frozenset(self._link_ends(a, b))
+            if pair not in self._pairs:
+                raise ControlError(f"the link {' - '.join(sorted(pair))} is not cut")
+            # The partition becomes the single cuts it stood for, less this one.
+            rest = sorted(sorted(p) for p in self._pairs if p != pair)
+            self._set("partition", {"sides": [], "cuts": rest})
+            return
+        entries: list[list[Any]] = [["partition", {"sides": [], "cuts": []}]]
         entries += [[k, 0.0] for k, (_, _, v) in self._registers.items()
                     if k.startswith("latency ") and v]
         self._set_many(entries)
 
-    def latency(self, peer: str, seconds: float) -> str:
-        """Extra one-way delay on this node's link to `peer`; returns the peer's full name."""
-        full = _resolve(peer, [*self._peers(), *self._cut])
-        if full == self.name:
-            raise ControlError("latency is set on a link to another node")
-        if type(seconds) not in (int, float) or not 0 <= seconds <= MAX_LATENCY:
+    def latency(self, peer: str, seconds: float, src: str | None = None) -> str:
+        """Extra one-way delay on the link src -> peer (src: this node by default); returns
+        the peer's full name."""
+        source, full = self._link_ends(src or self.name, peer, ordered=True)
+        if type(seconds) not in (int, float) or isinstance(seconds, bool) \
+                or not 0 <= seconds <= MAX_LATENCY:
             raise ControlError(f"latency is between 0 and {MAX_LATENCY * 1000:g} ms")
-        self._set(f"latency {self.name} {full}", float(seconds))
+        self._set(f"latency {source} {full}", float(seconds))
         return full
+
+    def _link_ends(self, a: str, b: str, ordered: bool = False) -> tuple[str, str]:
+        known = [self.name, *self._peers(), *self._cut]
+        x, y = _resolve(a, known), _resolve(b, known)
+        if x == y:
+            raise ControlError("a link joins two different nodes")
+        return (x, y) if ordered else (min(x, y), max(x, y))
 
     async def step(self, frame_id: str | None = None) -> Released | None:
         """While paused, let exactly one frame go: `frame_id`, or the oldest one queued in the
@@ -268,28 +299,29 @@ class NetControl:
                 self._on_change("fault", {"what": "delay", "src": src, "dst": dst,
                                           "detail": f"{value * 1000:g} ms"})
 
-    def _apply_partition(self, sides: list[list[str]]) -> None:
-        old = self._sides
-        self._sides = [list(s) for s in sides]
-        mine = next((s for s in sides if self.name in s), None)
-        others = [n for s in sides if s is not mine for n in s] if mine is not None else []
-        for n in others:  # remember how to reach them again, before the links go
+    def _apply_partition(self, value: dict[str, Any]) -> None:
+        sides, cuts = value["sides"], value["cuts"]
+        pairs = {frozenset((x, y)) for i, side in enumerate(sides) for other in sides[i + 1:]
+                 for x in side for y in other}
+        pairs |= {frozenset(c) for c in cuts}
+        me = self.name
+        before = {n for p in self._pairs if me in p for n in p if n != me}
+        after = {n for p in pairs if me in p for n in p if n != me}
+        for n in after - before:  # remember how to reach them again, before the links go
             address = self._address_of(n)
             if address:
                 self._cut[n] = address
-        self.faults.set_partition(*sides)
-        detail = " | ".join(",".join(s) for s in sides)
-        for n in others:
-            self._on_change("fault", {"what": "cut", "src": self.name, "dst": n,
-                                      "detail": f"partition {detail}"})
-        if not sides and old:
-            lost = [n for s in old for n in s if n != self.name and n in self._cut]
-            for n in lost:
-                self._on_change("fault", {"what": "heal", "src": self.name, "dst": n,
-                                          "detail": ""})
-            for n, address in list(self._cut.items()):
-                if n not in self._peers():
-                    self._dial(n, address)
+        self._sides, self._cuts, self._pairs = sides, cuts, pairs
+        self.faults.set_cuts([tuple(p) for p in pairs])  # type: ignore[misc]
+        detail = (f"partition {' | '.join(','.join(s) for s in sides)}" if sides
+                  else "link cut")
+        for n in sorted(after - before):
+            self._on_change("fault", {"what": "cut", "src": me, "dst": n, "detail": detail})
+        for n in sorted(before - after):
+            self._on_change("fault", {"what": "heal", "src": me, "dst": n, "detail": ""})
+            address = self._cut.pop(n, None)
+            if address and n not in self._peers():
+                self._dial(n, address)
 
     def _entries(self, registers: dict[str, tuple[int, str, Any]]) -> list[list[Any]]:
         return [[k, c, o, v] for k, (c, o, v) in registers.items()]
@@ -371,15 +403,19 @@ def _check_value(key: str, value: Any) -> Any:
             raise ValueError("NETCTL clock: [travel, paused]")
         return [check_travel(value[0]), value[1]]
     if key == "partition":
-        if type(value) is not list or len(value) > MAX_SIDE_NODES:
-            raise ValueError("NETCTL partition: a list of sides")
-        sides = []
-        for side in value:
+        if type(value) is not dict or set(value) != {"sides", "cuts"}:
+            raise ValueError("NETCTL partition: {sides, cuts}")
+        sides, cuts = value["sides"], value["cuts"]
+        if type(sides) is not list or type(cuts) is not list or \
+                len(sides) + len(cuts) > MAX_SIDE_NODES:
+            raise ValueError("NETCTL partition: lists of sides and cuts")
+        for side in sides + cuts:
             if type(side) is not list or len(side) > MAX_SIDE_NODES or not all(
                     type(n) is str and 0 < len(n) < 256 for n in side):
-                raise ValueError("NETCTL partition: a side is a list of node names")
-            sides.append(list(side))
-        return sides
+                raise ValueError("NETCTL partition: a side or a cut is a list of node names")
+        if any(len(c) != 2 or c[0] == c[1] for c in cuts):
+            raise ValueError("NETCTL partition: a cut joins two nodes")
+        return {"sides": [list(s) for s in sides], "cuts": [list(c) for c in cuts]}
     if key.startswith("latency ") and len(key.split(" ")) == 3:
         if type(value) not in (int, float) or not 0 <= value <= MAX_LATENCY:
             raise ValueError("NETCTL latency: seconds")

@@ -58,13 +58,18 @@ class Faults:
                         self._sever(a, b)
         self._changed()
 
-    def set_partition(self, *sides: list[str] | set[str] | tuple[str, ...]) -> None:
-        """Replace every grudge by this partition (none: the cut links may heal)."""
+    def set_cuts(self, pairs: list[tuple[str, str]]) -> None:
+        """Replace every grudge by these cut links (both ways each); cut links that are up
+        are closed at once, and the others may heal."""
+        old = {(a, b) for a, against in self.grudges.items() for b in against}
         self.grudges.clear()
-        if sides:
-            self.partition(*sides)
-        else:
-            self._changed()
+        for a, b in pairs:
+            self.grudges.setdefault(a, set()).add(b)
+            self.grudges.setdefault(b, set()).add(a)
+        for a, b in pairs:
+            if (a, b) not in old:
+                self._sever(a, b)
+        self._changed()
 
     def forgive(self, a: str, b: str) -> None:
         """Lift the grudges between a and b, both ways (a newer partition, which a peer that

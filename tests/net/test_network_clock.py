@@ -219,3 +219,20 @@ def test_bad_arguments_change_nothing():
             assert a.net.clock.mode == b.net.clock.mode == "live"
             assert a.net.sides == b.net.sides == [] and a.nodes() == [b.name]
     run(main())
+
+
+def test_single_links_are_cut_and_healed_from_any_node():
+    async def main():
+        async with cluster(3) as (a, b, c):
+            c.net.cut("n1", "n2")  # a link c is not on
+            await wait_until(lambda: a.nodes() == [c.name] and b.nodes() == [c.name])
+            assert c.nodes() and sorted(c.nodes()) == sorted([a.name, b.name])
+            assert a.net.cuts == b.net.cuts == [(a.name, b.name)]
+            await settle([a, b, c])
+            assert a.nodes() == [c.name]  # gossip through c does not re-dial the cut link
+            with pytest.raises(ControlError, match="not cut"):
+                a.net.heal("n1", "n3")
+            b.net.heal("n1", "n2")
+            await wait_until(lambda: len(a.nodes()) == 2 and len(b.nodes()) == 2)
+            assert a.net.cuts == []
+    run(main())
