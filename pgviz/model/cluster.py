@@ -48,6 +48,7 @@ class InFlight:
     summary: str
     sent_t: float
     sent_lc: int
+    travel: float = 0.0  # network seconds on its link (slow motion + latency; 0 live)
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,44 @@ class Snapshot:
     in_flight: tuple[InFlight, ...] = ()
     faults: tuple[Fault, ...] = ()
     clock: Clock | None = None
+    # the stretches the network clock was paused, (start, end or None while paused), wall t
+    pauses: tuple[tuple[float, float | None], ...] = ()
     dropped: int = 0  # events a slow listener lost (overflow)
     selected: str | None = None
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1][1] is None
+
+    def network_elapsed(self, since: float, now: float) -> float:
+        """Seconds from `since` to `now` (wall clock) that the network clock ran."""
+        stopped = 0.0
+        for start, end in self.pauses:
+            lo, hi = max(start, since), min(end if end is not None else now, now)
+            if hi > lo:
+                stopped += hi - lo
+        return max(0.0, now - since - stopped)
+
+    def progress(self, frame: InFlight, now: float) -> float | None:
+        """How far along its link a frame is at wall time `now`, 0..1 (it waits at 1 when
+        frames ahead of it hold it back); None for a frame sent live (no travel time)."""
+        if frame.travel <= 0:
+            return None
+        return min(1.0, self.network_elapsed(frame.sent_t, now) / frame.travel)
+
+    def truth(self, scope: str, group: Any) -> frozenset[Pid]:
+        """The members as their own nodes know them: each node is the authority on its own
+        processes' memberships."""
+        return frozenset(p for n, view in self.views.items()
+                         for p in view.get((scope, group), ()) if p.node == n)
+
+    def unseen(self, node: str, scope: str, group: Any) -> frozenset[Pid]:
+        """Members `node` does not show yet (or cannot see, across a partition)."""
+        return self.truth(scope, group) - set(self.members(node, scope, group))
+
+    def stale(self, node: str, scope: str, group: Any) -> frozenset[Pid]:
+        """Members `node` still shows after they left (or their node went away)."""
+        return frozenset(self.members(node, scope, group)) - self.truth(scope, group)
 
     def members(self, node: str, scope: str, group: Any) -> tuple[Pid, ...]:
         return self.views.get(node, {}).get((scope, group), ())
@@ -91,6 +128,7 @@ class ClusterModel:
         self._early: dict[str, None] = {}  # delivered before their send was seen (bounded)
         self._faults: dict[tuple[str, str, str], Fault] = {}
         self._clock: Clock | None = None
+        self._pauses: list[tuple[float, float | None]] = []
         self._dropped = 0
         self._selected: str | None = None
         self._snapshot: Snapshot | None = Snapshot()
@@ -163,7 +201,7 @@ class ClusterModel:
             del self._early[ev.id]
             return
         self._in_flight[ev.id] = InFlight(ev.id, ev.src, ev.dst, ev.kind, ev.size, ev.summary,
-                                          ev.t, ev.lc)
+                                          ev.t, ev.lc, ev.travel)
 
     def _deliver(self, ev: Deliver) -> None:
         if self._in_flight.pop(ev.id, None) is None:
@@ -176,10 +214,21 @@ class ClusterModel:
         if ev.what in ("heal", "release"):
             for k in [k for k in self._faults if k[:2] == (ev.src, ev.dst)]:
                 del self._faults[k]
+        elif ev.what == "delay" and ev.detail.startswith("0 "):
+            self._faults.pop(key, None)  # latency set back to nothing
         else:
             self._faults[key] = ev
 
     def _clock_changed(self, ev: Clock) -> None:
+        # Every node reports the cluster's clock: the first report of a change is the one.
+        pauses = self._pauses
+        paused = bool(pauses) and pauses[-1][1] is None
+        if ev.mode == "pause" and not paused:
+            pauses.append((ev.t, None))
+            if len(pauses) > 1000:  # old stretches matter only to frames sent before them
+                del pauses[0]
+        elif ev.mode != "pause" and paused:
+            pauses[-1] = (pauses[-1][0], ev.t)
         self._clock = ev
 
     def _overflow(self, ev: Overflow) -> None:
@@ -198,6 +247,7 @@ class ClusterModel:
         other._early = dict(self._early)
         other._faults = dict(self._faults)
         other._clock, other._dropped, other._selected = self._clock, self._dropped, self._selected
+        other._pauses = list(self._pauses)
         other._snapshot = self._snapshot
         return other
 
@@ -227,6 +277,7 @@ class ClusterModel:
                 in_flight=tuple(sorted(self._in_flight.values(), key=lambda m: m.sent_lc)),
                 faults=tuple(self._faults.values()),
                 clock=self._clock,
+                pauses=tuple(self._pauses),
                 dropped=self._dropped,
                 selected=self._selected,
             )

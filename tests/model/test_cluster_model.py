@@ -95,3 +95,45 @@ def test_a_nodedown_takes_the_link_down_whoever_reports_it():
     m = ClusterModel([NodeUp(A, 1, 1, C), NodeUp(C, 1, 1, A)])
     m.feed(NodeDown(A, 2, 2, C, "connection closed"))
     assert m.snapshot().links == frozenset()
+
+
+def test_a_slow_frame_moves_with_the_network_clock_and_freezes_while_paused():
+    from pgviz.events import Clock
+
+    m = ClusterModel([Clock(A, 0.0, 1, "slow", 2.0),
+                      Send(A, 10.0, 2, "f1", A, B, "user", 10, "hi", 2.0)])
+    frame, = m.snapshot().in_flight
+    assert frame.travel == 2.0
+    assert m.snapshot().progress(frame, 11.0) == pytest.approx(0.5)
+    m.feed(Clock(A, 11.0, 3, "pause", 2.0))
+    m.feed(Clock(B, 11.01, 3, "pause", 2.0))  # the same pause, reported by another node
+    assert m.snapshot().paused
+    assert m.snapshot().progress(frame, 50.0) == pytest.approx(0.5)
+    m.feed(Clock(B, 60.0, 4, "slow", 2.0))
+    snap = m.snapshot()
+    assert not snap.paused and snap.pauses == ((11.0, 60.0),)
+    assert snap.progress(frame, 60.5) == pytest.approx(0.75)
+    assert snap.progress(frame, 99.0) == 1.0  # arrived, waiting for its deliver event
+    live = Send(A, 100.0, 5, "f2", A, B, "user", 10, "hi")
+    m.feed(live)
+    assert m.snapshot().progress(m.snapshot().in_flight[-1], 100.5) is None
+
+
+def test_the_whole_cluster_view_knows_which_members_a_node_has_not_seen_or_still_shows():
+    m = ClusterModel([Join(A, 1, 1, "pg", "room", (pa,)), Join(B, 1, 2, "pg", "room", (pb,)),
+                      Join(B, 2, 3, "pg", "room", (pa,))])
+    snap = m.snapshot()
+    assert snap.truth("pg", "room") == {pa, pb}
+    assert snap.unseen(A, "pg", "room") == {pb} and snap.unseen(B, "pg", "room") == set()
+    m.feed(Leave(A, 3, 4, "pg", "room", (pa,)))  # B has not heard yet
+    snap = m.snapshot()
+    assert snap.stale(B, "pg", "room") == {pa} and snap.stale(A, "pg", "room") == set()
+
+
+def test_latency_set_back_to_zero_is_no_longer_a_fault():
+    from pgviz.events import Fault
+
+    m = ClusterModel([Fault(A, 1, 1, "delay", A, B, "200 ms"), Fault(A, 1, 2, "cut", A, C)])
+    assert len(m.snapshot().faults) == 2
+    m.feed(Fault(A, 2, 3, "delay", A, B, "0 ms"))
+    assert [f.what for f in m.snapshot().faults] == ["cut"]
