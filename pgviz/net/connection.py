@@ -385,6 +385,21 @@ class Connection(asyncio.Protocol):
         self._wbuf.clear()
         self._finish()
 
+    def freeze(self) -> None:
+        """A crash: from now on nothing is read or written, not even a goodbye or a tick; the
+        peer finds out when its tick timer runs out. The socket stays open until `close`."""
+        if self.state == "closed":
+            return
+        self.state = "frozen"
+        self._wbuf.clear()
+        if self._hs_timer is not None:
+            self._hs_timer.cancel()
+        if self._link is not None:
+            self._link.close()
+        t = self._transport
+        if t is not None and not t.is_closing():
+            t.pause_reading()
+
     def _finish(self) -> None:
         if self.state == "closed":
             return

@@ -216,16 +216,30 @@ class NetControl:
         self._send(owner, ["NETCTL", "release", fid])
         return Released(fid, owner, "")
 
-    def release(self, frame_id: str) -> Released | None:
-        """Deliver a frame of this node now, whatever the clock ("deliver now")."""
-        return self._release_here(frame_id)
+    def deliver_now(self, frame_id: str) -> Released | None:
+        """Let the frame `frame_id` go now, whatever the clock ("deliver now"), on whichever
+        node holds it: None when it is not this node's (its holder is asked)."""
+        done = self._release_here(frame_id)
+        if done is None:
+            for peer in self._peers():
+                self._send(peer, ["NETCTL", "release", frame_id])
+        return done
 
     def drop(self, frame_id: str) -> bool:
-        """Lose a frame of this node: its link is cut, as a real network losing it would be."""
+        """Lose the frame `frame_id`: its link is cut, as a real network losing what it
+        carries would be (pg then resyncs as after a partition). True when this node held
+        it; otherwise its holder is asked."""
+        if self._drop_here(frame_id):
+            return True
+        for peer in self._peers():
+            self._send(peer, ["NETCTL", "drop", frame_id])
+        return False
+
+    def _drop_here(self, frame_id: str) -> bool:
         for link in list(self._links()):
             if link.drop(frame_id):
                 self._on_change("fault", {"what": "cut", "src": link.src, "dst": link.dst,
-                                          "detail": f"frame {frame_id} dropped"})
+                                          "detail": f"frame {frame_id} lost"})
                 return True
         return False
 
@@ -252,6 +266,8 @@ class NetControl:
                 self._release_here(term[2])
             except NotFirst as exc:
                 log.info("%s: step from %s refused: %s", self.name, peer, exc)
+        elif op == "drop" and len(term) == 3 and type(term[2]) is str:
+            self._drop_here(term[2])
         else:
             raise ValueError(f"malformed NETCTL message {op!r}")
 

@@ -165,6 +165,31 @@ class Distribution:
         if self._server is not None:
             await self._server.wait_closed()
 
+    def crash(self) -> None:
+        """Stop as a crashed machine does: no goodbye, no more ticks, nothing read or written,
+        no new connections; peers learn it when their tick timers run out (then the sockets
+        are dropped here too)."""
+        self.running = False
+        if self._tick_timer is not None:
+            self._tick_timer.cancel()
+        self.dialer.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self.network is not None:
+            self.network.unlisten(self.address)
+        if self._server is not None:
+            self._server.close()
+        frozen = list(self.conns.values()) + list(self._pending)
+        for conn in frozen:
+            conn.freeze()
+        self.faults.unregister_node(self.name)
+
+        def bury() -> None:
+            for conn in frozen:
+                conn.close("crashed", abort=True)
+
+        self.loop.call_later(self.tick_time * 1.5, bury)
+
     def _accept_factory(self) -> Connection:
         return Connection(self, initiator=False)
 

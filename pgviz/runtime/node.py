@@ -118,6 +118,19 @@ class RuntimeNode:
         await self._dist.stop()
         log.info("node %s stopped", self.name)
 
+    def crash(self) -> None:
+        """Die without a word, as a crashed or unplugged machine: every process is gone, no
+        goodbye or exit signal leaves, and peers find out by their tick timeout ("no tick
+        from ..."). A node restarted under the same name is accepted once they have."""
+        if not self.running:
+            return
+        self.running = False
+        assert self._dist is not None
+        self._dist.crash()
+        for proc in list(self._table.procs.values()):
+            self._signals.terminate(proc, "killed")
+        log.info("node %s crashed (on purpose)", self.name)
+
     async def __aenter__(self) -> RuntimeNode:
         await self.start()
         return self
