@@ -31,6 +31,12 @@ if TYPE_CHECKING:
 # The network's own control plane: never held by a paused link, never numbered as frames.
 URGENT = frozenset({"NETCTL", "EV", "EVENTS"})
 
+
+def _urgent(term: Any) -> bool:
+    # A peer's term: its head may be anything, a dict or a list included (unhashable).
+    return type(term) is list and bool(term) and type(term[0]) is str and term[0] in URGENT
+
+
 __all__ = ["Connection", "BACKLOG_CHECK"]
 
 # Past this many bytes queued for one peer, the total queued for all peers is checked too.
@@ -220,7 +226,7 @@ class Connection(asyncio.Protocol):
                 self.close(f"protocol error from {self.peer_name}: {exc}",
                            log_level=logging.WARNING, kind="protocol error", abort=True)
                 return
-            if not (type(term) is list and term and term[0] in URGENT):
+            if not _urgent(term):
                 self.frames_in += 1  # numbered as the sender did: urgent frames are not
             try:
                 dist._received(self, term, len(frame))
@@ -245,7 +251,7 @@ class Connection(asyncio.Protocol):
         if self.state != "up":
             return len(payload)
         if urgent:
-            if not (type(term) is list and term and term[0] in URGENT):
+            if not _urgent(term):
                 raise ValueError(f"only {sorted(URGENT)} frames go past the link's queue")
             self._transport_write(frame)
             return len(payload)
