@@ -132,6 +132,7 @@ class ClusterModel:
         self._dropped = 0
         self._selected: str | None = None
         self._snapshot: Snapshot | None = Snapshot()
+        self._traffic: Snapshot | None = None  # what moving dots read (see traffic())
         self.events = 0
         for ev in events:
             self.feed(ev)
@@ -160,6 +161,7 @@ class ClusterModel:
         self._up[(ev.node, ev.peer)] = False
         self._up[(ev.peer, ev.node)] = False
         # Frames still on that link will never arrive (either way: the link is gone).
+        self._traffic = None
         for fid, msg in list(self._in_flight.items()):
             if {msg.src, msg.dst} == {ev.node, ev.peer}:
                 del self._in_flight[fid]
@@ -196,6 +198,7 @@ class ClusterModel:
 
     def _send(self, ev: Send) -> None:
         self._nodes.setdefault(ev.dst)
+        self._traffic = None
         if ev.id in self._early:
             # Forwarded events of two nodes race: this frame's deliver came in first.
             del self._early[ev.id]
@@ -204,6 +207,7 @@ class ClusterModel:
                                           ev.t, ev.lc, ev.travel)
 
     def _deliver(self, ev: Deliver) -> None:
+        self._traffic = None
         if self._in_flight.pop(ev.id, None) is None:
             self._early[ev.id] = None
             if len(self._early) > EARLY_LIMIT:  # sends never seen (their node not watched)
@@ -221,6 +225,7 @@ class ClusterModel:
 
     def _clock_changed(self, ev: Clock) -> None:
         # Every node reports the cluster's clock: the first report of a change is the one.
+        self._traffic = None
         pauses = self._pauses
         paused = bool(pauses) and pauses[-1][1] is None
         if ev.mode == "pause" and not paused:
@@ -249,6 +254,7 @@ class ClusterModel:
         other._clock, other._dropped, other._selected = self._clock, self._dropped, self._selected
         other._pauses = list(self._pauses)
         other._snapshot = self._snapshot
+        other._traffic = self._traffic
         return other
 
     # -- selection (view state that lives once, here) ---------------------------------------------
@@ -283,6 +289,20 @@ class ClusterModel:
             )
             self._snapshot = snap
         return snap
+
+
+    def traffic(self) -> Snapshot:
+        """A light snapshot holding only what moving dots need (`in_flight`, `pauses`,
+        `clock`; `progress` works on it): an animation frame reads it without rebuilding every
+        node's view of the members, which `snapshot()` does after each join or leave."""
+        traffic = self._traffic
+        if traffic is None:
+            traffic = Snapshot(
+                version=self._version, t=self._t,
+                in_flight=tuple(sorted(self._in_flight.values(), key=lambda m: m.sent_lc)),
+                clock=self._clock, pauses=tuple(self._pauses))
+            self._traffic = traffic
+        return traffic
 
 
 _FOLD: dict[type[Event], Any] = {

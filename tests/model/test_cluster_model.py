@@ -137,3 +137,24 @@ def test_latency_set_back_to_zero_is_no_longer_a_fault():
     assert len(m.snapshot().faults) == 2
     m.feed(Fault(A, 2, 3, "delay", A, B, "0 ms"))
     assert [f.what for f in m.snapshot().faults] == ["cut"]
+
+
+def test_traffic_is_a_light_snapshot_of_the_frames_and_clock_rebuilt_only_when_they_change():
+    from pgviz.events import Clock
+
+    m = ClusterModel([Clock(A, 0.0, 1, "slow", 2.0),
+                      Send(A, 10.0, 2, "f1", A, B, "user", 10, "hi", 2.0)])
+    traffic = m.traffic()
+    assert [f.id for f in traffic.in_flight] == ["f1"] and traffic.clock.mode == "slow"
+    assert traffic.progress(traffic.in_flight[0], 11.0) == pytest.approx(0.5)
+    assert traffic.views == {}  # members are not copied for it
+    m.feed(Join(A, 11, 3, "pg", "room", (pa,)))
+    assert m.traffic() is traffic  # a join moves no dot
+    m.feed(Clock(A, 11.0, 4, "pause", 2.0))
+    paused = m.traffic()
+    assert paused is not traffic and paused.paused
+    m.feed(Deliver(B, 12.0, 5, "f1", A, B, "user", 10, "hi"))
+    assert m.traffic().in_flight == ()
+    m.feed(Send(A, 13.0, 6, "f2", A, B, "user", 10, "hi", 2.0))
+    m.feed(NodeDown(B, 14.0, 7, A, "gone"))
+    assert m.traffic().in_flight == () and m.copy().traffic().in_flight == ()
