@@ -22,7 +22,8 @@ from .replay_window import ReplayWindow
 from .session import NodeSession
 from .tiling import tile_rects
 
-__all__ = ["run_gui", "run_replay", "open_window", "connect_with_retry"]
+__all__ = ["run_gui", "run_replay", "open_window", "connect_with_retry", "restart_window",
+           "allow_restart"]
 
 log = logging.getLogger(__name__)
 _T0 = time.perf_counter()
@@ -59,6 +60,44 @@ async def connect_with_retry(window: MainWindow, address: str, timeout: float = 
                 return
             await asyncio.sleep(delay)
             delay = min(delay * 1.6, 1.0)
+
+
+RECONNECT_TIMEOUT = 60.0  # peers accept the same name again once they timed the old one out
+
+
+def allow_restart(window: MainWindow, cookie: str | None, **options: Any) -> None:
+    """Give `window` the node menu's "Restart under the same name" (`pgviz demo`)."""
+    window.restarter = lambda: window.run_task(restart_window(window, cookie, **options),
+                                               "restart")
+
+
+async def restart_window(old: MainWindow, cookie: str | None, **options: Any) -> MainWindow:
+    """A new node with the crashed window's name and cookie on a new port, in a new window
+    where the old one was, connected again to the peers the old node had (`old.replacement`
+    resolves to it, so whoever waits for the old window to close follows the new one)."""
+    loop = asyncio.get_running_loop()
+    replacement: asyncio.Future[MainWindow] = loop.create_future()
+    old.replacement = replacement
+    addresses = list(old.net.peer_addresses)
+    geometry, whole = old.geometry(), old.sync.whole
+    name, host = old.session.node.name, old.session.node.host
+    try:
+        await old.shutdown()
+        new = await open_window(name, host=host, port=0, cookie=cookie, whole_cluster=whole,
+                                **options)
+    except BaseException as exc:
+        replacement.set_exception(exc)
+        raise
+    allow_restart(new, cookie, **options)
+    new.setGeometry(geometry)
+    new.show()
+    replacement.set_result(new)
+    new.report(f"restarted as {new.session.node.address}; reconnecting (peers accept the "
+               "name again once their tick timeout has passed)")
+    for address in addresses:
+        new.run_task(connect_with_retry(new, address, RECONNECT_TIMEOUT),
+                     f"connect to {address}")
+    return new
 
 
 def _tile(window: MainWindow) -> None:
@@ -181,6 +220,8 @@ def run_gui(args: Any) -> int:
             print(f"pgviz: cannot start node {name}: {exc}", file=sys.stderr)
             return 1
         windows.append(window)
+        if os.environ.get("PGVIZ_DEMO") == "1":
+            allow_restart(window, args.cookie, **options)
         _tile(window)
         _log_first_paint(window)
         window.show()
@@ -188,8 +229,16 @@ def run_gui(args: Any) -> int:
             window.close()
         for address in args.connect:
             window.run_task(connect_with_retry(window, address), f"connect to {address}")
-        await window.stopped
-        return 0
+        while True:
+            await window.stopped
+            if window.replacement is None:
+                return 0
+            try:
+                window = await window.replacement  # restarted under the same name
+            except Exception as exc:
+                print(f"pgviz: cannot restart {name}: {exc}", file=sys.stderr)
+                return 1
+            windows.append(window)
 
     try:
         return qasync.run(main())

@@ -48,6 +48,8 @@ class BackgroundPainter:
         pen.setCosmetic(True)
         painter.setPen(pen)
         self._lines(painter, picture.links, pos)
+        if picture.cuts:
+            self._draw_cuts(painter, picture.cuts, pos)
         if not picture.whole:
             ghost_pen = QPen(t.qcolor("ghost"), 2.0, Qt.PenStyle.DotLine)
             ghost_pen.setCosmetic(True)
@@ -76,6 +78,28 @@ class BackgroundPainter:
             if a in pos and b in pos:
                 painter.drawLine(QPointF(*pos[a]), QPointF(*pos[b]))
 
+    def _draw_cuts(self, painter: QPainter, cuts: frozenset[frozenset[str]],
+                   pos: dict[str, tuple[float, float]]) -> None:
+        """A cut link: a broken red dashed line with a cross in its middle."""
+        danger = self.theme.qcolor("danger")
+        pen = QPen(danger, 2.5, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        cross = QPen(danger, 4.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        cross.setCosmetic(True)
+        scale = painter.worldTransform().m11() or 1.0
+        k = 9.0 / scale
+        for link in cuts:
+            a, b = sorted(link)
+            if a not in pos or b not in pos:
+                continue
+            (ax, ay), (bx, by) = pos[a], pos[b]
+            painter.setPen(pen)
+            painter.drawLine(QPointF(ax, ay), QPointF(bx, by))
+            mx, my = (ax + bx) / 2, (ay + by) / 2
+            painter.setPen(cross)
+            painter.drawLine(QPointF(mx - k, my - k), QPointF(mx + k, my + k))
+            painter.drawLine(QPointF(mx - k, my + k), QPointF(mx + k, my - k))
+
     def _draw_members(self, painter: QPainter, place: Placement, colours: dict[str, str],
                       rect: QRectF) -> None:
         """Each member is a disc in its group's colour (a smaller inner disc for a second
@@ -101,13 +125,14 @@ class BackgroundPainter:
                 second = colours.get(group_text(m.groups[1]), idle) if len(m.groups) > 1 else ""
             else:
                 first, second = idle, ""
-            pm = self._disc(first, second, size, dpr)
+            pm = self._disc(first, second, size, dpr, m.mark)
             p = tr.map(QPointF(x, y))
             painter.drawPixmap(QPointF(p.x() - size / 2, p.y() - size / 2), pm)
         painter.restore()
 
-    def _disc(self, colour: str, second: str, size: float, dpr: float) -> QPixmap:
-        key = (colour, second, round(size, 2), dpr, self.theme.name)
+    def _disc(self, colour: str, second: str, size: float, dpr: float,
+              mark: str = "") -> QPixmap:
+        key = (colour, second, round(size, 2), dpr, self.theme.name + mark)
         pm = self._discs.get(key)
         if pm is None:
             if len(self._discs) > 256:
@@ -122,6 +147,18 @@ class BackgroundPainter:
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(self.theme.qcolor("member_ring"))
             p.drawEllipse(QPointF(c, c), c, c)
+            if mark:  # unseen: hollow, a ring in the group's colour; stale: dashed ring
+                width = MEMBER_PEN / 4.5 * k
+                ring = QPen(QColor(colour), width,
+                            Qt.PenStyle.DashLine if mark == "stale" else Qt.PenStyle.SolidLine)
+                p.setPen(ring)
+                p.setBrush(self.theme.qcolor("scene_bg"))
+                r = MEMBER_PEN / 2 * k - width / 2
+                p.drawEllipse(QPointF(c, c), r, r)
+                p.end()
+                pm.setDevicePixelRatio(dpr)
+                self._discs[key] = pm
+                return pm
             p.setBrush(QColor(colour))
             p.drawEllipse(QPointF(c, c), MEMBER_PEN / 2 * k, MEMBER_PEN / 2 * k)
             if second:

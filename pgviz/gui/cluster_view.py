@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QHelpEvent,
     QMouseEvent,
     QPainter,
@@ -32,8 +33,10 @@ from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QLabel, QTo
 from ..wire.terms import short_node
 from .cluster_paint import BackgroundPainter
 from .dots import DotAnimator, DotLayer
+from .flights import FlightDot
 from .layout import NodeLayout
 from .markers import MEMBER_PEN, MemberMarker
+from .picking import link_at, nearest
 from .picture import Member, Picture, group_text
 from .placement import Placement, place_picture
 from .theme import Theme, group_colour_map
@@ -48,6 +51,9 @@ FIT_MAX = 1.5
 class ClusterView(QGraphicsView):
     memberClicked = Signal(object)   # Member  # noqa: N815 (Qt signal names)
     nodeClicked = Signal(str)         # noqa: N815
+    dotClicked = Signal(object)       # FlightDot: a real frame in flight  # noqa: N815
+    linkClicked = Signal(str, str, QPoint)  # a, b, global position (a menu)  # noqa: N815
+    nodeMenuRequested = Signal(str, QPoint)  # node, global position  # noqa: N815
 
     def __init__(self, centre: str, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -246,6 +252,13 @@ class ClusterView(QGraphicsView):
             more = len(rows) - 14
             if more > 0:
                 parts.append(f"<span style='color:{muted}'>+{more} more</span>")
+            marks = {m.mark for m in self.picture.members}
+            if "unseen" in marks:
+                parts.append(f"<span style='color:{muted}'>○ hollow: not seen by every "
+                             "node yet</span>")
+            if "stale" in marks:
+                parts.append(f"<span style='color:{muted}'>◌ dashed: left, still shown "
+                             "by a node</span>")
             text = "&nbsp;&nbsp;&nbsp; ".join(parts)
         if text != self.legend.text():
             self.legend.setText(text)
@@ -387,7 +400,9 @@ class ClusterView(QGraphicsView):
             scene_pos = self.mapToScene(event.position().toPoint())
             member = self.member_at(scene_pos)
             self.set_hovered(member)
-            clickable = member is not None or self.node_at(scene_pos) is not None
+            clickable = (member is not None or self.node_at(scene_pos) is not None
+                         or self.dot_at(scene_pos) is not None
+                         or self.link_at(scene_pos) is not None)
             self.viewport().setCursor(Qt.CursorShape.PointingHandCursor if clickable
                                       else Qt.CursorShape.OpenHandCursor)
 
@@ -405,6 +420,12 @@ class ClusterView(QGraphicsView):
             self.auto_fit = False
             return
         scene_pos = self.mapToScene(event.position().toPoint())
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        dot = self.dot_at(scene_pos)
+        if dot is not None:  # dots are drawn on top of everything
+            self.dotClicked.emit(dot)
+            return
         member = self.member_at(scene_pos)
         if member is not None:
             self.memberClicked.emit(member)
@@ -412,6 +433,39 @@ class ClusterView(QGraphicsView):
         node = self.node_at(scene_pos)
         if node is not None:
             self.nodeClicked.emit(node)
+            return
+        link = self.link_at(scene_pos)
+        if link is not None:
+            self.linkClicked.emit(link[0], link[1], event.globalPosition().toPoint())
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        scene_pos = self.mapToScene(event.pos())
+        node = self.node_at(scene_pos)
+        if node is not None:
+            self.nodeMenuRequested.emit(node, event.globalPos())
+            return
+        link = self.link_at(scene_pos)
+        if link is not None:
+            self.linkClicked.emit(link[0], link[1], event.globalPos())
+
+    def dot_at(self, scene_pos: QPointF) -> FlightDot | None:
+        """The dot of a real frame in flight under the point (live dots are not clickable:
+        their messages were delivered already)."""
+        slack = 14.0 / (self.transform().m11() or 1.0)
+        return nearest(self.animator.hits, scene_pos.x(), scene_pos.y(), slack)
+
+    def link_at(self, scene_pos: QPointF) -> tuple[str, str] | None:
+        slack = 9.0 / (self.transform().m11() or 1.0)
+        return link_at(self.picture.links | self.picture.cuts, self.place.node_pos,
+                       self.place.radius,
+                       scene_pos.x(), scene_pos.y(), slack)
+
+    def dot_position(self, frame_id: str) -> tuple[float, float] | None:
+        """Where the dot carrying `frame_id` is drawn, in scene coordinates (tests)."""
+        for x, y, dot in self.animator.hits:
+            if frame_id in dot.ids:
+                return (x, y)
+        return None
 
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
@@ -419,8 +473,11 @@ class ClusterView(QGraphicsView):
             m = self.member_at(scene_pos)
             if m is not None:
                 groups = ", ".join(group_text(g) for g in m.groups) or "no group"
+                by = ", ".join(short_node(n) for n in m.by)
+                note = ("" if not m.mark else f"\nnot seen yet by {by}" if m.mark == "unseen"
+                        else f"\nleft; still shown by {by}")
                 QToolTip.showText(event.globalPos(), f"{m.pid} on {short_node(m.node)}\n"
-                                  f"groups: {groups}", self)
+                                  f"groups: {groups}{note}", self)
             else:
                 node = self.node_at(scene_pos)
                 if node is not None:

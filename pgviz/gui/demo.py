@@ -3,7 +3,8 @@
 Ports are picked free up front; the first window listens on its port and every other window
 is started with `--connect` to it (they retry while it starts; the mesh does the rest). Each
 window takes cell i of a grid on the screen (PGVIZ_TILE=i,n) and shows the whole cluster
-(PGVIZ_WHOLE_CLUSTER=1). Ctrl-C / SIGTERM stops them all;
+(PGVIZ_WHOLE_CLUSTER=1) and can restart its node under the same name after a crash
+(PGVIZ_DEMO=1, the node menu). Ctrl-C / SIGTERM stops them all;
 the demo also ends when the last window has been closed.
 """
 
@@ -76,7 +77,7 @@ def run_demo(args) -> int:
                    "--port", str(port), *(["--connect", first] if i else []), *verbose]
             # The cookie goes through the environment, not the command line (ps shows that).
             env = {**os.environ, "PGVIZ_COOKIE": cookie, "PGVIZ_TILE": f"{i},{n}",
-                   "PGVIZ_WHOLE_CLUSTER": "1"}
+                   "PGVIZ_WHOLE_CLUSTER": "1", "PGVIZ_DEMO": "1"}
             procs.append(subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
                                           start_new_session=False))
             log.info("started %s on port %d (process %d)", name, port, procs[-1].pid)

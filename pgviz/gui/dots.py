@@ -1,8 +1,11 @@
 """The moving layer: one QGraphicsItem that draws every dot in flight, and the timer.
 
 The static picture (links, nodes, members) is the view's cached background, so a frame costs
-one pixmap blit plus this item: dots are batched by kind into a few drawPoints calls. The timer
-runs only while the scheduler has dots; when the last one lands it stops, and nothing repaints.
+one pixmap blit plus this item: dots are batched by kind into a few drawPoints calls. Two
+sources of dots: the live animation (a DotScheduler: frames sent live, drawn after the fact)
+and the frames the network really holds in slow motion or pause (`flights`, see flights.py).
+The timer runs only while a dot moves: when the last one lands, or the clock is paused, it
+stops and nothing repaints.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from .animation import DotScheduler
+from .flights import FlightDot
 from .theme import Theme
 
 __all__ = ["DotLayer", "DotAnimator"]
@@ -38,6 +42,7 @@ class DotLayer(QGraphicsItem):
         self._font = QFont()
         self._font.setPointSizeF(10)
         self._font.setBold(True)
+        self.highlight: tuple[float, float] | None = None  # the inspected dot, scene coords
         self._sprite_key: tuple[str, float] | None = None
         self._sprite_cache: dict[str, tuple[QPixmap, float]] = {}
 
@@ -64,7 +69,7 @@ class DotLayer(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,  # noqa: N802
               widget: QWidget | None = None) -> None:
-        if not self.frame:
+        if not self.frame and self.highlight is None:
             return
         # Dots keep their size on screen whatever the zoom: draw them in device pixels.
         tr = painter.worldTransform()
@@ -100,6 +105,12 @@ class DotLayer(QGraphicsItem):
                 painter.drawText(QRectF(x + size / 2 + 1, y - 9, 60, 18),
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                                  f"×{count}")
+        if self.highlight is not None:
+            hx, hy = self.highlight
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(self.theme.qcolor("accent"), 3.0))
+            painter.drawEllipse(QPointF(hx * sx + ox, hy * sy + oy), 17.0, 17.0)
         painter.restore()
 
 
@@ -123,14 +134,22 @@ def _sprite(dpr: float, size: int, fill: QColor, ring: QColor | None,
     return pm, size / 2
 
 
+Flights = Callable[[], tuple[list[FlightDot], bool]]
+
+
 class DotAnimator:
-    """Feeds messages into a DotScheduler and drives the layer while anything moves."""
+    """Feeds messages into a DotScheduler, reads the frames in flight (`flights`: the dots and
+    whether one moves) and drives the layer while anything moves."""
 
     def __init__(self, layer: DotLayer,
                  endpoints: Callable[[str, str], tuple[float, float, float, float] | None],
                  scheduler: DotScheduler | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 flights: Flights | None = None) -> None:
         self.layer = layer
+        self.flights = flights
+        self.hits: list[tuple[float, float, FlightDot]] = []  # the real frames drawn
+        self.highlighted: str | None = None  # a frame id: ringed while drawn
         self.scheduler = scheduler or DotScheduler()
         self.endpoints = endpoints  # (src, dst) -> (x1, y1, x2, y2) rim to rim, or None
         self.clock = clock
@@ -160,10 +179,46 @@ class DotAnimator:
                 continue
             x1, y1, dx, dy = e
             frame.append((x1 + dx * p, y1 + dy * p, dot.kind, dot.count))
+        busy = self.scheduler.busy
+        hits: list[tuple[float, float, FlightDot]] = []
+        highlight = None
+        if self.flights is not None:
+            flights, flying = self.flights()
+            busy = busy or flying
+            for fd in flights:
+                key = (fd.src, fd.dst)
+                e = ends.get(key, False)
+                if e is False:
+                    e = ends[key] = self._lane(key)
+                if e is None:
+                    continue
+                x1, y1, dx, dy = e
+                x, y = x1 + dx * fd.progress, y1 + dy * fd.progress
+                frame.append((x, y, fd.kind, fd.count))
+                hits.append((x, y, fd))
+                if self.highlighted is not None and self.highlighted in fd.ids:
+                    highlight = (x, y)
+        self.hits = hits
         self.layer.frame = frame
+        self.layer.highlight = highlight
         self.layer.update()
-        if not self.scheduler.busy:
+        if not busy:
             self.timer.stop()
+        elif not self.timer.isActive():
+            self.timer.start()
+
+    def changed(self) -> None:
+        """The frames in flight changed (sent, delivered, the clock): draw them now unless
+        the running timer is about to."""
+        if not self.timer.isActive():
+            self.tick()
+
+    def drop_live(self) -> None:
+        """Forget the live animation's dots (their messages were delivered already: while
+        the clock is paused only the frames really held are drawn)."""
+        self.scheduler = DotScheduler(self.scheduler.travel, self.scheduler.gap,
+                                      self.scheduler.max_pending, self.scheduler.keep_seqs)
+        self.changed()
 
     def show_still(self, frames: Iterable[tuple[str, str, str, float]]) -> None:
         """Draw dots that do not move: (src, dst, kind, progress 0..1) each. The next
@@ -191,7 +246,9 @@ class DotAnimator:
         self.scheduler = DotScheduler(self.scheduler.travel, self.scheduler.gap,
                                       self.scheduler.max_pending, self.scheduler.keep_seqs)
         self.timer.stop()
+        self.hits = []
         self.layer.frame = []
+        self.layer.highlight = None
         self.layer.update()
 
     @property

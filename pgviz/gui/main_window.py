@@ -32,6 +32,7 @@ from .cluster_view import ClusterView
 from .commands import Commands
 from .feedback import Feedback, RateMeter, Tasks
 from .look import Arrangement, Look
+from .network_view import NetworkView
 from .picture import PROTOCOL_KINDS, Member, dot_kind
 from .record_control import RecordControl
 from .session import NodeSession
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
         self.show_protocol = True
         self._closing = False
         self.stopped: asyncio.Future[bool] = asyncio.get_event_loop().create_future()
+        #: set by a restart (`pgviz demo`): the window that takes this one's place
+        self.replacement: asyncio.Future[MainWindow] | None = None
 
         # -- widgets
         self.view = ClusterView(session.name, resolve_theme("system"))
@@ -99,13 +102,19 @@ class MainWindow(QMainWindow):
         self.legend_hint = named(QLabel(), "dotLegend", "Dot legend")
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea,
                         make_toolbar(self.actions_, TOOLBAR, [self.legend_hint]))
+        self.net = NetworkView(session, self.view, self.feedback, self.tasks,
+                               lambda: self.sync.picture, lambda: self.show_protocol,
+                               self.close, self._crashed, self)
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.net.bar)
+        self.addActions(self.net.bar.shortcut_actions())
         self._record_menu()
         self.record = RecordControl(session, self.actions_["record"], self.feedback,
                                     self.status["Recording"], self)
         self.rate = RateMeter(self.status["Rate"], self, self.record.update_status)
         self.arrangement = Arrangement(self, self.splitter, self.panel, scroll)
         self.look = Look(self.view, icon_names(self.actions_), self._button_icons(),
-                         self.legend_hint, self.arrangement.after_restyle)
+                         self.legend_hint, self._after_restyle)
 
         # -- wiring
         self._wire_panel()
@@ -113,6 +122,8 @@ class MainWindow(QMainWindow):
         session.listen(self._on_session)
         session.watch(self._on_event)
         self.restore_settings(whole_cluster)
+        if not self.toolBarBreak(self.net.bar):  # a window state saved before the bar existed
+            self.insertToolBarBreak(self.net.bar)
         self.look.apply()
         self.look.follow_system(self)
         self.arrangement.arrange()
@@ -135,6 +146,25 @@ class MainWindow(QMainWindow):
             "presenter": self.toggle_presenter, "record": lambda: self.record.toggle(),
             "recordTo": lambda: self.record.choose_file(), "close": self.close,
         }
+
+    def _after_restyle(self) -> None:
+        self.net.set_theme(self.look.theme)
+        self.arrangement.after_restyle()
+
+    def _crashed(self) -> None:
+        """This window's node crashed (its menu): nothing here works any more but Close
+        (and Restart, in `pgviz demo`)."""
+        self.panel.setEnabled(False)
+        self.record.stop()
+        self.setWindowTitle(f"pgviz — {self.session.short_name} crashed")
+
+    @property
+    def restarter(self) -> Callable[[], object] | None:
+        return self.net.restarter
+
+    @restarter.setter
+    def restarter(self, restart: Callable[[], object] | None) -> None:
+        self.net.restarter = restart
 
     def _focus_address(self) -> None:
         self.panel.address_edit.setFocus()
@@ -209,6 +239,9 @@ class MainWindow(QMainWindow):
 
     # -- events in -------------------------------------------------------------------------------
     def _on_event(self, ev: Event) -> None:
+        if self.net.on_event(ev):
+            self.rate.count()
+            return  # a frame the network holds: drawn from the model (network_view.py)
         if isinstance(ev, Send):
             self.rate.count()
             kind = dot_kind(ev.kind)
@@ -256,6 +289,7 @@ class MainWindow(QMainWindow):
         self.actions_["wholeCluster"].setChecked(on)
         self.view.animator.clear()
         self.sync.set_whole(on)
+        self.view.animator.changed()  # the real frames in flight, as the new picture shows
         self.feedback.report("showing the whole cluster" if on
                              else f"showing {self.session.short_name}'s view")
 

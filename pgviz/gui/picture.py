@@ -6,6 +6,9 @@ A window shows one of two pictures of the same snapshot:
   and the members of the scope *as this node sees them*;
 * **whole cluster**: every node's links, and around each node the members *it* holds (each
   node's own members, from its own view), so a partition shows every side's truth at once.
+  Where the nodes disagree it says so: a member some drawn node does not show yet is marked
+  "unseen" (drawn hollow), and a member that left but that some node still shows is drawn
+  "stale" (dashed) beside its node, each with the nodes that disagree.
 
 Nothing here reads a node or a pg table: `make_picture` is a pure function of the snapshot.
 """
@@ -47,6 +50,8 @@ class Member:
     node: str
     groups: tuple[Any, ...]
     local: bool
+    mark: str = ""                    # whole cluster: "", "unseen" or "stale"
+    by: tuple[str, ...] = ()          # the nodes that do not show it / still show it
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,7 @@ class Picture:
     peers: tuple[str, ...] = ()       # linked nodes drawn besides `me`, in first-seen order
     ghosts: tuple[str, ...] = ()      # known nodes that are not connected (to me / to anyone)
     links: frozenset[frozenset[str]] = frozenset()  # drawn solid
+    cuts: frozenset[frozenset[str]] = frozenset()   # links cut by a fault (drawn broken)
     mesh: frozenset[frozenset[str]] = frozenset()   # drawn quieter (others' links, my-node)
     members: tuple[Member, ...] = ()
     groups: tuple[GroupRow, ...] = ()
@@ -138,19 +144,72 @@ def make_picture(snap: Snapshot, me: str, scope: str, whole: bool,
     for pid in own_processes:
         if pid not in groups_of and pid in running:
             groups_of[pid] = []
-    members = sorted((Member(pid, pid.node, tuple(gs), pid.node == me)
+    marks = _disagreements(snap, scope, (me, *peers), groups_of) if whole else {}
+    members = sorted((Member(pid, pid.node, tuple(gs), pid.node == me,
+                             *marks.get(pid, ("", ())))
                       for pid, gs in groups_of.items()),
                      key=lambda m: (m.node != me, m.node, m.pid.id, m.pid.serial))
     counts: dict[Any, list[int]] = {}
     for m in members:
+        if m.mark == "stale":
+            continue
         for g in m.groups:
             row = counts.setdefault(g, [0, 0])
             row[0] += 1
             row[1] += m.local
     rows = tuple(GroupRow(g, n, local) for g, (n, local)
                  in sorted(counts.items(), key=lambda kv: group_text(kv[0])))
+    shown = {me, *peers, *ghosts}
+    cuts = frozenset(pair for pair in (frozenset((f.src, f.dst)) for f in snap.faults
+                                       if f.what == "cut")
+                     if len(pair) == 2 and pair <= shown and pair not in links)
     return Picture(me=me, whole=whole, scope=scope, peers=peers, ghosts=ghosts, links=solid,
-                   mesh=mesh, members=tuple(members), groups=rows, selected=snap.selected)
+                   cuts=cuts, mesh=mesh, members=tuple(members), groups=rows,
+                   selected=snap.selected)
+
+
+def _disagreements(snap: Snapshot, scope: str, drawn: tuple[str, ...],
+                   groups_of: dict[Pid, list[Any]]) -> dict[Pid, tuple[str, tuple[str, ...]]]:
+    """Whole cluster: members (the truth of the drawn nodes, `groups_of`) some drawn node
+    does not show, and members a drawn node still shows after they left (added to
+    `groups_of`). The same sets as `Snapshot.unseen` / `stale`, computed for every drawn node
+    in one pass over the views."""
+    on_drawn = set(drawn)
+    truth: dict[Any, set[Pid]] = {}
+    for pid, gs in groups_of.items():
+        for g in gs:
+            truth.setdefault(g, set()).add(pid)
+    unseen_by: dict[Pid, list[str]] = {}
+    stale_by: dict[Pid, list[str]] = {}
+    stale_groups: dict[Pid, list[Any]] = {}
+    views = snap.views
+    for node in drawn:
+        view = views.get(node, {})
+        for group, members in truth.items():
+            shown = set(view.get((scope, group), ()))
+            for pid in members - shown:
+                if pid.node != node:
+                    unseen_by.setdefault(pid, []).append(node)
+        for (sc, group), pids in view.items():
+            if sc != scope:
+                continue
+            real = truth.get(group, set())
+            for pid in pids:
+                if pid not in real and pid.node in on_drawn:
+                    if node not in stale_by.setdefault(pid, []):
+                        stale_by[pid].append(node)
+                    gs = stale_groups.setdefault(pid, [])
+                    if group not in gs:
+                        gs.append(group)
+    out: dict[Pid, tuple[str, tuple[str, ...]]] = {}
+    for pid, nodes in unseen_by.items():
+        out[pid] = ("unseen", tuple(nodes))
+    for pid, nodes in stale_by.items():
+        if pid in groups_of:
+            continue  # a member still, of other groups: its own node is the authority
+        groups_of[pid] = stale_groups[pid]
+        out[pid] = ("stale", tuple(nodes))
+    return out
 
 
 def _add_group(groups_of: dict[Pid, list[Any]], pid: Pid, group: Any) -> None:

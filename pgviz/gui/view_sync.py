@@ -85,7 +85,8 @@ class ViewSync:
         self.show_inbox()
         peers = [n for n in pic.peers if frozenset((s.name, n)) in snap.links]
         self.status["Peers"].setText(f"{len(peers)} peer{'s' if len(peers) != 1 else ''}")
-        self.status["Members"].setText(f"{len(pic.members)} members · {len(pic.groups)} groups")
+        live = sum(m.mark != "stale" for m in pic.members)
+        self.status["Members"].setText(f"{live} members · {len(pic.groups)} groups")
 
     def _fill_members(self, pic: Picture) -> None:
         tree = self.panel.members_tree
@@ -95,6 +96,8 @@ class ViewSync:
         colours = self.view.colours
         fg = self.theme().qcolor("fg")
         for m in pic.members:
+            if m.mark == "stale":
+                continue  # gone already: only the picture shows who still believes in it
             it = QTreeWidgetItem([str(m.pid), short_node(m.node),
                                   ", ".join(group_text(g) for g in m.groups) or "—"])
             it.setData(0, ITEM_DATA, str(m.pid))
