@@ -44,6 +44,16 @@ async def wait_until(pred: Callable[[], Any], timeout: float = 5.0, what: str = 
         await asyncio.sleep(interval)
 
 
+async def holds_for(pred: Callable[[], Any], seconds: float, what: str = "") -> None:
+    """Check `pred` stays true for `seconds`, on every poll (an absence cannot be awaited as a
+    condition: it has to be watched for its whole duration)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while loop.time() < end:
+        assert pred(), what or pred
+        await asyncio.sleep(0.01)
+
+
 async def idle(proc: Process) -> None:
     while True:
         await proc.receive()

@@ -57,6 +57,7 @@ class Connection(asyncio.Protocol):
         self.peer_address = dial_address or ""
         self.peer_explicit = False  # the initiator called connect() itself (not gossip)
         self.close_reason = ""
+        self.goodbye = False  # the peer said it is going (BYE): not a failure to heal
         self.established: asyncio.Future[Established] = dist.loop.create_future()
         self.bytes_out = 0
         self.bytes_in = 0

@@ -30,6 +30,7 @@ from .connection import Connection
 from .control import NetControl
 from .dialer import GossipDialer
 from .faults import Faults
+from .healer import Healer
 from .link import Link
 from .memory import MemoryNetwork
 
@@ -78,6 +79,8 @@ class Distribution:
         max_buffer: int = MAX_BUFFER_DEFAULT,
         max_total_buffer: int = MAX_TOTAL_BUFFER_DEFAULT,
         mesh: bool = True,
+        seeds: tuple[str, ...] | list[str] = (),
+        heal: bool = True,
         on_control: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.handler = handler
@@ -108,12 +111,27 @@ class Distribution:
         self.dialer = GossipDialer(self._gossip_dial, max_queued=MAX_GOSSIP_QUEUE,
                                    concurrency=GOSSIP_DIALS)
         self.faultlog = RateLimitedLog(log)
+        self.seeds = [s.strip() for s in seeds if s.strip()]
+        self.heal = heal
+        self.healer = Healer(name, self._heal_dial, connected=self.conns.__contains__,
+                             wanted=self._wanted)
         self.clock = NetClock(self._loop_time)
         self.control = NetControl(
             name, self.clock, self.faults, send=self._send_urgent, peers=self.nodes,
             links=self._links, address_of=self._address_of, dial=self.dialer.offer,
             on_change=on_control or (lambda kind, fields: None))
         self.running = False
+
+    def _wanted(self, name: str) -> bool:
+        """A peer to dial again after a failure: not disconnected explicitly, not cut off by
+        the network clock's faults."""
+        return (self.running and name not in self._blocked
+                and not self.faults.drops(self.name, name))
+
+    async def _heal_dial(self, name: str | None, address: str) -> str:
+        # A lost peer is dialled as gossip would (a peer that disconnected us explicitly
+        # refuses it); a seed is the operator's explicit wish.
+        return await self.connect(address, explicit=name is None, expect=name)
 
     def _loop_time(self) -> float:
         return self.loop.time() if self.loop is not None else time.monotonic()
@@ -145,12 +163,16 @@ class Distribution:
         self.faults.register_node(self.name, self.sever)
         self.running = True
         self._schedule_tick()
+        for seed in self.seeds:
+            if seed != self.address:
+                self.healer.seed(seed)
 
     async def stop(self) -> None:
         self.running = False
         if self._tick_timer is not None:
             self._tick_timer.cancel()
         self.dialer.close()
+        self.healer.close()
         for task in list(self._tasks):
             task.cancel()
         if self.network is not None:
@@ -173,6 +195,7 @@ class Distribution:
         if self._tick_timer is not None:
             self._tick_timer.cancel()
         self.dialer.close()
+        self.healer.close()
         for task in list(self._tasks):
             task.cancel()
         if self.network is not None:
@@ -279,7 +302,9 @@ class Distribution:
                     self.loop.create_connection(factory, host, port), self.handshake_timeout)
         except PgvizError:
             raise
-        except (TimeoutError, OSError) as exc:
+        except (TimeoutError, OSError, ValueError, UnicodeError) as exc:
+            # (ValueError, UnicodeError: a host no resolver takes -- a NUL byte, a label too
+            # long -- which a peer may have announced as its address.)
             raise ConnectionRefused(f"could not reach {address}: {exc or 'timed out'}",
                                     reason=Refusal.UNREACHABLE) from None
         assert isinstance(conn, Connection)
@@ -313,6 +338,7 @@ class Distribution:
     async def disconnect(self, peer: str) -> bool:
         conn = self.conns.get(peer)
         self._blocked.add(peer)
+        self.healer.forget(peer)
         if conn is None:
             return False
         conn.send(["BYE", "disconnect"])
@@ -416,6 +442,9 @@ class Distribution:
         if was_up and name is not None and self.conns.get(name) is conn:
             del self.conns[name]
             self.handler.dist_nodedown(name, conn.close_reason)
+            if self.running and self.heal and not conn.goodbye and self._wanted(name):
+                self.healer.lost(name, conn.peer_address or conn.dial_address or "",
+                                 conn.close_reason)
 
     def _received(self, conn: Connection, term: Any, size: int) -> None:
         name = conn.peer_name
@@ -433,6 +462,7 @@ class Distribution:
         elif type(term) is list and term and term[0] == "BYE":
             if len(term) > 1 and term[1] == "disconnect":
                 self._blocked.add(name)
+            conn.goodbye = True
             conn.close(f"{name} said goodbye ({term[1] if len(term) > 1 else '?'})",
                        log_level=logging.INFO)
         else:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import NodeNotRunning
 from ..events import Clock, Event, Fault, NodeUp, Spawn
+from ..erlang import ErlangDistribution
 from ..net import Distribution, Faults, MemoryNetwork, new_creation, resolve_cookie
 from ..net.control import NetControl
 from ..net.distribution import (
@@ -54,6 +55,12 @@ class RuntimeNode:
         max_buffer: int = MAX_BUFFER_DEFAULT,
         max_total_buffer: int = MAX_TOTAL_BUFFER_DEFAULT,
         mesh: bool = True,
+        seeds: tuple[str, ...] | list[str] = (),
+        heal: bool = True,
+        protocol: str = "pgviz",
+        epmd_port: int = 4369,
+        start_epmd: bool = False,
+        net_ticktime: float = 60.0,
     ) -> None:
         if not name or any(c.isspace() for c in name) or name.count("@") > 1:
             raise ValueError(f"bad node name {name!r}")
@@ -63,10 +70,19 @@ class RuntimeNode:
         self.port = port
         self._cookie = cookie
         self._network = network
+        if protocol not in ("pgviz", "erlang"):
+            raise ValueError(f"protocol is 'pgviz' or 'erlang', not {protocol!r}")
+        # protocol="erlang": Erlang's distribution (pgviz/erlang); the cookie is then the
+        # Erlang nodes' one (None: ~/.erlang.cookie).
+        self._protocol = protocol
+        self._erlang_options = dict(epmd_port=epmd_port, start_epmd=start_epmd,
+                                    net_ticktime=net_ticktime)
         self._faults = faults
+        self._max_frame = max_frame
         self._dist_opts = dict(tick_time=tick_time, handshake_timeout=handshake_timeout,
                                max_frame=max_frame, max_buffer=max_buffer,
-                               max_total_buffer=max_total_buffer, mesh=mesh)
+                               max_total_buffer=max_total_buffer, mesh=mesh,
+                               seeds=tuple(seeds), heal=heal)
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self._dist: Distribution | None = None
         self._table = ProcessTable(self.name)
@@ -95,6 +111,14 @@ class RuntimeNode:
         if self.running:
             return
         self.loop = asyncio.get_running_loop()
+        if self._protocol == "erlang":
+            self._table.creation = new_creation()
+            self._dist = ErlangDistribution(  # type: ignore[assignment]
+                self._router, name=self.name, creation=self.creation, cookie=self._cookie,
+                host=self.host, port=self.port, **self._dist_opts, **self._erlang_options)
+            await self._dist.start()  # type: ignore[union-attr]
+            self.running = True
+            return
         # CookieError: a cookie file others can read, or a short cookie on a non-loopback bind
         # (an in-memory node binds nothing).
         cookie = resolve_cookie(self._cookie,
@@ -150,7 +174,7 @@ class RuntimeNode:
 
     @property
     def max_frame(self) -> int:
-        return int(self._dist_opts["max_frame"])
+        return self._max_frame
 
     @property
     def faults(self) -> Faults | None:
