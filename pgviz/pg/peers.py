@@ -45,7 +45,7 @@ def check_group(group: Any) -> None:
     """Groups are str, int, bytes or tuples of those (TypeError otherwise), small enough to
     cross the wire (ValueError otherwise): checked before any state changes."""
     t = type(group)
-    if t is str or t is bytes:
+    if t is str or t is bytes or isinstance(group, str):  # str subclasses: Erlang atoms
         if len(group) > MAX_GROUP_NAME:
             raise ValueError(f"a group name is at most {MAX_GROUP_NAME} long")
         return

@@ -55,8 +55,6 @@ class RuntimeNode:
         max_buffer: int = MAX_BUFFER_DEFAULT,
         max_total_buffer: int = MAX_TOTAL_BUFFER_DEFAULT,
         mesh: bool = True,
-        seeds: tuple[str, ...] | list[str] = (),
-        heal: bool = True,
         protocol: str = "pgviz",
         epmd_port: int = 4369,
         start_epmd: bool = False,
@@ -78,11 +76,9 @@ class RuntimeNode:
         self._erlang_options = dict(epmd_port=epmd_port, start_epmd=start_epmd,
                                     net_ticktime=net_ticktime)
         self._faults = faults
-        self._max_frame = max_frame
         self._dist_opts = dict(tick_time=tick_time, handshake_timeout=handshake_timeout,
                                max_frame=max_frame, max_buffer=max_buffer,
-                               max_total_buffer=max_total_buffer, mesh=mesh,
-                               seeds=tuple(seeds), heal=heal)
+                               max_total_buffer=max_total_buffer, mesh=mesh)
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self._dist: Distribution | None = None
         self._table = ProcessTable(self.name)
@@ -174,7 +170,7 @@ class RuntimeNode:
 
     @property
     def max_frame(self) -> int:
-        return self._max_frame
+        return int(self._dist_opts["max_frame"])
 
     @property
     def faults(self) -> Faults | None:

@@ -1,0 +1,380 @@
+"""A node's distribution over Erlang's protocol: EPMD registration, a listener, connections
+by node name (`name@host`), ticks per net_ticktime, node events.
+
+The same duck-typed interface as pgviz/net's Distribution (conns, nodes(), connection(peer),
+peer_creation(peer), send(peer, term, urgent=), connect(), disconnect(), sever(), start(),
+stop(), crash(), address, control) so that RuntimeNode, its Router/Signals/EventLinks and
+every pg scope above run on it unchanged.
+
+Erlang's rules, where they differ from pgviz's own protocol:
+* no mesh gossip here: an Erlang node connects transitively itself (global, or its own
+  sends); this node connects to the nodes it is asked to and accepts the others;
+* simultaneous connects are settled as net_kernel does: the acceptor whose name is greater
+  answers "nok" (its own outgoing connection wins), the other "ok_simultaneous";
+* a node that dials again while its old link looks alive (restarted, or a link that went
+  silently) replaces the old link;
+* `disconnect(peer)` is erlang:disconnect_node/1: either side may connect again at any time;
+* ticks: a zero-length frame when nothing was sent for net_ticktime/4; nothing heard for
+  net_ticktime means the peer is gone (Erlang's default is 60 s: use the same on both sides);
+* no network clock and no classroom faults (`control` says so when asked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConnectionRefused, CookieError, PgvizError, Refusal
+from ..ratelog import RateLimitedLog
+from ..wire.terms import Pid
+from . import epmd
+from .connection import ErlangConnection
+from .control import SEND
+from .etf import Limits
+from .handshake import Established, NameReceived, SimultaneousConnect
+from .services import SERVICES, answer
+from .terms import Atom
+
+__all__ = ["ErlangDistribution", "ErlangNetControl", "read_erlang_cookie",
+           "NET_TICKTIME_DEFAULT"]
+
+log = logging.getLogger(__name__)
+
+NET_TICKTIME_DEFAULT = 60.0
+HANDSHAKE_TIMEOUT_DEFAULT = 5.0
+MAX_FRAME_DEFAULT = 64 * 1024 * 1024
+
+
+def read_erlang_cookie(home: str | None = None) -> str:
+    """The cookie an Erlang node uses without -setcookie: ~/.erlang.cookie."""
+    path = Path(home or os.path.expanduser("~")) / ".erlang.cookie"
+    try:
+        text = path.read_text(encoding="latin-1").strip()
+    except OSError as exc:
+        raise CookieError(f"no cookie given and {path} cannot be read ({exc}); pass "
+                          "cookie= (the value of the Erlang nodes' -setcookie)") from None
+    if not text:
+        raise CookieError(f"{path} is empty")
+    return text
+
+
+class ErlangNetControl:
+    """`node.net` on the Erlang protocol: the network clock and faults act in pgviz's own
+    per-link queues, which Erlang links do not have."""
+
+    sides: list[list[str]] = []
+    cuts: list[tuple[str, str]] = []
+
+    def latencies(self) -> dict[tuple[str, str], float]:
+        return {}
+
+    def held(self) -> list[Any]:
+        return []
+
+    def __getattr__(self, name: str) -> Any:
+        raise PgvizError(f"net.{name}: the network clock and faults need pgviz's own protocol "
+                         "(not available with protocol='erlang')")
+
+
+class ErlangDistribution:
+    def __init__(self, handler: Any, *, name: str, creation: int, cookie: str | None,
+                 host: str = "127.0.0.1", port: int = 0,
+                 epmd_port: int = epmd.EPMD_PORT_DEFAULT, start_epmd: bool = False,
+                 net_ticktime: float = NET_TICKTIME_DEFAULT,
+                 handshake_timeout: float = HANDSHAKE_TIMEOUT_DEFAULT,
+                 max_frame: int = MAX_FRAME_DEFAULT, limits: Limits | None = None,
+                 on_control: Callable[[str, dict[str, Any]], None] | None = None,
+                 **_pgviz_only: Any) -> None:
+        # (_pgviz_only: options of pgviz's own protocol -- mesh, faults, network ... --
+        # that RuntimeNode passes to whichever distribution it runs.)
+        alive, _, hostpart = name.partition("@")
+        if not alive or not hostpart:
+            raise ValueError(f"an Erlang node name is name@host, not {name!r}")
+        self.handler = handler
+        self.name = name
+        self.alive = alive
+        self.creation = creation
+        self.cookie = cookie if cookie is not None else read_erlang_cookie()
+        self.host = host
+        self.port = port
+        self.epmd_port = epmd_port
+        self.start_epmd = start_epmd
+        self.tick_time = net_ticktime
+        self.handshake_timeout = handshake_timeout
+        self.max_frame = max_frame
+        self.limits = limits or Limits(max_size=max_frame)
+        self.address = ""
+        self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
+        self.conns: dict[str, ErlangConnection] = {}
+        self._pending: set[ErlangConnection] = set()
+        self._dials: dict[str, asyncio.Future[str]] = {}
+        self._name_waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._server: asyncio.AbstractServer | None = None
+        self._registration: epmd.EpmdRegistration | None = None
+        self._tick_timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.faultlog = RateLimitedLog(log)
+        self.control = ErlangNetControl()
+        self.running = False
+
+    def stand_in_pid(self) -> Pid:
+        """The sender of messages that have none in pgviz (a REG_SEND, a node's exit/2)."""
+        return Pid(self.name, 0, 0, self.creation)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._server = await self.loop.create_server(
+            lambda: ErlangConnection(self, initiator=False), self.host, self.port,
+            reuse_address=True)
+        sock_host, port = self._server.sockets[0].getsockname()[:2]
+        self.port = port
+        self.address = f"{sock_host}:{port}"
+        try:
+            try:
+                self._registration = await epmd.register(
+                    self.alive, port, epmd_port=self.epmd_port)
+            except epmd.EpmdError:
+                if not self.start_epmd:
+                    raise
+                await epmd.start_epmd(self.epmd_port)
+                self._registration = await self._register_retrying()
+        except BaseException:
+            self._server.close()
+            raise
+        self.running = True
+        self._schedule_tick()
+        log.info("%s: registered with EPMD on port %d (distribution port %d)", self.name,
+                 self.epmd_port, port)
+
+    async def _register_retrying(self) -> epmd.EpmdRegistration:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                return await epmd.register(self.alive, self.port, epmd_port=self.epmd_port)
+            except epmd.EpmdError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.05)  # epmd -daemon returns before it listens
+
+    async def stop(self) -> None:
+        self.running = False
+        if self._tick_timer is not None:
+            self._tick_timer.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self.conns.values()) + list(self._pending):
+            conn.close("node stopping")
+        if self._registration is not None:
+            self._registration.close()
+            self._registration = None
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    def crash(self) -> None:
+        self.running = False
+        if self._tick_timer is not None:
+            self._tick_timer.cancel()
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self.conns.values()) + list(self._pending):
+            conn.close("crashed", abort=True)
+        if self._registration is not None:
+            self._registration.close()
+
+    # -- queries -------------------------------------------------------------------------------
+    def nodes(self) -> list[str]:
+        return list(self.conns)
+
+    def connection(self, peer: str) -> ErlangConnection | None:
+        return self.conns.get(peer)
+
+    def peer_creation(self, peer: str) -> int | None:
+        conn = self.conns.get(peer)
+        return conn.peer_creation if conn is not None else None
+
+    # -- connect / disconnect ------------------------------------------------------------------
+    async def connect(self, target: str, *, explicit: bool = True,
+                      expect: str | None = None) -> str:
+        """Connect to `name@host` (its port from that host's EPMD) or to `host:port`;
+        returns the peer's node name."""
+        if not self.running:
+            raise PgvizError("the node is not running")
+        target = target.strip()
+        if target == self.name or target == self.address:
+            return self.name
+        if target in self.conns:
+            return target
+        for conn in self.conns.values():
+            if target == conn.dial_address:
+                return conn.peer_name  # type: ignore[return-value]
+        dial = self._dials.get(target)
+        if dial is None:
+            dial = self.loop.create_future()
+            self._dials[target] = dial
+            task = self.loop.create_task(self._dial(target, dial))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(dial)
+
+    async def _dial(self, target: str, result: asyncio.Future[str]) -> None:
+        try:
+            name = await self._dial_once(target)
+        except BaseException as exc:
+            if not result.done():
+                result.set_exception(exc if isinstance(exc, Exception) else
+                                     ConnectionRefused(f"dial to {target} cancelled"))
+                result.exception()
+        else:
+            if not result.done():
+                result.set_result(name)
+        finally:
+            if self._dials.get(target) is result:
+                del self._dials[target]
+
+    async def _dial_once(self, target: str) -> str:
+        if "@" in target:
+            alive, _, host = target.partition("@")
+            if not alive or not host:
+                raise ConnectionRefused(f"{target!r} is not a node name (name@host)")
+            port = await epmd.port_please(alive, host, epmd_port=self.epmd_port,
+                                          timeout=self.handshake_timeout)
+            expect: str | None = target
+        else:
+            host, _, port_text = target.rpartition(":")
+            if not host or not port_text.isdigit():
+                raise ConnectionRefused(f"{target!r} is neither name@host nor host:port")
+            port, expect = int(port_text), None
+        host = host.strip("[]")
+        address = f"{host}:{port}"
+        try:
+            _, conn = await asyncio.wait_for(self.loop.create_connection(
+                lambda: ErlangConnection(self, initiator=True, expect=expect,
+                                         dial_address=address), host, port),
+                self.handshake_timeout)
+        except (TimeoutError, OSError) as exc:
+            raise ConnectionRefused(f"could not reach {target} at {address}: "
+                                    f"{exc or 'timed out'}", reason=Refusal.UNREACHABLE) from None
+        try:
+            return await asyncio.wait_for(asyncio.shield(conn.established),
+                                          self.handshake_timeout + 1)
+        except TimeoutError:
+            conn.close("handshake timed out")
+            raise ConnectionRefused(f"handshake with {target} timed out",
+                                    reason=Refusal.TIMEOUT) from None
+        except SimultaneousConnect:
+            # The peer's connection to us wins: wait for it.
+            peer = expect or conn.peer_name
+            if peer is None:
+                raise
+            return await self._await_peer(peer)
+
+    async def _await_peer(self, name: str) -> str:
+        if name not in self.conns:
+            fut = self.loop.create_future()
+            self._name_waiters.setdefault(name, []).append(fut)
+            try:
+                await asyncio.wait_for(fut, self.handshake_timeout)
+            except TimeoutError:
+                raise ConnectionRefused(f"simultaneous connect to {name} did not settle",
+                                        reason=Refusal.SIMULTANEOUS) from None
+        return name
+
+    async def disconnect(self, peer: str) -> bool:
+        conn = self.conns.get(peer)
+        if conn is None:
+            return False
+        conn.close("disconnected explicitly", log_level=logging.INFO)
+        return True
+
+    def sever(self, peer: str, reason: str) -> None:
+        conn = self.conns.get(peer)
+        if conn is not None:
+            conn.close(reason, log_level=logging.INFO, abort=True)
+
+    # -- sending -------------------------------------------------------------------------------
+    def send(self, peer: str, term: Any, *, urgent: bool = False) -> int:
+        conn = self.conns.get(peer)
+        if conn is None:
+            return -1
+        return conn.send(term, urgent=urgent)
+
+    # -- callbacks from ErlangConnection -------------------------------------------------------
+    def _decide_incoming(self, conn: ErlangConnection, hello: NameReceived
+                         ) -> tuple[str, str] | None:
+        """None to accept, else (status, reason) to refuse."""
+        if not self.running:
+            return "nok", "node stopping"
+        if hello.name == self.name:
+            return "not_allowed", f"this node is already called {self.name}"
+        for other in self._pending:
+            if other is not conn and other.initiator and hello.name in (
+                    other.expect, other.peer_name):
+                if self.name > hello.name:
+                    return "nok", "simultaneous connect: ours wins (net_kernel's rule)"
+        return None
+
+    def _decide_established(self, conn: ErlangConnection, ev: Established) -> str | None:
+        old = self.conns.get(ev.name)
+        if old is not None and old is not conn and old.state == "up":
+            # The peer dialled although we hold a link: it restarted, or its side of the old
+            # link is gone. As net_kernel does after "alive"/"true": the new link replaces it.
+            old.close("replaced by a new connection from the same node",
+                      log_level=logging.INFO)
+        return None
+
+    def _connection_up(self, conn: ErlangConnection) -> None:
+        self._pending.discard(conn)
+        name = conn.peer_name
+        assert name is not None
+        self.conns[name] = conn
+        log.info("%s: connected to %s at %s", self.name, name, conn.peer_address)
+        for fut in self._name_waiters.pop(name, []):
+            if not fut.done():
+                fut.set_result(None)
+        self.handler.dist_nodeup(name)
+
+    def _connection_closed(self, conn: ErlangConnection, was_up: bool) -> None:
+        self._pending.discard(conn)
+        name = conn.peer_name
+        if was_up and name is not None and self.conns.get(name) is conn:
+            del self.conns[name]
+            self.handler.dist_nodedown(name, conn.close_reason)
+
+    def _received(self, conn: ErlangConnection, term: list[Any], size: int) -> None:
+        name = conn.peer_name
+        assert name is not None
+        op = term[0]
+        if op == "REG_SEND" and term[1] in SERVICES:
+            reply = answer(term[1], term[2], self.name, self.nodes())
+            if reply is not None:
+                conn.send_raw((SEND, Atom(""), reply[0]), reply[1], True)
+            return
+        if op in ("MONITOR_P", "DEMONITOR_P") and term[2] in SERVICES:
+            return  # a monitor on a stand-in: it never goes down while the link is up
+        self.handler.dist_message(name, term, size)
+
+    # -- ticks ---------------------------------------------------------------------------------
+    def _schedule_tick(self) -> None:
+        self._tick_timer = self.loop.call_later(self.tick_time / 4, self._tick)
+
+    def _tick(self) -> None:
+        try:
+            now = self.loop.time()
+            for conn in list(self.conns.values()):
+                if now - conn.last_recv > self.tick_time:
+                    conn.close(f"no tick from {conn.peer_name} for {self.tick_time:g} s "
+                               "(net_ticktime)", log_level=logging.WARNING, abort=True)
+                elif now - conn.last_send >= self.tick_time / 4 - 0.01:
+                    conn.send_tick()
+        finally:
+            if self.running:
+                self._schedule_tick()
+
