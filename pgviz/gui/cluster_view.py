@@ -241,24 +241,24 @@ class ClusterView(QGraphicsView):
     def _update_legend(self) -> None:
         rows = self.picture.groups
         muted = self.theme["muted"]
-        if not rows:
+        parts = [f"<span style='color:{self.colours.get(group_text(r.group), '#888')}'>●"
+                 f"</span>&nbsp;<b>{_escape(group_text(r.group))}</b>"
+                 f"&nbsp;<span style='color:{muted}'>{r.members}</span>"
+                 for r in rows[:14]]
+        more = len(rows) - 14
+        if more > 0:
+            parts.append(f"<span style='color:{muted}'>+{more} more</span>")
+        marks = {m.mark for m in self.picture.members}
+        if "unseen" in marks:
+            parts.append(f"<span style='color:{muted}'>○ hollow: not seen by every "
+                         "node yet</span>")
+        if "stale" in marks:
+            parts.append(f"<span style='color:{muted}'>◌ dashed: left, still shown "
+                         "by a node</span>")
+        if not parts:
             text = (f"<span style='color:{muted}'>no groups yet — "
                     "spawn a process and join a group</span>")
         else:
-            parts = [f"<span style='color:{self.colours.get(group_text(r.group), '#888')}'>●"
-                     f"</span>&nbsp;<b>{_escape(group_text(r.group))}</b>"
-                     f"&nbsp;<span style='color:{muted}'>{r.members}</span>"
-                     for r in rows[:14]]
-            more = len(rows) - 14
-            if more > 0:
-                parts.append(f"<span style='color:{muted}'>+{more} more</span>")
-            marks = {m.mark for m in self.picture.members}
-            if "unseen" in marks:
-                parts.append(f"<span style='color:{muted}'>○ hollow: not seen by every "
-                             "node yet</span>")
-            if "stale" in marks:
-                parts.append(f"<span style='color:{muted}'>◌ dashed: left, still shown "
-                             "by a node</span>")
             text = "&nbsp;&nbsp;&nbsp; ".join(parts)
         if text != self.legend.text():
             self.legend.setText(text)
