@@ -79,7 +79,7 @@ class NetControl:
         self._pairs: set[frozenset[str]] = set()  # every pair that cannot talk, either way
         self._cut: dict[str, str] = {}  # nodes this one lost to a cut -> address
         self._queries = itertools.count(1)
-        self._answers: dict[int, list[tuple[float, str, str]]] = {}
+        self._answers: dict[int, list[tuple[float, str, str, str]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- reading --------------------------------------------------------------------------------
@@ -210,11 +210,11 @@ class NetControl:
         candidates = await self._gather_oldest()
         if not candidates:
             return None
-        sent, fid, owner = min(candidates)
+        sent, fid, owner, dst = min(candidates)
         if owner == self.name:
             return self._release_here(fid)
         self._send(owner, ["NETCTL", "release", fid])
-        return Released(fid, owner, "")
+        return Released(fid, owner, dst)
 
     def deliver_now(self, frame_id: str) -> Released | None:
         """Let the frame `frame_id` go now, whatever the clock ("deliver now"), on whichever
@@ -256,11 +256,14 @@ class NetControl:
             self._merge(_parse_entries(term[2] if len(term) > 2 else None), forward=True)
         elif op == "held?" and len(term) == 3 and type(term[2]) is int:
             oldest = self._oldest_here()
-            self._send(peer, ["NETCTL", "held", term[2], *(oldest or (None, ""))])
-        elif op == "held" and len(term) == 5 and type(term[2]) is int:
+            self._send(peer, ["NETCTL", "held", term[2], *(oldest or (None, "", ""))])
+        elif op == "held" and len(term) == 6 and type(term[2]) is int:
             answers = self._answers.get(term[2])
-            if answers is not None and type(term[3]) is float and type(term[4]) is str:
-                answers.append((term[3], term[4], peer))
+            if answers is not None:
+                if type(term[3]) is float and type(term[4]) is str and type(term[5]) is str:
+                    answers.append((term[3], term[4], peer, term[5]))
+                elif term[3] is None:
+                    answers.append((0.0, "", peer, ""))  # nothing waits there
         elif op == "release" and len(term) == 3 and type(term[2]) is str:
             try:
                 self._release_here(term[2])
@@ -342,20 +345,21 @@ class NetControl:
     def _entries(self, registers: dict[str, tuple[int, str, Any]]) -> list[list[Any]]:
         return [[k, c, o, v] for k, (c, o, v) in registers.items()]
 
-    def _oldest_here(self) -> tuple[float, str] | None:
-        heads = [h for link in self._links() if (h := link.oldest()) is not None]
+    def _oldest_here(self) -> tuple[float, str, str] | None:
+        """(time queued, id, destination) of the oldest frame at the head of a link here."""
+        heads = [(*h, link.dst) for link in self._links() if (h := link.oldest()) is not None]
         return min(heads) if heads else None
 
-    async def _gather_oldest(self) -> list[tuple[float, str, str]]:
+    async def _gather_oldest(self) -> list[tuple[float, str, str, str]]:
         qid = next(self._queries)
-        answers: list[tuple[float, str, str]] = []
+        answers: list[tuple[float, str, str, str]] = []
         mine = self._oldest_here()
         if mine is not None:
-            answers.append((mine[0], mine[1], self.name))
+            answers.append((mine[0], mine[1], self.name, mine[2]))
         peers = self._peers()
         if not peers:
             return answers
-        replies: list[tuple[float, str, str]] = []
+        replies: list[tuple[float, str, str, str]] = []
         self._answers[qid] = replies
         for peer in peers:
             self._send(peer, ["NETCTL", "held?", qid])
@@ -366,7 +370,7 @@ class NetControl:
                 await asyncio.sleep(0.005)
         finally:
             del self._answers[qid]
-        return answers + [r for r in replies if r[1]]
+        return answers + [r for r in replies if r[1]]  # (answers with no frame dropped)
 
     def _release_here(self, frame_id: str) -> Released | None:
         for link in list(self._links()):

@@ -24,6 +24,7 @@ from ..pg.scope import Scope
 from ..runtime.process import Process
 from ..trace import to_jsonable
 from ..wire.terms import Pid, Ref
+from .network import NETWORK_ARGUMENTS, NETWORK_COMMANDS, NetworkCommands
 
 __all__ = ["Shell", "COMMANDS", "CommandError"]
 
@@ -43,6 +44,7 @@ COMMANDS = {
     "disconnect": "disconnect NODE         drop the link to NODE (no automatic redial)",
     "scope": "scope [NAME]            show or switch the scope (started if needed)",
     "record": "record FILE | record stop  write the cluster's events to FILE (JSON Lines)",
+    **NETWORK_COMMANDS,
     "help": "help                    this list",
     "quit": "quit                    stop the node and exit",
 }
@@ -64,6 +66,7 @@ ARGUMENTS: dict[str, tuple[str, ...]] = {
     "disconnect": ("node",),
     "scope": ("scope",),
     "record": ("stop",),
+    **NETWORK_ARGUMENTS,
 }
 
 
@@ -82,6 +85,7 @@ class Shell:
         self._watching: dict[Ref, Pid] = {}  # monitor ref -> the spawned process it watches
         self.quitting = asyncio.Event()
         self._recording: tuple[Recorder, Callable[[], None]] | None = None
+        self._network = NetworkCommands(node)
 
     @property
     def scope(self) -> Scope:
@@ -93,6 +97,10 @@ class Shell:
         assert self._shell_proc is not None
         self._shell_proc.system = True  # a peer's exit signal must not silence the shell
         self.node.add_node_callback(self._node_event)
+        self.node.on_network_change(self._network_event)
+
+    def _network_event(self, kind: str, fields: dict[str, Any]) -> None:
+        self.emit({"event": kind, **fields})
 
     def _node_event(self, kind: str, peer: str, reason: str) -> None:
         ev: dict[str, Any] = {"event": kind, "node": peer}
@@ -155,7 +163,7 @@ class Shell:
             return None
         cmd, _, rest = line.partition(" ")
         cmd = cmd.lower()
-        handler = getattr(self, f"cmd_{cmd}", None)
+        handler = getattr(self, f"cmd_{cmd}", None) or getattr(self._network, f"cmd_{cmd}", None)
         if handler is None:
             return {"reply": cmd, "ok": False,
                     "error": f"unknown command {cmd!r}; commands: {', '.join(COMMANDS)}"}
