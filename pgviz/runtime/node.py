@@ -55,6 +55,8 @@ class RuntimeNode:
         max_buffer: int = MAX_BUFFER_DEFAULT,
         max_total_buffer: int = MAX_TOTAL_BUFFER_DEFAULT,
         mesh: bool = True,
+        seeds: tuple[str, ...] | list[str] = (),
+        heal: bool = True,
         protocol: str = "pgviz",
         epmd_port: int = 4369,
         start_epmd: bool = False,
@@ -76,15 +78,18 @@ class RuntimeNode:
         self._erlang_options = dict(epmd_port=epmd_port, start_epmd=start_epmd,
                                     net_ticktime=net_ticktime)
         self._faults = faults
+        self._max_frame = max_frame
         self._dist_opts = dict(tick_time=tick_time, handshake_timeout=handshake_timeout,
                                max_frame=max_frame, max_buffer=max_buffer,
-                               max_total_buffer=max_total_buffer, mesh=mesh)
+                               max_total_buffer=max_total_buffer, mesh=mesh,
+                               seeds=tuple(seeds), heal=heal)
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self._dist: Distribution | None = None
         self._table = ProcessTable(self.name)
         peer_faults = RateLimitedLog(logging.getLogger("pgviz.peers"))
         self._hub = EventHub(self.name, on_change=self._listeners_changed)
         self._state_providers: list[Callable[[StampEvent], list[Event]]] = []
+        self._net_listeners: list[Callable[[str, dict[str, Any]], None]] = []
         dist = self._current_dist
         self._event_links = EventLinks(self._hub, dist, summarize, self.state_events)
         out = Outbound(dist, self._hub, self._event_links)
@@ -111,7 +116,8 @@ class RuntimeNode:
             self._table.creation = new_creation()
             self._dist = ErlangDistribution(  # type: ignore[assignment]
                 self._router, name=self.name, creation=self.creation, cookie=self._cookie,
-                host=self.host, port=self.port, **self._dist_opts, **self._erlang_options)
+                host=self.host, port=self.port,
+                **self._dist_opts, **self._erlang_options)  # type: ignore[arg-type]
             await self._dist.start()  # type: ignore[union-attr]
             self.running = True
             return
@@ -170,7 +176,7 @@ class RuntimeNode:
 
     @property
     def max_frame(self) -> int:
-        return int(self._dist_opts["max_frame"])
+        return self._max_frame
 
     @property
     def faults(self) -> Faults | None:
@@ -183,8 +189,21 @@ class RuntimeNode:
         `net.partition([[...], [...]])`, `net.heal()`, `net.latency(peer, s)`, `net.clock`."""
         return self._require_running().control
 
+    def on_network_change(self, cb: Callable[[str, dict[str, Any]], None]
+                          ) -> Callable[[], None]:
+        """cb(kind, fields) when the network clock ("clock": mode, seconds) or a fault of
+        this node's links ("fault": what, src, dst, detail) changes -- without switching on
+        the whole event stream (which costs every frame a little). Returns unsubscribe."""
+        self._net_listeners.append(cb)
+        return lambda: self._net_listeners.remove(cb) if cb in self._net_listeners else None
+
     def _control_changed(self, kind: str, fields: dict[str, Any]) -> None:
         self._hub.emit(Clock if kind == "clock" else Fault, **fields)
+        for cb in list(self._net_listeners):
+            try:
+                cb(kind, dict(fields))
+            except Exception:
+                log.exception("network change listener %r failed", cb)
 
     async def connect(self, address: str) -> str:
         """Connect to the node listening at `address`; returns its name. AuthenticationError
