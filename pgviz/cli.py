@@ -82,6 +82,13 @@ def _node_options(p: argparse.ArgumentParser) -> None:
                    help="connect to host:port at start (repeatable)")
     p.add_argument("--tick-time", type=_seconds, default=None, metavar="S",
                    help="seconds of silence after which a peer is considered down (default 8)")
+    p.add_argument("--seed", type=_address, action="append", default=[], metavar="ADDR",
+                   help="a node to dial at start and again whenever its link is lost, until "
+                   "it answers (repeatable; also $PGVIZ_SEEDS, comma-separated)")
+    p.add_argument("--advertise", default=None, metavar="HOST",
+                   help="the address peers dial to reach this node, in its name and in what "
+                   "it tells them (default: --host, or the machine's primary address when "
+                   "--host is 0.0.0.0 or ::)")
     _verbose(p)
 
 
@@ -255,6 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CookieError as exc:
         sys.stderr.write(f"pgviz: {exc}\n")
         return 2
+    for seed in os.environ.get("PGVIZ_SEEDS", "").split(","):
+        try:
+            _address(seed.strip()) if seed.strip() else None
+        except argparse.ArgumentTypeError as exc:
+            sys.stderr.write(f"pgviz: $PGVIZ_SEEDS: {exc}\n")
+            return 2
     if args.command == "node":
         from .shell import run_node
         return run_node(args)

@@ -184,7 +184,9 @@ def run_gui(args: Any) -> int:
     app = _application()
     app.setQuitOnLastWindowClosed(False)
     name = args.name or default_name()
-    options = {"tick_time": args.tick_time} if getattr(args, "tick_time", None) else {}
+    from ..cli_options import node_options
+
+    options = node_options(args)
     # What happened, as our own state (not read from exception messages): a stop signal was
     # received; main() finished (the window closed and the node stopped).
     state = {"signalled": False, "finished": False}

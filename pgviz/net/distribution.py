@@ -25,6 +25,7 @@ from ..errors import AuthenticationError, ConnectionRefused, PgvizError, Refusal
 from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.handshake import Established, PeerHello
+from .addresses import advertised_host, format_address
 from .clock import NetClock
 from .connection import Connection
 from .control import NetControl
@@ -80,6 +81,7 @@ class Distribution:
         max_total_buffer: int = MAX_TOTAL_BUFFER_DEFAULT,
         mesh: bool = True,
         seeds: tuple[str, ...] | list[str] = (),
+        advertise: str | None = None,
         heal: bool = True,
         on_control: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
@@ -112,6 +114,7 @@ class Distribution:
                                    concurrency=GOSSIP_DIALS)
         self.faultlog = RateLimitedLog(log)
         self.seeds = [s.strip() for s in seeds if s.strip()]
+        self.advertise = advertise
         self.heal = heal
         self.healer = Healer(name, self._heal_dial, connected=self.conns.__contains__,
                              wanted=self._wanted)
@@ -159,7 +162,8 @@ class Distribution:
                 self._accept_factory, self.host, self.port, reuse_address=True)
             sock = self._server.sockets[0]
             host, port = sock.getsockname()[:2]
-            self.address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            # Peers dial what we announce: never a wildcard (see addresses.py).
+            self.address = format_address(advertised_host(host, self.advertise), port)
         self.faults.register_node(self.name, self.sever)
         self.running = True
         self._schedule_tick()

@@ -8,10 +8,11 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from ..erlang import ErlangDistribution
 from ..errors import NodeNotRunning
 from ..events import Clock, Event, Fault, NodeUp, Spawn
-from ..erlang import ErlangDistribution
 from ..net import Distribution, Faults, MemoryNetwork, new_creation, resolve_cookie
+from ..net.addresses import advertised_host
 from ..net.control import NetControl
 from ..net.distribution import (
     HANDSHAKE_TIMEOUT_DEFAULT,
@@ -57,6 +58,7 @@ class RuntimeNode:
         mesh: bool = True,
         seeds: tuple[str, ...] | list[str] = (),
         heal: bool = True,
+        advertise: str | None = None,
         protocol: str = "pgviz",
         epmd_port: int = 4369,
         start_epmd: bool = False,
@@ -64,7 +66,8 @@ class RuntimeNode:
     ) -> None:
         if not name or any(c.isspace() for c in name) or name.count("@") > 1:
             raise ValueError(f"bad node name {name!r}")
-        self.name = name if "@" in name else f"{name}@{host}"
+        # A wildcard bind is named after the address peers can dial (net/addresses.py).
+        self.name = name if "@" in name else f"{name}@{advertised_host(host, advertise)}"
         self.short_name = short_node(self.name)
         self.host = host
         self.port = port
@@ -82,7 +85,7 @@ class RuntimeNode:
         self._dist_opts = dict(tick_time=tick_time, handshake_timeout=handshake_timeout,
                                max_frame=max_frame, max_buffer=max_buffer,
                                max_total_buffer=max_total_buffer, mesh=mesh,
-                               seeds=tuple(seeds), heal=heal)
+                               seeds=tuple(seeds), heal=heal, advertise=advertise)
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self._dist: Distribution | None = None
         self._table = ProcessTable(self.name)

@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from ..errors import PgvizError
 from ..net import registry
@@ -83,6 +83,7 @@ def _is_terminal() -> bool:
 
 
 async def serve(args: argparse.Namespace) -> int:
+    from ..cli_options import node_options
     from ..names import default_name
 
     loop = asyncio.get_running_loop()
@@ -92,9 +93,7 @@ async def serve(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, _on_signal, stop, sig)
     out = Output(as_json=args.json, shell=not args.no_shell,
                  stderr_line=_json_line if args.log_format == "json" else None)
-    options: dict[str, Any] = {}
-    if args.tick_time:
-        options["tick_time"] = args.tick_time
+    options = node_options(args)
     node = Node(args.name or default_name(), host=args.host, port=args.port,
                 cookie=args.cookie, **options)
     try:

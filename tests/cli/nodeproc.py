@@ -24,7 +24,7 @@ class NodeProc:
     @classmethod
     async def start(cls, name: str, *args: str, cookie: str = COOKIE,
                     stdin: int = asyncio.subprocess.PIPE, **popen: Any) -> NodeProc:
-        env = dict(os.environ, PGVIZ_COOKIE=cookie)
+        env = dict(popen.pop("env", os.environ), PGVIZ_COOKIE=cookie)
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "pgviz", "node", "--json", "--name", name, *args,
             stdin=stdin, stdout=asyncio.subprocess.PIPE,

@@ -119,3 +119,38 @@ def test_bad_network_commands_get_an_error_and_change_nothing(line, needle):
             await a.close()
             await b.close()
     run(main())
+
+
+def test_seeds_from_the_flag_and_the_environment_are_dialled_until_they_answer():
+    async def main():
+        import os
+        import socket
+
+        with socket.socket() as s:  # the seed's port, before the seed exists
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        early = await NodeProc.start("early", "--seed", f"127.0.0.1:{port}")
+        env = dict(os.environ, PGVIZ_SEEDS=f"127.0.0.1:{port}")
+        other = await NodeProc.start("other", env=env)
+        seed = await NodeProc.start("seed", "--port", str(port))
+        try:
+            await early.event("nodeup", timeout=15, node=seed.name)
+            await other.event("nodeup", timeout=15, node=seed.name)
+        finally:
+            for n in (early, other, seed):
+                await n.close()
+    run(main(), timeout=60)
+
+
+def test_bad_seeds_are_refused_at_start():
+    import os
+    import subprocess
+    import sys
+
+    for argv, env in ((["--seed", "nowhere"], {}), ([], {"PGVIZ_SEEDS": "a:1,bogus"})):
+        proc = subprocess.run([sys.executable, "-m", "pgviz", "node", "--no-shell", *argv],
+                              env={**os.environ, **env}, capture_output=True, text=True,
+                              timeout=30)
+        assert proc.returncode == 2, proc.stderr
+        assert "not an address" in proc.stderr and ("bogus" in proc.stderr
+                                                    or "nowhere" in proc.stderr)

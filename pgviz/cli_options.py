@@ -1,0 +1,23 @@
+"""What the command line gives a Node beyond name, host, port and cookie: shared by the
+headless node (shell) and the app (gui), which sit below the cli and may not import it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+__all__ = ["node_options"]
+
+
+def node_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if getattr(args, "tick_time", None):
+        options["tick_time"] = args.tick_time
+    seeds = list(getattr(args, "seed", []) or [])
+    seeds += [s.strip() for s in os.environ.get("PGVIZ_SEEDS", "").split(",") if s.strip()]
+    if seeds:
+        options["seeds"] = seeds
+    if getattr(args, "advertise", None):
+        options["advertise"] = args.advertise
+    return options
