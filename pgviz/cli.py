@@ -89,6 +89,9 @@ def _node_options(p: argparse.ArgumentParser) -> None:
                    help="the address peers dial to reach this node, in its name and in what "
                    "it tells them (default: --host, or the machine's primary address when "
                    "--host is 0.0.0.0 or ::)")
+    p.add_argument("--no-discovery", action="store_true",
+                   help="do not announce this node on the LAN nor list the others (mDNS; "
+                   "only a node listening beyond 127.0.0.1 is announced)")
     _verbose(p)
 
 
