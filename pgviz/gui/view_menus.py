@@ -48,7 +48,7 @@ def link_menu(parent: QWidget, a: str, b: str, cut: bool, commands: NetCommands)
         act.setObjectName(f"linkDelay{ms}Action")
         act.triggered.connect(lambda *_, ms=ms: set_delay(ms))
     # Any other value: a spin box in the menu (Enter sets it).
-    row = QWidget()
+    row = QWidget(delay)  # a child of the menu until shown: findChild reaches it
     box = QHBoxLayout(row)
     box.setContentsMargins(8, 2, 8, 2)
     box.addWidget(QLabel("Other:"))

@@ -5,7 +5,7 @@ name), and the whole-cluster marks of members a node has not seen yet or still s
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QMenu, QSpinBox
 
 from pgviz.gui.app import allow_restart, open_window
 
@@ -58,8 +58,7 @@ def test_a_link_is_delayed_both_ways_from_its_menu(qtbot, open_windows, run):
     qtbot.waitUntil(lambda: bob.session.node.net.latencies() == {(a, b): 0.25, (b, a): 0.25},
                     timeout=5000)
     menu = open_link_menu(qtbot, alice, a, b)
-    spin = next(w for w in QApplication.allWidgets() if w.objectName() == "linkDelaySpin"
-                and w.isVisibleTo(w.window()) is not None and w.value() == 750)
+    spin = menu.findChild(QSpinBox, "linkDelaySpin")
     spin.setValue(1200)
     spin.editingFinished.emit()
     qtbot.waitUntil(lambda: bob.session.node.net.latencies() == {(a, b): 1.2, (b, a): 1.2},
