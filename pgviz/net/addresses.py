@@ -22,10 +22,30 @@ def primary_address(ipv6: bool = False) -> str:
     try:
         with socket.socket(family, socket.SOCK_DGRAM) as s:
             s.connect(probe)
-            address = s.getsockname()[0]
+            return str(s.getsockname()[0])
     except OSError:
-        return "::1" if ipv6 else "127.0.0.1"  # no route at all: this machine is all there is
-    return str(address)
+        pass
+    # No default route (a LAN without a gateway, a lab namespace): the first address of an
+    # interface that is not loopback.
+    for address in _interface_addresses(ipv6):
+        return address
+    return "::1" if ipv6 else "127.0.0.1"  # no network at all: this machine is all there is
+
+
+def _interface_addresses(ipv6: bool) -> list[str]:
+    try:
+        import ifaddr  # comes with zeroconf
+    except ImportError:
+        return []
+    out = []
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if ipv6 != ip.is_IPv6:
+                continue
+            text = ip.ip[0] if ip.is_IPv6 else ip.ip
+            if not (text.startswith("127.") or text == "::1" or text.startswith("fe80")):
+                out.append(text)
+    return out
 
 
 def advertised_host(host: str, advertise: str | None = None) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import PgvizError
 from ..model.recording import Recorder
 from ..net import registry
+from ..net.discovery import Discovery
 from ..node import Node
 from ..pg.scope import Scope
 from ..runtime.process import Process
@@ -44,6 +45,7 @@ COMMANDS = {
     "disconnect": "disconnect NODE         drop the link to NODE (no automatic redial)",
     "scope": "scope [NAME]            show or switch the scope (started if needed)",
     "record": "record FILE | record stop  write the cluster's events to FILE (JSON Lines)",
+    "discovered": "discovered              the nodes announced on the LAN (mDNS)",
     **NETWORK_COMMANDS,
     "help": "help                    this list",
     "quit": "quit                    stop the node and exit",
@@ -86,6 +88,7 @@ class Shell:
         self.quitting = asyncio.Event()
         self._recording: tuple[Recorder, Callable[[], None]] | None = None
         self._network = NetworkCommands(node)
+        self.discovery: Discovery | None = None  # set when the node is announced on a LAN
 
     @property
     def scope(self) -> Scope:
@@ -314,6 +317,14 @@ class Shell:
     def stop_recording(self) -> None:
         if self._recording is not None:
             self.cmd_record("stop")
+
+    def cmd_discovered(self, rest: str) -> dict[str, Any]:
+        self._args(rest, 0, 0, "discovered")
+        if self.discovery is None:
+            raise CommandError("LAN discovery is off (the node listens on loopback only, or "
+                               "--no-discovery)")
+        return {"nodes": [{"node": f.name, "address": f.address, "tls": f.tls}
+                          for f in self.discovery.found()]}
 
     def cmd_help(self, rest: str) -> dict[str, Any]:
         return {"commands": list(COMMANDS.values())}

@@ -28,7 +28,9 @@ from ..errors import PgvizError
 from ..net import registry
 from ..node import Node
 from ..trace import describe
+from . import lan
 from .commands import Shell
+from .lan import start_discovery
 from .logs import JsonLogFormatter
 from .output import Output
 
@@ -106,6 +108,8 @@ async def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         log.warning("cannot write the local node registry: %s", exc)
     shell = Shell(node, out.emit)
+    discovery = await start_discovery(node, out.emit) if lan.wanted(args, node) else None
+    shell.discovery = discovery
     try:
         shell.start()
         if args.trace:
@@ -117,6 +121,8 @@ async def serve(args: argparse.Namespace) -> int:
         return 0
     finally:
         shell.stop_recording()
+        if discovery is not None:
+            await discovery.stop()  # a goodbye on the LAN too
         registry.unregister(node.name)
         await node.stop()  # goodbyes: peers see nodedown "said goodbye (stopping)"
         log.info("%s stopped", node.name)

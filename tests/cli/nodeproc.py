@@ -23,10 +23,12 @@ class NodeProc:
 
     @classmethod
     async def start(cls, name: str, *args: str, cookie: str = COOKIE,
-                    stdin: int = asyncio.subprocess.PIPE, **popen: Any) -> NodeProc:
+                    stdin: int = asyncio.subprocess.PIPE, prefix: tuple[str, ...] = (),
+                    **popen: Any) -> NodeProc:
+        """`prefix`: a command the node runs under (e.g. ip netns exec NS)."""
         env = dict(popen.pop("env", os.environ), PGVIZ_COOKIE=cookie)
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "pgviz", "node", "--json", "--name", name, *args,
+            *prefix, sys.executable, "-m", "pgviz", "node", "--json", "--name", name, *args,
             stdin=stdin, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=env, **popen)
         node = cls(proc)

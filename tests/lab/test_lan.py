@@ -1,0 +1,92 @@
+"""pgviz across real interfaces: nodes in network namespaces on a bridge, as laptops on a LAN.
+Discovery, a 0.0.0.0 mesh reached through one seed, a cable pulled and plugged back, a node
+stalled past the tick time."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from ..cli.nodeproc import NodeProc
+from ..support import run
+
+pytestmark = pytest.mark.slow
+
+COOKIE = "a-classroom-cookie-of-some-length"
+
+
+async def _machine(lab, i: int, name: str, *args: str) -> NodeProc:
+    return await NodeProc.start(name, "--host", "0.0.0.0", "--tick-time", "1", *args,
+                                cookie=COOKIE, prefix=tuple(lab.prefix(i)))
+
+
+def test_nodes_find_each_other_on_the_lan_and_connect(lab):
+    async def main():
+        net = lab(2)
+        a = await _machine(net, 0, "a")
+        b = await _machine(net, 1, "b")
+        try:
+            assert a.name == f"a@{net.address(0)}" and a.address.startswith(net.address(0))
+            found = await a.event("discovered", timeout=15, node=b.name)
+            assert found["address"] == b.address and found["tls"] is False
+            listed = (await a.cmd("discovered"))["nodes"]
+            assert {"node": b.name, "address": b.address, "tls": False} in listed
+            assert (await a.cmd(f"connect {found['address']}"))["node"] == b.name
+            await b.close()
+            await a.event("vanished", timeout=15, node=b.name)
+        finally:
+            await a.close()
+            await b.close()
+    run(main(), timeout=60)
+
+
+def test_a_wildcard_mesh_of_four_forms_through_one_seed_and_heals_a_pulled_cable(lab):
+    async def main():
+        net = lab(4)
+        first = await _machine(net, 0, "n0", "--no-discovery")
+        seed = f"--seed={first.address}"
+        rest = [await _machine(net, i, f"n{i}", "--no-discovery", seed) for i in (1, 2, 3)]
+        nodes = [first, *rest]
+        try:
+            for n in nodes:
+                for _ in range(3):
+                    await n.event("nodeup", timeout=20)
+            pid = (await rest[2].cmd("spawn w"))["pid"]
+            await rest[2].cmd("join room w")
+            net.unplug(3)  # n3's cable: everyone loses it at the tick timeout
+            for n in nodes[:3]:
+                await n.event("nodedown", timeout=10, node=rest[2].name)
+            net.plug(3)
+            for n in nodes[:3]:
+                await n.event("nodeup", timeout=30, node=rest[2].name)
+            members = await first.cmd("members room")
+            for _ in range(100):
+                if members["members"] == [pid]:
+                    break
+                members = await first.cmd("members room")
+            assert members["members"] == [pid]
+        finally:
+            for n in nodes:
+                await n.close()
+    run(main(), timeout=120)
+
+
+def test_a_node_stalled_past_the_tick_time_comes_back(lab):
+    async def main():
+        net = lab(2)
+        a = await _machine(net, 0, "a", "--no-discovery")
+        b = await _machine(net, 1, "b", "--no-discovery", f"--seed={a.address}")
+        try:
+            await a.event("nodeup", timeout=20, node=b.name)
+            b.proc.send_signal(signal.SIGSTOP)
+            try:
+                down = await a.event("nodedown", timeout=10, node=b.name)
+                assert "no tick" in down["reason"]
+            finally:
+                b.proc.send_signal(signal.SIGCONT)
+            await a.event("nodeup", timeout=30, node=b.name)
+        finally:
+            await a.close()
+            await b.close()
+    run(main(), timeout=90)
