@@ -253,9 +253,9 @@ class _Decoder:
             return _DOUBLE.unpack_from(buf, pos)[0], pos + 8
         if tag == FLOAT_EXT:
             self.need(pos, 31)
-            text = buf[pos:pos + 31].split(b"\0", 1)[0]
+            digits = buf[pos:pos + 31].split(b"\0", 1)[0]
             try:
-                value = float(text)
+                value = float(digits)
             except ValueError:
                 raise EtfDecodeError("bad FLOAT_EXT") from None
             return value, pos + 31

@@ -10,9 +10,16 @@ import zlib
 import pytest
 
 from pgviz import Pid, Ref
-from pgviz.errors import AuthenticationError, HandshakeError
-from pgviz.erlang import Atom, EtfDecodeError, EtfEncodeError, Limits, decode, encode
-from pgviz.erlang import control, handshake
+from pgviz.erlang import (
+    Atom,
+    EtfDecodeError,
+    EtfEncodeError,
+    Limits,
+    control,
+    decode,
+    encode,
+    handshake,
+)
 from pgviz.erlang.control import Translator, build_frame, parse_frame, pg_in, pg_out
 from pgviz.erlang.handshake import (
     DFLAG_MANDATORY_25_DIGEST,
@@ -24,6 +31,7 @@ from pgviz.erlang.handshake import (
     Handshake,
     NameReceived,
 )
+from pgviz.errors import AuthenticationError, HandshakeError
 
 
 def _pump(a: Handshake, b: Handshake) -> tuple[list[object], list[object]]:
