@@ -249,17 +249,19 @@ class ClusterView(QGraphicsView):
         if more > 0:
             parts.append(f"<span style='color:{muted}'>+{more} more</span>")
         marks = {m.mark for m in self.picture.members}
+        keys = []  # the marks' keys, a line each
         if "unseen" in marks:
-            parts.append(f"<span style='color:{muted}'>○ hollow: not seen by every "
-                         "node yet</span>")
+            keys.append(f"<span style='color:{muted}'>○ hollow: not seen by every node "
+                        "yet</span>")
         if "stale" in marks:
-            parts.append(f"<span style='color:{muted}'>◌ dashed: left, still shown "
-                         "by a node</span>")
+            keys.append(f"<span style='color:{muted}'>◌ dashed: left, still shown by a "
+                        "node</span>")
         if not parts:
-            text = (f"<span style='color:{muted}'>no groups yet — "
-                    "spawn a process and join a group</span>")
-        else:
-            text = "&nbsp;&nbsp;&nbsp; ".join(parts)
+            parts.append(f"<span style='color:{muted}'>no groups yet — "
+                         "spawn a process and join a group</span>")
+        text = "&nbsp;&nbsp;&nbsp; ".join(parts)
+        if keys:
+            text += "<br>" + "<br>".join(keys)
         if text != self.legend.text():
             self.legend.setText(text)
             self._place_legend()
@@ -277,8 +279,12 @@ class ClusterView(QGraphicsView):
     def _place_legend(self) -> None:
         w = self.viewport().width()
         self.legend.setMaximumWidth(max(120, w - 28))
-        self.legend.setWordWrap(self.legend.sizeHint().width() > w - 28)
-        self.legend.adjustSize()
+        wrap = self.legend.sizeHint().width() > w - 28
+        self.legend.setWordWrap(wrap)
+        if wrap:  # as wide as the view allows (adjustSize would pick a narrow column)
+            self.legend.resize(w - 28, self.legend.heightForWidth(w - 28))
+        else:
+            self.legend.adjustSize()
         self.legend.move(14, self.height() - self.legend.height() - 14)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802

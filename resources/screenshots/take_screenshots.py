@@ -1,11 +1,14 @@
 """The README's screenshots: three live windows (whole cluster) with a broadcast and a join in
-flight, and the replay window on the recording alice made meanwhile, playing at 0.1x.
+flight, and the replay window on the recording alice made meanwhile, playing at 0.1x; then the
+classroom controls on a new cluster: slow motion with dots mid-link, a paused cluster with a
+dot's inspector open, and a partition seen from both sides.
 
-    .venv/bin/python resources/screenshots/take_screenshots.py [OUT_DIR]
+    .venv/bin/python resources/screenshots/take_screenshots.py [OUT_DIR] [--classroom]
 
 Offscreen (no display needed), with its own registry, settings and recordings directories;
 writes whole-cluster.png, my-node.png and replay.png (my-node.png is for looking at, it is not
-in the README). Look at them before committing them.
+in the README), slow-motion.png, paused-inspector.png and partition.png (`--classroom`: only
+these three). Look at them before committing them.
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ os.environ["XDG_CONFIG_HOME"] = f"{SCRATCH}/config"
 
 import qasync  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtGui import QColor, QPainter, QPixmap  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from pgviz.events import Send  # noqa: E402
 from pgviz.gui.app import open_window  # noqa: E402
 from pgviz.gui.replay_window import open_replay  # noqa: E402
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+CLASSROOM_ONLY = "--classroom" in sys.argv[1:]
+OUT = ARGS[0] if ARGS else os.path.dirname(os.path.abspath(__file__))
 SIZE = (1280, 800)
 
 
@@ -45,6 +51,12 @@ async def until(pred: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def main() -> None:
+    if not CLASSROOM_ONLY:
+        await three_windows_and_replay()
+    await classroom()
+
+
+async def three_windows_and_replay() -> None:
     ws = [await open_window(n, cookie="screenshots", whole_cluster=True)
           for n in ("alice", "bob", "carol")]
     for w in ws:
@@ -89,6 +101,81 @@ async def main() -> None:
     replay.grab().save(f"{OUT}/replay.png")
     print(f"{path}: {len(events)} events; screenshots in {OUT}")
     replay.close()
+    for w in ws:
+        await w.shutdown()
+
+
+def side_by_side(left: QWidget, right: QWidget, path: str) -> None:
+    a, b = left.grab(), right.grab()
+    gap = 6
+    out = QPixmap(a.width() + gap + b.width(), max(a.height(), b.height()))
+    out.fill(QColor("#9aa4b5"))
+    p = QPainter(out)
+    p.drawPixmap(0, 0, a)
+    p.drawPixmap(a.width() + gap, 0, b)
+    p.end()
+    out.save(path)
+
+
+async def classroom() -> None:
+    """Slow motion, pause with the inspector, and a partition, on three whole-cluster windows."""
+    ws = [await open_window(n, cookie="screenshots-classroom", whole_cluster=True)
+          for n in ("alice", "bob", "carol")]
+    for w in ws:
+        w.resize(*SIZE)
+        w.show()
+    alice, bob, carol = ws
+    for w in (bob, carol):
+        await w.session.connect(alice.session.node.address)
+    await until(lambda: all(len(w.session.node.nodes()) == 2 for w in ws))
+    plan = {alice: ["chat", "chat", "news"], bob: ["chat", "news"], carol: ["news", "jobs"]}
+    for w, groups in plan.items():
+        for group in groups:
+            w.session.join(group, [w.session.spawn_member()])
+    await until(lambda: all(len(w.view.members) == 7 for w in ws))
+    await until(lambda: not alice.session.model.traffic().in_flight)
+    await asyncio.sleep(1.0)  # the live dots land
+
+    # slow motion: a broadcast and a join on their way, every dot a real frame in flight
+    alice.net.commands.slow(4.0)
+    await until(lambda: all(w.net.bar.mode == "slow" for w in ws))
+    bob.session.broadcast("chat", "hello, class!")
+    await asyncio.sleep(0.5)
+    carol.session.join("chat", [carol.session.spawn_member()])
+    await asyncio.sleep(1.3)
+    alice.grab().save(f"{OUT}/slow-motion.png")
+
+    # paused: the dots stop where they are; the inspector tells what one of them carries
+    alice.net.commands.pause()
+    await until(lambda: all(w.net.bar.mode == "pause" for w in ws))
+    hits = alice.view.animator.hits
+    dot = next((d for _, _, d in hits if d.kind == "user"), hits[0][2] if hits else None)
+    if dot is not None:
+        alice.net.inspect(dot)
+    await asyncio.sleep(0.2)
+    alice.grab().save(f"{OUT}/paused-inspector.png")
+    alice.net.inspector.close_inspector()
+
+    # a partition: alice and bob | carol; each side draws what it believes
+    alice.net.commands.resume()
+    await until(lambda: not alice.session.model.traffic().in_flight, timeout=15)
+    alice.net.commands.split_halves()
+    await until(lambda: alice.session.node.nodes() == [bob.session.name]
+                and not carol.session.node.nodes())
+    await asyncio.sleep(0.3)
+    alice.session.join("jobs", [alice.session.spawn_member()])  # bob has not seen it yet
+    leaving = next(p for p in bob.session.spawned
+                   if p in bob.session.scope.get_local_members("news"))
+    bob.session.leave("news", [leaving])  # alice still shows it
+    carol.session.join("chat", [carol.session.spawn_member()])  # nobody across the cut hears
+    await asyncio.sleep(1.5)
+    for w in (alice, carol):
+        w.resize(960, 760)
+    await asyncio.sleep(0.3)
+    side_by_side(alice, carol, f"{OUT}/partition.png")
+    alice.net.commands.heal_all()
+    alice.net.commands.live()
+    print(f"classroom screenshots in {OUT}")
     for w in ws:
         await w.shutdown()
 
