@@ -107,17 +107,18 @@ def measure_slow(frames: int = 300, png: str | None = None) -> tuple[float, int]
     peers = list(view.picture.peers)
     travel, dt, in_flight = 10.0, 0.016, 200
     model = ClusterModel([Clock(me, 0.0, 1, "slow", travel)])
-    clock = {"now": 100.0, "lc": 2, "id": 0}
+    clock = {"now": 100.0}
+    counter = {"lc": 2, "id": 0}
 
     def send(t: float) -> None:
-        i = clock["id"]
+        i = counter["id"]
         peer = peers[i % len(peers)]
         src, dst = (me, peer) if i % 2 else (peer, me)
-        model.feed(Send(src, t, clock["lc"], f"f{i}", src, dst,
+        model.feed(Send(src, t, counter["lc"], f"f{i}", src, dst,
                         ("user", "join", "sync")[i % 3], 120, "('msg', <alice.1>, 'hi')",
                         travel))
-        clock["lc"] += 1
-        clock["id"] += 1
+        counter["lc"] += 1
+        counter["id"] += 1
 
     for k in range(in_flight):  # spread along their links: sent over the last travel time
         send(clock["now"] - travel + k * travel / in_flight)
@@ -131,7 +132,7 @@ def measure_slow(frames: int = 300, png: str | None = None) -> tuple[float, int]
     for i in range(frames + 10):
         clock["now"] += dt
         t0 = time.perf_counter()
-        model.feed(Deliver(me, clock["now"], clock["lc"], f"f{oldest}", me, me, "user", 1, ""))
+        model.feed(Deliver(me, clock["now"], counter["lc"], f"f{oldest}", me, me, "user", 1, ""))
         oldest += 1
         send(clock["now"])
         if i == 10:  # 20 members join at once: one new picture, the background redrawn

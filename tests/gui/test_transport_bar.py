@@ -162,7 +162,7 @@ def test_step_releases_exactly_one_frame(qtbot, open_windows, run):
     while held(alice):
         count = waiting()
         click(qtbot, alice, "stepToolButton")
-        qtbot.waitUntil(lambda: waiting() == count - 1, timeout=5000)
+        qtbot.waitUntil(lambda count=count: waiting() == count - 1, timeout=5000)
     qtbot.waitUntil(lambda: len(joined()) == 2, timeout=3000)
     qtbot.waitUntil(lambda: len(alice.view.animator.hits) == 0, timeout=3000)
 
