@@ -18,6 +18,7 @@ from .errors import (
     CookieError,
     FrameTooLarge,
     HandshakeError,
+    IntegrityError,
     LocalProtocolError,
     NodeNotRunning,
     NoScopeError,
@@ -28,8 +29,9 @@ from .errors import (
     ProtocolError,
     Refusal,
     RemoteProtocolError,
+    TLSConfigError,
 )
-from .net import Faults, MemoryNetwork
+from .net import Faults, MemoryNetwork, TLSConfig
 from .node import DEFAULT_SCOPE, Node
 from .pg import MembershipChange, Scope, Subscription, Watch
 from .runtime import Pid, Process, Ref
@@ -47,6 +49,9 @@ __all__ = [
     "DEFAULT_SCOPE",
     "MemoryNetwork",
     "Faults",
+    "TLSConfig",
+    "TLSConfigError",
+    "IntegrityError",
     "PgvizError",
     "ProtocolError",
     "LocalProtocolError",

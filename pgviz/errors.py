@@ -5,13 +5,15 @@
     │   ├── LocalProtocolError            ... by this side (a bug here)
     │   └── RemoteProtocolError           ... by the peer
     │       ├── FrameTooLarge
+    │       ├── IntegrityError            a frame's MAC does not verify (tampered on the way)
     │       └── HandshakeError *
     │           └── NotPgvizNode *        the peer does not speak pgviz at all
     ├── PgvizConnectionError *            no link to a peer could be made
     │   ├── ConnectionRefused             refused, unreachable, timed out (`reason`: a Refusal)
     │   ├── AuthenticationError           the cookies differ
     │   └── HandshakeError *
-    ├── CookieError (ValueError), NotLocalError (ValueError), NoScopeError (LookupError),
+    ├── CookieError (ValueError), TLSConfigError (ValueError), NotLocalError (ValueError),
+    │   NoScopeError (LookupError),
     └── NodeNotRunning (RuntimeError)
 
 * also a builtin ConnectionError (an OSError): `except OSError` around `await node.connect()`
@@ -26,11 +28,13 @@ __all__ = [
     "LocalProtocolError",
     "RemoteProtocolError",
     "FrameTooLarge",
+    "IntegrityError",
     "PgvizConnectionError",
     "HandshakeError",
     "NotPgvizNode",
     "AuthenticationError",
     "CookieError",
+    "TLSConfigError",
     "ConnectionRefused",
     "Refusal",
     "NotLocalError",
@@ -57,6 +61,11 @@ class RemoteProtocolError(ProtocolError):
 
 class FrameTooLarge(RemoteProtocolError):
     """A length prefix announced a frame larger than the configured maximum."""
+
+
+class IntegrityError(RemoteProtocolError):
+    """A frame after the handshake failed its MAC check: something between the two nodes
+    injected, altered, replayed, reordered or removed frames (see pgviz/wire/mac.py)."""
 
 
 class PgvizConnectionError(PgvizError, ConnectionError):
@@ -94,6 +103,11 @@ class CookieError(PgvizError, ValueError):
     Raised by `await node.start()`; the message names the file or rule and the fix."""
 
 
+class TLSConfigError(PgvizError, ValueError):
+    """This node's TLS files cannot be used (missing, unreadable, a key that does not match
+    its certificate, not PEM). The message names the file and the problem."""
+
+
 class Refusal:
     """Why a connection was refused: the `reason` of a ConnectionRefused (typed, so that code
     decides on it without parsing messages)."""
@@ -108,6 +122,8 @@ class Refusal:
     WRONG_NODE = "wrong-node"  # the node found at the address is not the one expected
     UNREACHABLE = "unreachable"
     TIMEOUT = "timeout"
+    TLS_MISMATCH = "tls-mismatch"  # one side speaks TLS, the other plaintext
+    CERTIFICATE = "certificate"  # TLS failed: a certificate not from our CA, or for another name
     OTHER = ""
 
 

@@ -145,10 +145,12 @@ async def _ping(node: Node, peer: str) -> None:
     await done
 
 
-async def raw_peer(node: Node, name: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def raw_peer(node: Node, name: str) -> tuple[Any, Any]:
     """A hand-driven TCP peer that completes the handshake with `node` as `name`, then does
-    whatever the test wants with the raw stream (garbage, never reading ...)."""
-    from pgviz.wire.handshake import Handshake
+    whatever the test wants with the raw stream (garbage, never reading ...). It holds the
+    cookie, so the frames it writes are sealed with the session's MAC (`write_raw` skips
+    that), and what it reads comes back as plain frames: a peer that lies, not a relay."""
+    from pgviz.wire.handshake import Established, Handshake
 
     host, port = node.address.rsplit(":", 1)
     reader, writer = await asyncio.open_connection(host, int(port))
@@ -156,11 +158,74 @@ async def raw_peer(node: Node, name: str) -> tuple[asyncio.StreamReader, asyncio
                    explicit=True)
     hs.start()
     writer.write(hs.data_to_send())
-    while hs.state != "done":
-        hs.receive_data(await reader.read(4096))
+    event = None
+    while not isinstance(event, Established):
+        event = hs.receive_data(await reader.read(4096))
         writer.write(hs.data_to_send())
+    assert event.keys is not None
     await wait_until(lambda: name in node.nodes(), what=f"{name} connected")
-    return reader, writer
+    return OpenedReader(reader, event.keys.receive, event.rest), SealedWriter(writer,
+                                                                              event.keys.send)
+
+
+class SealedWriter:
+    """A StreamWriter whose write() seals whole frames (as encode_frame makes them) with a
+    session's MAC, numbering them as a node does; a partial frame waits for its rest."""
+
+    def __init__(self, writer: asyncio.StreamWriter, key: bytes) -> None:
+        from pgviz.wire.mac import FrameSealer
+
+        self._writer = writer
+        self._sealer = FrameSealer(key)
+        self._pending = b""
+
+    def write(self, data: bytes) -> None:
+        buf = self._pending + bytes(data)
+        pos = 0
+        while len(buf) - pos >= 4:
+            length = int.from_bytes(buf[pos:pos + 4], "big")
+            if len(buf) - pos - 4 < length:
+                break
+            pos += 4 + length
+        self._pending = buf[pos:]
+        if pos:
+            self._writer.write(self._sealer.seal(buf[:pos]))
+
+    def write_raw(self, data: bytes) -> None:
+        self._writer.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._writer, name)
+
+
+class OpenedReader:
+    """A StreamReader whose read() checks and strips the session's MAC: it returns plain
+    frames (encode_frame's), b"" at the end of the stream."""
+
+    def __init__(self, reader: asyncio.StreamReader, key: bytes, rest: bytes) -> None:
+        from pgviz.wire.mac import FrameOpener
+
+        self._reader = reader
+        self._opener = FrameOpener(key, 64 * 1024 * 1024)
+        self._ready = self._reframe(rest)
+
+    def _reframe(self, data: bytes) -> bytes:
+        return b"".join(len(f).to_bytes(4, "big") + f for f in self._opener.feed(data))
+
+    async def read(self, n: int = -1) -> bytes:
+        if self._ready:
+            data, self._ready = self._ready, b""
+            return data
+        while True:
+            chunk = await self._reader.read(n if n > 0 else 65536)
+            if not chunk:
+                return b""
+            data = self._reframe(chunk)
+            if data:
+                return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
 
 
 class Inbox:
@@ -193,8 +258,7 @@ __all__ = ["run", "wait_until", "cluster", "settle", "start_node", "spawn_idle",
            "members", "COOKIE", "pgviz"]
 
 
-async def raw_roundtrip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                        node: Node, as_node: str) -> None:
+async def raw_roundtrip(reader: Any, writer: Any, node: Node, as_node: str) -> None:
     """A barrier for a raw peer: ping `node`'s barrier process and read frames until the pong
     comes back. Per-connection FIFO: every frame written before has been handled by then."""
     from pgviz.wire.codec import decode, encode

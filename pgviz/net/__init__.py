@@ -4,6 +4,7 @@ from .cookie import resolve_cookie
 from .distribution import Distribution, new_creation, split_address
 from .faults import Faults
 from .memory import MemoryNetwork
+from .tls import TLSConfig
 
 __all__ = ["Distribution", "Faults", "MemoryNetwork", "new_creation", "resolve_cookie",
-           "split_address"]
+           "split_address", "TLSConfig"]

@@ -5,25 +5,34 @@ Lifecycle: handshake (bounded in time and bytes) -> up (frames of msgpack contro
 every send() in one loop iteration goes out in one transport write. The transport's buffer is
 bounded: past `max_buffer` bytes queued for a peer that does not read, the connection is closed
 with a logged reason rather than growing memory or dropping messages silently.
+
+Layers of one connection's bytes, bottom up: TLS (when the distribution has a TLSConfig; see
+tls.py), then frames -- sealed with a MAC when the link is not TLS (see wire/mac.py) -- then
+msgpack terms. The first bytes a peer sends tell a TLS peer from a plaintext one: a mismatch
+is refused on both sides with Refusal.TLS_MISMATCH and a message that says which flags to use.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
     AuthenticationError,
     ConnectionRefused,
+    IntegrityError,
     NotPgvizNode,
     ProtocolError,
     Refusal,
 )
 from ..wire.codec import decode, encode
 from ..wire.frames import TICK, FrameDecoder, encode_frame
-from ..wire.handshake import Established, Handshake, PeerHello
+from ..wire.handshake import Established, Handshake, PeerHello, begins_like_pgviz
+from ..wire.mac import FrameOpener, FrameSealer
 from .link import Link
+from .tls import TLSSession, describe_tls_error, looks_like_tls
 
 if TYPE_CHECKING:
     from .distribution import Distribution
@@ -70,8 +79,15 @@ class Connection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._hs = Handshake(initiator=initiator, name=dist.name, creation=dist.creation,
                              cookie=dist.cookie, address=dist.address, explicit=explicit,
-                             expect=expect, caps=dist.control.hello_caps())
-        self._decoder = FrameDecoder(dist.max_frame)
+                             expect=expect, caps=dist.control.hello_caps(),
+                             check_peer=self._certificate_problem)
+        tls = dist.tls
+        self._tls = (TLSSession(tls.context(server_side=not initiator), server_side=not initiator)
+                     if tls is not None else None)
+        self.peer_cert_names: frozenset[str] | None = None  # once TLS verified the peer
+        self._sniffing = True  # until the peer's first bytes said TLS or plaintext
+        self._decoder: FrameDecoder | FrameOpener = FrameDecoder(dist.max_frame)
+        self._sealer: FrameSealer | None = None  # the MAC of outgoing frames (not with TLS)
         self._wbuf: list[bytes] = []
         self._flush_pending = False
         self._link: Link | None = None
@@ -91,7 +107,10 @@ class Connection(asyncio.Protocol):
         self.state = "handshake"
         self._hs_timer = self.dist.loop.call_later(self.dist.handshake_timeout,
                                                    self._handshake_timeout)
-        if self.initiator:
+        if self.initiator and self._tls is not None:
+            self._tls.start()  # the cookie handshake starts once TLS is up
+            self._write_tls()
+        elif self.initiator:
             self._hs.start()
             self._write_handshake()
         self.dist._connection_started(self)
@@ -99,6 +118,16 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.last_recv = self.dist.loop.time()
         self.bytes_in += len(data)
+        if self._sniffing and data:
+            self._sniffing = False
+            if self.state == "handshake" and self._transport_mismatch(data):
+                return
+        if self._tls is not None:
+            if self.state not in ("up", "handshake"):
+                return
+            data = self._tls_receive(data)
+            if not data:
+                return
         if self.state == "up":
             self._receive_frames(data)
         elif self.state == "handshake":
@@ -119,6 +148,100 @@ class Connection(asyncio.Protocol):
             if not w.done():
                 w.set_result(None)
 
+    # -- TLS -------------------------------------------------------------------------------------------
+    def _transport_mismatch(self, first: bytes) -> bool:
+        """At the peer's first bytes: True (and this connection failed, the peer told why)
+        when one side speaks TLS and the other does not."""
+        where = self._where()
+        tls_peer = looks_like_tls(first[:2])
+        if self._tls is not None and not tls_peer:
+            if not begins_like_pgviz(first[:6]):
+                self._fail(NotPgvizNode(f"{where} is not a pgviz node: it sent {first[:32]!r} "
+                                        "where a TLS handshake begins", first[:32]))
+            elif self.initiator:
+                self._fail(ConnectionRefused(
+                    f"{where} is a pgviz node without TLS, and this node uses TLS: start both "
+                    "with --tls-cert/--tls-key/--tls-ca, or neither", reason=Refusal.TLS_MISMATCH))
+            else:
+                # A plaintext pgviz initiator: refused in plaintext, so that it can read why.
+                self._hs.refuse("this node requires TLS: start yours with --tls-cert, --tls-key "
+                                "and --tls-ca (certificates from the same CA)",
+                                Refusal.TLS_MISMATCH)
+                self._write_raw(self._hs.data_to_send())
+                self._fail(ConnectionRefused(
+                    f"a pgviz node without TLS at {where} was refused: this node requires TLS",
+                    reason=Refusal.TLS_MISMATCH))
+            return True
+        if self._tls is None and tls_peer:
+            if not self.initiator:
+                self._hs.refuse("this node does not use TLS: start both with --tls-cert, "
+                                "--tls-key and --tls-ca, or neither", Refusal.TLS_MISMATCH)
+                self._write_raw(self._hs.data_to_send())
+            self._fail(ConnectionRefused(
+                f"{where} speaks TLS (it sent {first[:8]!r}), and this node does not: if it is "
+                "a pgviz node started with --tls-*, start this node with --tls-cert, --tls-key "
+                "and --tls-ca too", reason=Refusal.TLS_MISMATCH))
+            return True
+        return False
+
+    def _tls_receive(self, data: bytes) -> bytes:
+        """Raw bytes in, plaintext out (b"" while TLS has nothing for us, or failed)."""
+        tls = self._tls
+        assert tls is not None
+        was_ready = tls.ready
+        try:
+            plain = tls.receive(data)
+        except ssl.SSLError as exc:
+            self._write_tls()  # the alert that tells the peer why
+            why = describe_tls_error(exc)
+            if self.state == "handshake":
+                self._fail(ConnectionRefused(f"TLS with {self._where()} failed: {why}",
+                                             self.peer_name, Refusal.CERTIFICATE))
+            else:
+                self.close(f"TLS error from {self.peer_name}: {why}", log_level=logging.WARNING,
+                           kind="TLS error", abort=True)
+            return b""
+        self._write_tls()
+        if tls.ready and not was_ready:
+            self.peer_cert_names = tls.peer_names()
+            if self.initiator:
+                self._hs.start()
+                self._write_handshake()
+        return plain
+
+    def _certificate_problem(self, name: str) -> str | None:
+        """With TLS: why the peer's certificate does not let it be `name` (None: it does)."""
+        names = self.peer_cert_names
+        if self._tls is None or names is None:
+            return None
+        short = name.partition("@")[0]
+        if short in names:
+            return None
+        shown = ", ".join(sorted(names)) or "no name"
+        return (f"{name} presented a TLS certificate for {shown}, not for {short}: each node "
+                "needs the certificate made for its own name")
+
+    def _where(self) -> str:
+        return self.dial_address or self._peername() or "the peer"
+
+    def _write_raw(self, data: bytes) -> None:
+        t = self._transport
+        if data and t is not None and not t.is_closing():
+            t.write(data)
+
+    def _write_tls(self) -> None:
+        tls = self._tls
+        if tls is not None:
+            self._write_raw(tls.data_to_send())
+
+    def _write(self, data: bytes) -> None:
+        """Bytes of the protocol to the peer: through TLS when the link is TLS."""
+        tls = self._tls
+        if tls is not None:
+            tls.send(data)
+            data = tls.data_to_send()
+        self._write_raw(data)
+
     # -- handshake ---------------------------------------------------------------------------------
     def _receive_handshake(self, data: bytes) -> None:
         try:
@@ -128,7 +251,9 @@ class Connection(asyncio.Protocol):
                     self.peer_name = event.name
                     self.peer_explicit = event.explicit
                     self.peer_address = event.address
-                    verdict = self.dist._decide_incoming(self, event)
+                    problem = self._certificate_problem(event.name)
+                    verdict = ((Refusal.CERTIFICATE, problem) if problem is not None
+                               else self.dist._decide_incoming(self, event))
                     if verdict is None:
                         self._hs.accept()
                     else:
@@ -147,7 +272,7 @@ class Connection(asyncio.Protocol):
             self._write_handshake()
         except NotPgvizNode as exc:
             # Say where: "127.0.0.1:80 is not a pgviz node: it sent b'HTTP/1.1 400 ...'".
-            where = self.dial_address or self._peername() or "the peer"
+            where = self._where()
             self._fail(NotPgvizNode(f"{where} is not a pgviz node: it sent "
                                     f"{exc.first_bytes!r} where a pgviz handshake begins",
                                     exc.first_bytes))
@@ -167,8 +292,8 @@ class Connection(asyncio.Protocol):
 
     def _write_handshake(self) -> None:
         out = self._hs.data_to_send()
-        if out and self._transport is not None and not self._transport.is_closing():
-            self._transport.write(out)
+        if out:
+            self._write(out)
 
     def _handshake_timeout(self) -> None:
         if self.state == "handshake":
@@ -199,6 +324,10 @@ class Connection(asyncio.Protocol):
                 self.established.exception()
             self.close(text, log_level=logging.INFO)
             return
+        if self._tls is None and ev.keys is not None:
+            # Without TLS every frame from now on carries a MAC (see wire/mac.py).
+            self._sealer = FrameSealer(ev.keys.send)
+            self._decoder = FrameOpener(ev.keys.receive, self.dist.max_frame)
         self.state = "up"
         self._link = Link(self.dist.loop, self._transport_write, self.dist.faults,
                           self.dist.name, ev.name, on_drop=self._dropped_by_grudge,
@@ -213,6 +342,11 @@ class Connection(asyncio.Protocol):
     def _receive_frames(self, data: bytes) -> None:
         try:
             frames = self._decoder.feed(data)
+        except IntegrityError as exc:
+            self.close(f"integrity check failed on the link from {self.peer_name}: {exc}; "
+                       "something between the two nodes tampers with frames",
+                       log_level=logging.WARNING, kind="bad MAC", abort=True)
+            return
         except ProtocolError as exc:
             self.close(f"protocol error from {self.peer_name}: {exc}",
                        log_level=logging.WARNING, kind="protocol error", abort=True)
@@ -310,9 +444,14 @@ class Connection(asyncio.Protocol):
         t = self._transport
         if t is None or t.is_closing():
             return
+        sealer = self._sealer
+        if sealer is not None:
+            # Numbered here, where frames really leave (urgent ones and ticks overtake
+            # frames that the link holds): the peer counts them in this order.
+            data = sealer.seal(data)
         self.bytes_out += len(data)
         self.last_send = self.dist.loop.time()
-        t.write(data)
+        self._write(data)
         queued = t.get_write_buffer_size()
         if queued > self.dist.max_buffer:
             self.close(f"{self.peer_name} is too slow: {queued} bytes queued for it "

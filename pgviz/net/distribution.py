@@ -9,7 +9,9 @@ Rules kept here (Erlang's, unless said):
   by this gossip (both sides remember it) until someone calls connect() for that pair again;
 * a peer restarted under the same name (new creation) is accepted once the old connection is
   gone; while it is alive, a second incarnation claiming the name is refused;
-* ticks: a frame at least every tick_time/4; nothing heard for tick_time means the peer is gone.
+* ticks: a frame at least every tick_time/4; nothing heard for tick_time means the peer is gone;
+* with `tls` (a TLSConfig) every link, both directions, is TLS with mutual authentication and
+  only TLS peers are accepted (see tls.py); without it every frame carries a MAC (wire/mac.py).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .faults import Faults
 from .healer import Healer
 from .link import Link
 from .memory import MemoryNetwork
+from .tls import TLSConfig
 
 __all__ = ["Distribution", "DistHandler", "new_creation"]
 
@@ -84,8 +87,10 @@ class Distribution:
         advertise: str | None = None,
         heal: bool = True,
         on_control: Callable[[str, dict[str, Any]], None] | None = None,
+        tls: TLSConfig | None = None,
     ) -> None:
         self.handler = handler
+        self.tls = tls
         self.name = name
         self.creation = creation
         self.cookie = cookie
@@ -154,6 +159,8 @@ class Distribution:
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
+        if self.tls is not None:
+            self.tls.check()  # TLSConfigError naming the file, before anything listens
         if self.network is not None:
             self.address = self.network.listen(self._accept_factory, self.port)
         else:

@@ -11,7 +11,7 @@ from typing import Any
 from ..erlang import ErlangDistribution
 from ..errors import NodeNotRunning
 from ..events import Clock, Event, Fault, NodeUp, Spawn
-from ..net import Distribution, Faults, MemoryNetwork, new_creation, resolve_cookie
+from ..net import Distribution, Faults, MemoryNetwork, TLSConfig, new_creation, resolve_cookie
 from ..net.addresses import advertised_host
 from ..net.control import NetControl
 from ..net.distribution import (
@@ -59,6 +59,7 @@ class RuntimeNode:
         seeds: tuple[str, ...] | list[str] = (),
         heal: bool = True,
         advertise: str | None = None,
+        tls: TLSConfig | None = None,
         protocol: str = "pgviz",
         epmd_port: int = 4369,
         start_epmd: bool = False,
@@ -75,6 +76,8 @@ class RuntimeNode:
         self._network = network
         if protocol not in ("pgviz", "erlang"):
             raise ValueError(f"protocol is 'pgviz' or 'erlang', not {protocol!r}")
+        if tls is not None and protocol != "pgviz":
+            raise ValueError("tls is for pgviz's own protocol, not Erlang's distribution")
         # protocol="erlang": Erlang's distribution (pgviz/erlang); the cookie is then the
         # Erlang nodes' one (None: ~/.erlang.cookie).
         self._protocol = protocol
@@ -85,7 +88,7 @@ class RuntimeNode:
         self._dist_opts = dict(tick_time=tick_time, handshake_timeout=handshake_timeout,
                                max_frame=max_frame, max_buffer=max_buffer,
                                max_total_buffer=max_total_buffer, mesh=mesh,
-                               seeds=tuple(seeds), heal=heal, advertise=advertise)
+                               seeds=tuple(seeds), heal=heal, advertise=advertise, tls=tls)
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self._dist: Distribution | None = None
         self._table = ProcessTable(self.name)

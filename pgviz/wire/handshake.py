@@ -9,7 +9,9 @@
                                                   or refuse("authentication failed")
 
 Both sides prove they hold the cookie without sending it, each over the other's fresh nonce, so
-neither a replay nor a reflection of the other side's proof passes. Digests are compared in
+neither a replay nor a reflection of the other side's proof passes. From the cookie, both
+nonces and both names each side then derives the session's per-direction MAC keys
+(`Established.keys`, see mac.py): every frame after the handshake is tagged with them. Digests are compared in
 constant time. Handshake frames are capped small: nobody unauthenticated gets to make us
 buffer megabytes.
 
@@ -44,13 +46,15 @@ from ..errors import (
 )
 from .codec import decode_plain, encode
 from .frames import FrameDecoder, encode_frame
+from .mac import SessionKeys, session_keys
 from .render import safe_repr
 
 __all__ = ["Handshake", "PeerHello", "Established", "PROTOCOL_VERSION", "HANDSHAKE_MAX_FRAME",
            "begins_like_pgviz"]
 
 # 2: tuples are marked arrays, no longer nested ext payloads (see codec.py).
-PROTOCOL_VERSION = 2
+# 3: every frame after the handshake carries a MAC (see mac.py), unless the link is TLS.
+PROTOCOL_VERSION = 3
 HANDSHAKE_MAX_FRAME = 4096
 NONCE_BYTES = 16
 AUTH_FAILED = "authentication failed"
@@ -92,6 +96,7 @@ class Established:
     initiator: bool
     session: str = ""  # the same on both sides, unique per connection (from both nonces)
     rest: bytes = field(default=b"", repr=False)
+    keys: SessionKeys | None = field(default=None, repr=False)  # this side's MAC keys
 
 
 def _digest(cookie: bytes, role: bytes, *parts: bytes) -> bytes:
@@ -123,11 +128,16 @@ class Handshake:
         caps: frozenset[str] = frozenset(),
         nonce: Callable[[int], bytes] = os.urandom,
         expect: str | None = None,
+        check_peer: Callable[[str], str | None] | None = None,
     ) -> None:
         """`expect` (initiator): the name the acceptor must have; another name ends the
-        handshake before any proof is sent (a gossiped address that is not that node)."""
+        handshake before any proof is sent (a gossiped address that is not that node).
+        `check_peer` (initiator): called with the acceptor's name at its welcome; a reason
+        returned refuses it (a Refusal.CERTIFICATE: its TLS certificate is for another name)
+        before any proof is sent."""
         self.initiator = initiator
         self.expect = expect
+        self.check_peer = check_peer
         self.name = name
         self.creation = creation
         self._cookie = cookie.encode() if isinstance(cookie, str) else cookie
@@ -271,6 +281,11 @@ class Handshake:
             self.state = "closed"
             raise ConnectionRefused(f"expected {self.expect} there, found {name}", name,
                                     Refusal.WRONG_NODE)
+        problem = self.check_peer(name) if self.check_peer is not None else None
+        if problem is not None:
+            self._emit("refuse", problem, self.name, Refusal.CERTIFICATE)
+            self.state = "closed"
+            raise ConnectionRefused(problem, name, Refusal.CERTIFICATE)
         self._peer_nonce = nonce
         self._peer = PeerHello(name, creation, address, False,
                                frozenset(c for c in caps if isinstance(c, str)))
@@ -316,4 +331,10 @@ class Handshake:
     def _established(self, *, initiator: bool) -> Established:
         assert self._peer is not None
         p = self._peer
-        return Established(p.name, p.creation, p.address, p.caps, initiator, self.session)
+        nonce_i, nonce_a = (self._nonce, self._peer_nonce) if initiator else (
+            self._peer_nonce, self._nonce)
+        name_i, name_a = (self.name, p.name) if initiator else (p.name, self.name)
+        keys = session_keys(self._cookie, initiator=initiator, nonce_i=nonce_i,
+                            nonce_a=nonce_a, name_i=name_i, name_a=name_a)
+        return Established(p.name, p.creation, p.address, p.caps, initiator, self.session,
+                           keys=keys)

@@ -20,6 +20,7 @@ from pgviz.errors import (
 from pgviz.wire.codec import decode, encode
 from pgviz.wire.frames import FrameDecoder, encode_frame
 from pgviz.wire.handshake import Established, Handshake
+from pgviz.wire.mac import FrameOpener, FrameSealer
 
 from ..support import COOKIE
 from .harness import Arena
@@ -91,7 +92,9 @@ class Attacker:
         self.victim_creation = 0
         self.victim_scope: Pid | None = None
         self.handshakes = 0
-        self._frames = FrameDecoder(64 * 1024 * 1024)
+        self._frames: FrameDecoder | FrameOpener = FrameDecoder(64 * 1024 * 1024)
+        self._sealer: FrameSealer | None = None
+        self._unsealed = b""  # the part of a frame written so far, sealed once whole
         self._terms: deque[Any] = deque()
         self._pings = 0
         self._watcher = Pid(name, 99, 0, creation)
@@ -112,7 +115,12 @@ class Attacker:
         self.sock = sock
         self.handshakes += 1
         self.victim_creation = event.creation
-        self._frames = FrameDecoder(64 * 1024 * 1024)
+        assert event.keys is not None
+        # It holds the cookie: its frames carry the session's MAC, so that what is fuzzed is
+        # what a node does with authentic frames (a relay's tampering: tests/net/test_relay).
+        self._frames = FrameOpener(event.keys.receive, 64 * 1024 * 1024)
+        self._sealer = FrameSealer(event.keys.send)
+        self._unsealed = b""
         self._terms.clear()
         self._feed(event.rest)
 
@@ -152,8 +160,22 @@ class Attacker:
                 self.victim_scope = term[2][1]
                 return term[2][1]
 
-    def send(self, data: bytes) -> bool:
+    def send(self, data: bytes, *, seal: bool = True) -> bool:
+        """Write bytes; whole frames in them are sealed with the session's MAC (`seal`), a
+        frame's beginning waits for its end. seal=False: as they are (lying framing)."""
         assert self.sock is not None
+        if seal and self._sealer is not None:
+            buf = self._unsealed + data
+            pos = 0
+            while len(buf) - pos >= 4:
+                length = int.from_bytes(buf[pos:pos + 4], "big")
+                if len(buf) - pos - 4 < length:
+                    break
+                pos += 4 + length
+            self._unsealed = buf[pos:]
+            data = self._sealer.seal(buf[:pos]) if pos else b""
+            if not data:
+                return True
         try:
             self.sock.sendall(data)
         except OSError:

@@ -1,0 +1,135 @@
+"""Frame integrity without TLS: every frame after the handshake carries a MAC.
+
+Keys. The handshake ends with both sides holding the cookie, both nonces and both names; each
+direction of the session gets its own key from them (HMAC-SHA256 used as a PRF keyed by the
+cookie, its input length-prefixed parts, as the handshake's proofs are):
+
+    key(dir) = HMAC-SHA256(cookie, "pgviz/3 session " dir | nonce_i | nonce_a | name_i | name_a)
+    dir      = "i>a" (frames the initiator sends) or "a>i"
+
+Frames. After the handshake a frame is
+
+    length (4 bytes, big-endian: len(payload) + 16) | payload | tag (16 bytes)
+    tag = HMAC-SHA256(key(dir), seq (8 bytes, big-endian) | payload)[:16]
+
+`seq` counts the frames of one direction from 0, ticks included (a tick is a frame with an
+empty payload: length 16, a tag and nothing else), in the order they reach the wire; the
+receiver counts them in the order they arrive. So a relay without the cookie can neither
+inject a frame, alter one, replay one (its number is spent), reorder two nor remove one (every
+later number shifts): the first frame that does not verify closes the link. A frame removed
+at the very end is noticed at the next tick (tick_time / 4). Reflection fails too: a frame
+sent back to its sender is checked with the other direction's key.
+
+The tag is HMAC-SHA256 cut to 128 bits (as in TLS's and SRTP's truncated HMACs): forging one
+is a 2**-128 guess per try, and a wrong guess ends the link. Tagging costs one HMAC per frame;
+frames coalesced into one write are tagged one by one, with no extra copy of the batch.
+
+Numbers are given where bytes really leave: the connection seals in its transport write, not
+when a frame is queued, because the network clock's urgent frames (NETCTL, EV) and ticks go
+past frames that a paused or slowed link holds back.
+
+With TLS the MAC is not used: TLS already protects each record's integrity and order, and
+the name in each side's certificate is checked against the name it claims in the handshake,
+which binds the cookie handshake to the TLS session (a relay holding another classroom
+certificate cannot splice two sessions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+from typing import NamedTuple
+
+from ..errors import IntegrityError
+from .frames import FrameDecoder
+
+__all__ = ["TAG_BYTES", "SessionKeys", "session_keys", "FrameSealer", "FrameOpener"]
+
+TAG_BYTES = 16
+_LEN = struct.Struct(">I")
+_SEQ = struct.Struct(">Q")
+
+
+class SessionKeys(NamedTuple):
+    """One side's keys: `send` for its frames, `receive` to check the peer's."""
+
+    send: bytes
+    receive: bytes
+
+
+def _direction_key(cookie: bytes, direction: bytes, parts: tuple[bytes, ...]) -> bytes:
+    msg = b"pgviz/3 session " + direction + b"".join(len(p).to_bytes(2, "big") + p
+                                                      for p in parts)
+    return hmac.digest(cookie, msg, "sha256")
+
+
+def session_keys(cookie: bytes, *, initiator: bool, nonce_i: bytes, nonce_a: bytes,
+                 name_i: str, name_a: str) -> SessionKeys:
+    parts = (nonce_i, nonce_a, name_i.encode(), name_a.encode())
+    i_to_a = _direction_key(cookie, b"i>a", parts)
+    a_to_i = _direction_key(cookie, b"a>i", parts)
+    return SessionKeys(i_to_a, a_to_i) if initiator else SessionKeys(a_to_i, i_to_a)
+
+
+class FrameSealer:
+    """One direction's sender: `seal` turns whole frames (as encode_frame makes them, one or
+    several back to back) into tagged frames, numbering them in the order sealed."""
+
+    __slots__ = ("_mac", "seq")
+
+    def __init__(self, key: bytes) -> None:
+        self._mac = hmac.new(key, digestmod=hashlib.sha256)  # copied per frame: keyed once
+        self.seq = 0
+
+    def seal(self, frames: bytes) -> bytes:
+        end = len(frames)
+        (length,) = _LEN.unpack_from(frames, 0)
+        if length + 4 == end:  # one frame: the common case
+            return _LEN.pack(length + TAG_BYTES) + frames[4:] + self._tag(frames[4:])
+        out: list[bytes | memoryview] = []
+        view = memoryview(frames)
+        pos = 0
+        while pos < end:
+            (length,) = _LEN.unpack_from(frames, pos)
+            payload = view[pos + 4:pos + 4 + length]
+            out += (_LEN.pack(length + TAG_BYTES), payload, self._tag(payload))
+            pos += 4 + length
+        return b"".join(out)
+
+    def _tag(self, payload: bytes | memoryview) -> bytes:
+        mac = self._mac.copy()
+        mac.update(_SEQ.pack(self.seq))
+        mac.update(payload)
+        self.seq += 1
+        return mac.digest()[:TAG_BYTES]
+
+
+class FrameOpener:
+    """One direction's receiver: feed bytes, get the payloads of frames whose tags verify
+    (b"" for a tick); the first frame that does not verify raises IntegrityError."""
+
+    __slots__ = ("_mac", "_frames", "seq")
+
+    def __init__(self, key: bytes, max_size: int) -> None:
+        self._mac = hmac.new(key, digestmod=hashlib.sha256)
+        self._frames = FrameDecoder(max_size + TAG_BYTES)
+        self.seq = 0
+
+    def feed(self, data: bytes) -> list[bytes]:
+        payloads = []
+        for frame in self._frames.feed(data):
+            if len(frame) < TAG_BYTES:
+                raise IntegrityError(f"frame {self.seq} is {len(frame)} bytes, too short to "
+                                     "carry its MAC (not sealed by the peer)")
+            payload = frame[:-TAG_BYTES]
+            mac = self._mac.copy()
+            mac.update(_SEQ.pack(self.seq))
+            mac.update(payload)
+            if not hmac.compare_digest(mac.digest()[:TAG_BYTES], frame[-TAG_BYTES:]):
+                raise IntegrityError(
+                    f"bad MAC on frame {self.seq}: injected, altered, replayed, reordered or "
+                    "preceded by a removed frame on the way")
+            self.seq += 1
+            payloads.append(payload)
+        return payloads
