@@ -1,5 +1,5 @@
 """Command line: `pgviz` (the desktop app), `pgviz gui`, `pgviz node` (headless), `pgviz demo`,
-`pgviz replay FILE`. Without a command, the options are the app's: `pgviz --name alice` is
+`pgviz replay FILE`, `pgviz tls init DIR --nodes alice,bob` (a classroom CA for TLS links). Without a command, the options are the app's: `pgviz --name alice` is
 `pgviz gui --name alice`.
 
 `pip install pgviz` has no Qt: the app's commands then say how to add it and exit with
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from ._version import __version__
-from .errors import CookieError
+from .errors import CookieError, TLSConfigError
 from .names import default_name
 from .net.cookie import read_cookie_file, resolve_cookie
 
@@ -92,6 +92,16 @@ def _node_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-discovery", action="store_true",
                    help="do not announce this node on the LAN nor list the others (mDNS; "
                    "only a node listening beyond 127.0.0.1 is announced)")
+    tls = p.add_argument_group(
+        "TLS", "all three together: every link is TLS with mutual authentication, and only "
+        "nodes with a certificate from the same CA, made for the name they claim, connect "
+        "(pgviz tls init DIR --nodes alice,bob makes them)")
+    tls.add_argument("--tls-cert", default=None, metavar="PEM",
+                     help="this node's certificate (DIR/NAME.pem)")
+    tls.add_argument("--tls-key", default=None, metavar="PEM",
+                     help="this node's private key (DIR/NAME-key.pem, chmod 600)")
+    tls.add_argument("--tls-ca", default=None, metavar="PEM",
+                     help="the CA certificate that signs every node's (DIR/ca.pem)")
     _verbose(p)
 
 
@@ -100,8 +110,9 @@ def _verbose(p: argparse.ArgumentParser) -> None:
                    help="log more on stderr: -v info, -vv debug")
 
 
-COMMANDS = ("gui", "node", "demo", "replay")
+COMMANDS = ("gui", "node", "demo", "replay", "tls")
 INSTALL_GUI = "pip install 'pgviz[gui]'"
+INSTALL_TLS = "pip install 'pgviz[tls]'"
 
 
 def _shell_commands_help() -> str:
@@ -125,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the app and takes the options of `pgviz gui` (pgviz --cookie-file F --name alice).",
         usage="pgviz [-h] [--version] [COMMAND] [options]")
     parser.add_argument("--version", action="version", version=f"pgviz {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{gui,node,demo,replay}")
+    sub = parser.add_subparsers(dest="command", metavar="{gui,node,demo,replay,tls}")
     gui = sub.add_parser("gui", help="the desktop app: one window, one node (the default; "
                          f"needs {INSTALL_GUI})",
                          description="The desktop app: one window that is one node of the "
@@ -175,7 +186,33 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("file", metavar="FILE", help="a recording made with the app's Record "
                         "button or the shell's `record FILE`")
     _verbose(replay)
+    tls = sub.add_parser("tls", help="certificates for TLS links (pgviz tls init DIR --nodes "
+                         "alice,bob)", description="Certificates for TLS links between nodes.")
+    tls_sub = tls.add_subparsers(dest="tls_command", metavar="{init}", required=True)
+    init = tls_sub.add_parser(
+        "init", help="make a classroom CA and a certificate per node",
+        description="Make a classroom CA (DIR/ca.pem, DIR/ca-key.pem) and, for each node, "
+        "DIR/NAME.pem and DIR/NAME-key.pem (keys chmod 600). Run again on the same DIR to add "
+        f"nodes with the same CA. Needs {INSTALL_TLS}.")
+    init.add_argument("dir", metavar="DIR", help="where to write the files (created if needed)")
+    init.add_argument("--nodes", required=True, type=_node_list, metavar="NAMES",
+                      help="comma-separated node names (alice,bob,...): the --name each node "
+                      "is started with")
+    init.add_argument("--days", type=_positive_int, default=365,
+                      help="how long the certificates are valid (default 365)")
+    _verbose(init)
     return parser
+
+
+def _node_list(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("no node names (like alice,bob)")
+    for n in names:
+        short = n.partition("@")[0]
+        if not short or not all(c.isalnum() or c in "-_." for c in short):
+            raise argparse.ArgumentTypeError(f"not a node name: {n!r} (letters, digits, - _ .)")
+    return list(dict.fromkeys(n.partition("@")[0] for n in names))
 
 
 def _with_command(argv: list[str]) -> list[str]:
@@ -253,6 +290,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_with_command(list(sys.argv[1:] if argv is None else argv)))
     setup_logging(args.verbose, getattr(args, "log_format", "text"))
+    if args.command == "tls":
+        return _tls_init(args)
+    if args.command in ("gui", "node"):
+        problem = _check_tls(args)
+        if problem:
+            sys.stderr.write(f"pgviz: {problem}\n")
+            return 2
     if args.command != "node":
         problem = _missing_qt()
         if problem:
@@ -283,6 +327,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args)
     from .gui.demo import run_demo
     return run_demo(args)
+
+
+def _check_tls(args: argparse.Namespace) -> str | None:
+    """All three TLS files or none, each usable: else the one-line reason (exit status 2)."""
+    given = {f"--tls-{k}": getattr(args, f"tls_{k}", None) for k in ("cert", "key", "ca")}
+    if not any(given.values()):
+        return None
+    missing = [flag for flag, value in given.items() if not value]
+    if missing:
+        return (f"TLS needs --tls-cert, --tls-key and --tls-ca together; missing "
+                f"{', '.join(missing)}")
+    from .net.tls import TLSConfig
+
+    try:
+        TLSConfig(args.tls_cert, args.tls_key, args.tls_ca).check()
+    except TLSConfigError as exc:
+        return str(exc)
+    return None
+
+
+def _tls_init(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("cryptography") is None:
+        sys.stderr.write(f"pgviz: making certificates needs the cryptography package: "
+                         f"{INSTALL_TLS}\n(nodes that only use them need nothing more)\n")
+        return 2
+    from .net.certs import CA_CERT, CA_KEY, init_classroom, node_files
+
+    try:
+        made = init_classroom(args.dir, args.nodes, days=args.days)
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"pgviz: {exc}\n")
+        return 2
+    d = made.directory
+    ca_state = "new" if made.ca_new else "kept"
+    out = [f"pgviz tls: in {d}/ (valid {made.days} days)",
+           f"  {CA_CERT:<26} the classroom CA ({ca_state}): give it to every node",
+           f"  {CA_KEY:<26} the CA's private key: keep it, never hand it out; run "
+           f"`pgviz tls init {d} --nodes NAME` again to add nodes"]
+    for name in made.nodes:
+        cert, key = node_files(d, name)
+        out.append(f"  {cert.name + ', ' + key.name:<26} node {name}: its certificate and "
+                   "private key (chmod 600), for that node only")
+    first = made.nodes[0]
+    cert, key = node_files(d, first)
+    out += ["", "Start each node with its own name, certificate and key, and the CA, e.g.:",
+            f"  pgviz node --name {first} --tls-cert {cert} --tls-key {key} "
+            f"--tls-ca {d / CA_CERT}",
+            "(the same flags for the app: pgviz --name ... --tls-cert ...). Every link is then",
+            "TLS with both certificates checked; a node connects only if its certificate is",
+            "from this CA and made for the --name it uses. The cookie is still needed."]
+    print("\n".join(out))
+    return 0
 
 
 def _replay(path: str) -> int:

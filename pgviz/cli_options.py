@@ -20,4 +20,9 @@ def node_options(args: argparse.Namespace) -> dict[str, Any]:
         options["seeds"] = seeds
     if getattr(args, "advertise", None):
         options["advertise"] = args.advertise
+    if getattr(args, "tls_cert", None):
+        # (all three together: the cli checked them before any node starts)
+        from .net.tls import TLSConfig
+
+        options["tls"] = TLSConfig(args.tls_cert, args.tls_key, args.tls_ca)
     return options

@@ -514,7 +514,8 @@ class Connection(asyncio.Protocol):
             return
         if not self.close_reason:
             self.close_reason = reason
-            args = (self.dist.name, self.peer_name or self.peer_address or "?", reason)
+            args = (self.dist.name, self.peer_name or self.peer_address or self._peername()
+                    or "?", reason)
             if kind:
                 self.dist.faultlog.log(log_level, kind, "%s: connection to %s closed: %s",
                                        *args)
