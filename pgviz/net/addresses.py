@@ -37,12 +37,12 @@ def _interface_addresses(ipv6: bool) -> list[str]:
         import ifaddr  # comes with zeroconf
     except ImportError:
         return []
-    out = []
+    out: list[str] = []
     for adapter in ifaddr.get_adapters():
         for ip in adapter.ips:
             if ipv6 != ip.is_IPv6:
                 continue
-            text = ip.ip[0] if ip.is_IPv6 else ip.ip
+            text = str(ip.ip[0] if isinstance(ip.ip, tuple) else ip.ip)
             if not (text.startswith("127.") or text == "::1" or text.startswith("fe80")):
                 out.append(text)
     return out
