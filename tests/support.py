@@ -210,7 +210,10 @@ class OpenedReader:
         self._ready = self._reframe(rest)
 
     def _reframe(self, data: bytes) -> bytes:
-        return b"".join(len(f).to_bytes(4, "big") + f for f in self._opener.feed(data))
+        frames = self._opener.feed(data)
+        if self._opener.error is not None:
+            raise self._opener.error
+        return b"".join(len(f).to_bytes(4, "big") + f for f in frames)
 
     async def read(self, n: int = -1) -> bytes:
         if self._ready:

@@ -342,11 +342,6 @@ class Connection(asyncio.Protocol):
     def _receive_frames(self, data: bytes) -> None:
         try:
             frames = self._decoder.feed(data)
-        except IntegrityError as exc:
-            self.close(f"integrity check failed on the link from {self.peer_name}: {exc}; "
-                       "something between the two nodes tampers with frames",
-                       log_level=logging.WARNING, kind="bad MAC", abort=True)
-            return
         except ProtocolError as exc:
             self.close(f"protocol error from {self.peer_name}: {exc}",
                        log_level=logging.WARNING, kind="protocol error", abort=True)
@@ -375,6 +370,14 @@ class Connection(asyncio.Protocol):
                 return
             if self.state != "up":
                 return
+        tampered = getattr(self._decoder, "error", None)
+        if tampered is not None:  # after the authentic frames that came before it
+            self._tampered(tampered)
+
+    def _tampered(self, exc: IntegrityError) -> None:
+        self.close(f"integrity check failed on the link from {self.peer_name}: {exc}; "
+                   "something between the two nodes tampers with frames",
+                   log_level=logging.WARNING, kind="bad MAC", abort=True)
 
     def send(self, term: Any, *, urgent: bool = False) -> int:
         """Queue one control term; returns its encoded size. Raises LocalProtocolError when the

@@ -107,29 +107,37 @@ class FrameSealer:
 
 class FrameOpener:
     """One direction's receiver: feed bytes, get the payloads of frames whose tags verify
-    (b"" for a tick); the first frame that does not verify raises IntegrityError."""
+    (b"" for a tick), in order. At the first frame that does not verify, `error` is set (an
+    IntegrityError) and nothing more is ever returned: the frames before it, authentic, are
+    still returned by that call; the caller checks `error` after handling them."""
 
-    __slots__ = ("_mac", "_frames", "seq")
+    __slots__ = ("_mac", "_frames", "seq", "error")
 
     def __init__(self, key: bytes, max_size: int) -> None:
         self._mac = hmac.new(key, digestmod=hashlib.sha256)
         self._frames = FrameDecoder(max_size + TAG_BYTES)
         self.seq = 0
+        self.error: IntegrityError | None = None
 
     def feed(self, data: bytes) -> list[bytes]:
+        """Raises FrameTooLarge (a length prefix past the maximum) as FrameDecoder does."""
+        if self.error is not None:
+            return []
         payloads = []
         for frame in self._frames.feed(data):
             if len(frame) < TAG_BYTES:
-                raise IntegrityError(f"frame {self.seq} is {len(frame)} bytes, too short to "
-                                     "carry its MAC (not sealed by the peer)")
+                self.error = IntegrityError(f"frame {self.seq} is {len(frame)} bytes, too short "
+                                            "to carry a MAC (not sealed by the peer)")
+                break
             payload = frame[:-TAG_BYTES]
             mac = self._mac.copy()
             mac.update(_SEQ.pack(self.seq))
             mac.update(payload)
             if not hmac.compare_digest(mac.digest()[:TAG_BYTES], frame[-TAG_BYTES:]):
-                raise IntegrityError(
+                self.error = IntegrityError(
                     f"bad MAC on frame {self.seq}: injected, altered, replayed, reordered or "
                     "preceded by a removed frame on the way")
+                break
             self.seq += 1
             payloads.append(payload)
         return payloads

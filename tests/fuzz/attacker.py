@@ -128,6 +128,8 @@ class Attacker:
         for payload in self._frames.feed(data):
             if payload:
                 self._terms.append(decode(payload))
+        if getattr(self._frames, "error", None) is not None:
+            raise AssertionError(f"the victim's frames fail their MAC: {self._frames.error}")
 
     def _next_term(self, deadline: float) -> Any:
         """The victim's next control term; None on EOF (the victim closed this link)."""
