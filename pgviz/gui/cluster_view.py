@@ -209,6 +209,8 @@ class ClusterView(QGraphicsView):
         self.resetCachedContent()
         if self.auto_fit:
             self.fit()
+        if self.animator.flights is not None:
+            self.animator.changed()  # held dots (paused: no timer) follow their links
         self.viewport().update()
 
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802

@@ -77,7 +77,7 @@ class NetworkView(QObject):
         """A cluster event the dots or the bar care about; True when it was a frame the
         network holds (slow motion or pause: not for the live animation)."""
         if isinstance(ev, Send):
-            held = ev.travel > 0 or self.session.model.traffic().paused
+            held = ev.travel > 0 or self.bar.mode == "pause"  # the clock as last heard
             if held:
                 self._traffic_changed()
             return held
