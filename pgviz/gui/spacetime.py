@@ -1,0 +1,292 @@
+"""The space-time diagram: a lane per node, an arrow per frame from its send to its deliver.
+
+    view = SpaceTimeView(theme)
+    node.add_listener(view.feed)           # live (or feed_many(recording.events))
+    view.set_time(t)                       # replay: draw the cluster as it was at t; None: live
+    view.select_frame(frame_id)            # light an arrow up (the graph's dot, a log line)
+    view.frameClicked.connect(...)         # the user clicked an arrow: its frame id
+
+Time runs left to right; the view follows the newest event (and "now" while frames are in
+flight) until the user scrolls back with the wheel (Ctrl+wheel zooms; Home or a double click
+follows again). Arrows in flight grow towards their destination as their frame travels
+(slow motion) and freeze while the network clock is paused. Membership changes are diamonds
+on the lane (filled: join, hollow: leave, coloured by group), partitions and pauses are shaded
+bands. Colours by kind: user (theme `user_dot`), pg (`pg_dot`), distribution (`control_dot`);
+ticks and distribution traffic are hidden by default (`set_filter`).
+
+Nothing animates when nothing moves: the frame timer runs only while a visible frame is in
+flight and the clock is not paused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ..events import Event
+from ..export.filters import DEFAULT_FILTER, FrameFilter
+from .spacetime_cache import Draw, StaticLayer, make_key
+from .spacetime_geometry import Geometry, distance_to_segment
+from .spacetime_history import SpaceTimeHistory
+from .spacetime_paint import Highlight, Segment, paint_diagram, paint_dynamic
+from .theme import LIGHT, Theme
+
+__all__ = ["SpaceTimeView", "Highlight"]
+
+FRAME_MS = 33
+PICK_PIXELS = 6.0
+MIN_SCALE, MAX_SCALE = 0.5, 2_000_000.0
+
+
+class SpaceTimeView(QWidget):
+    frameClicked = Signal(str)          # noqa: N815 (Qt signal names): a frame id
+    selectionChanged = Signal(object)   # noqa: N815 (the selected frame id, or None)
+
+    def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None, *,
+                 history: SpaceTimeHistory | None = None,
+                 clock: Callable[[], float] = time.time, scale: float = 160.0) -> None:
+        super().__init__(parent)
+        self.setObjectName("spaceTimeView")
+        self.setAccessibleName("Space-time diagram")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(False)
+        self.history = history if history is not None else SpaceTimeHistory()
+        self.theme = theme
+        self.frames = DEFAULT_FILTER
+        self.scale = scale
+        self.font_size = 10.0
+        self.highlight: Highlight | None = None
+        self._clock = clock
+        self._replay_time: float | None = None
+        self._follow = True
+        self._view_end: float | None = None  # when not following
+        self._selected: str | None = None
+        self._segments: list[Segment] = []
+        self._static = StaticLayer()
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self.update)
+
+    # -- feeding ----------------------------------------------------------------------------------
+    def feed(self, ev: Event) -> None:
+        """One event of the cluster (a node listener's callback, or a recording's event)."""
+        self.history.feed(ev)
+        self._changed()
+
+    def feed_many(self, events: Iterable[Event]) -> None:
+        self.history.feed_many(events)
+        self._changed()
+
+    def clear(self) -> None:
+        self.history = SpaceTimeHistory(self.history.limit)
+        self._selected = None
+        self._changed()
+
+    # -- what is shown ----------------------------------------------------------------------------
+    def set_time(self, t: float | None) -> None:
+        """Replay: draw the cluster as it was at time t (a recording's scrubber). None: live."""
+        self._replay_time = t
+        self._changed()
+
+    def set_filter(self, frames: FrameFilter) -> None:
+        self.frames = frames
+        self._changed()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.update()
+
+    def set_font_size(self, points: float) -> None:
+        """Presenter mode: larger labels."""
+        self.font_size = points
+        self.update()
+
+    def set_scale(self, pixels_per_second: float) -> None:
+        self.scale = max(MIN_SCALE, min(MAX_SCALE, pixels_per_second))
+        self.update()
+
+    def set_highlight(self, kind: str | None, target: Iterable[str] = ()) -> None:
+        """Something for the class to look at: ("node", [name]), ("group", [group]),
+        ("link", [a, b]), ("frames", [kind]); None clears it."""
+        self.highlight = Highlight(kind, tuple(target)) if kind else None
+        self.update()
+
+    def set_follow(self, follow: bool = True) -> None:
+        """Follow the newest events (the default), or stay where the user scrolled."""
+        if not follow and self._view_end is None:
+            self._view_end = self._auto_end()
+        self._follow = follow
+        if follow:
+            self._view_end = None
+        self.update()
+
+    def scroll_to(self, t: float) -> None:
+        """Put time t at the right edge and stop following."""
+        self._follow = False
+        self._view_end = t
+        self.update()
+
+    @property
+    def following(self) -> bool:
+        return self._follow
+
+    # -- selection --------------------------------------------------------------------------------
+    @property
+    def selected(self) -> str | None:
+        return self._selected
+
+    def select_frame(self, frame_id: str | None) -> None:
+        """Light up the arrow of this frame (or none); emits selectionChanged if it changed."""
+        if frame_id == self._selected:
+            return
+        self._selected = frame_id
+        self.selectionChanged.emit(frame_id)
+        self.update()
+
+    def frame_at(self, x: float, y: float) -> str | None:
+        """The frame whose arrow (as last drawn) passes nearest to (x, y), within a few pixels."""
+        best, best_d = None, PICK_PIXELS
+        for seg in self._segments:
+            d = distance_to_segment(x, y, seg.x1, seg.y1, seg.x2, seg.y2)
+            if d <= best_d:
+                best, best_d = seg.id, d
+        return best
+
+    # -- geometry ---------------------------------------------------------------------------------
+    def now(self) -> float:
+        if self._replay_time is not None:
+            return self._replay_time
+        return max(self._clock(), self.history.end)
+
+    def _auto_end(self) -> float:
+        h = self.history
+        end = h.end if self._replay_time is None else min(h.end, self._replay_time)
+        if self._animating():
+            end = self.now()
+        return end + 12 / self.scale
+
+    def geometry_now(self) -> Geometry:
+        end = self._auto_end() if self._follow or self._view_end is None else self._view_end
+        return Geometry(self.width(), self.height(), tuple(self.history.lanes), end, self.scale)
+
+    def _animating(self) -> bool:
+        """A visible frame in flight and the clock running: arrows grow, so repaint."""
+        if self.history.paused:
+            return False
+        now = self.now() if self._replay_time is not None else self._clock()
+        for arrow in reversed(self.history.arrows[-200:]):
+            if (arrow.delivered is None and arrow.lost is None and self.frames.shows(arrow.kind)
+                    and now - arrow.sent < 120):
+                return True
+        return False
+
+    def _changed(self) -> None:
+        if self._replay_time is None and self._animating():
+            if not self._timer.isActive():
+                self._timer.start()
+        else:
+            self._timer.stop()
+        self.update()
+
+    # -- Qt ---------------------------------------------------------------------------------------
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(720, max(200, 34 * max(3, len(self.history.lanes)) + 40))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(240, 120)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        try:
+            self._paint_cached(p)
+        finally:
+            p.end()
+        if self._timer.isActive() and not self._animating():
+            self._timer.stop()
+
+    def _paint_cached(self, p: QPainter) -> None:
+        geo = self.geometry_now()
+        now = self.now()
+        replay = self._replay_time is not None
+        key = make_key(version=self.history.version, frames=self.frames,
+                       theme=self.theme.name, height=geo.height, width=geo.width,
+                       scale=geo.scale, lanes=geo.lanes, highlight=self.highlight,
+                       font_size=self.font_size, replay_time=self._replay_time,
+                       dpr=self.devicePixelRatioF())
+        draw = Draw(dict(history=self.history, now=now, frames=self.frames, theme=self.theme,
+                         highlight=self.highlight, font_size=self.font_size))
+        done = self._static.blit(p, geo, key, draw)
+        selected = None
+        if self._selected is not None:
+            selected = next((s for s in done if s.id == self._selected),
+                            Segment(self._selected, 0, 0, 0, 0))
+        moving = paint_dynamic(p, geo, self.history, now, self.frames, selected, self.theme,
+                               self.highlight, self.font_size, replay)
+        self._segments = done + moving
+
+    def paint_on(self, p: QPainter, width: int | None = None, height: int | None = None) -> None:
+        """Draw the whole diagram with any painter (a pixmap, an SVG generator), uncached."""
+        geo = self.geometry_now()
+        if width is not None and height is not None:
+            geo = Geometry(width, height, geo.lanes, geo.view_end, geo.scale)
+        self._segments = paint_diagram(p, geo, self.history, self.now(), self.frames,
+                                       self._selected, self.theme, self.highlight,
+                                       self.font_size, self._replay_time is not None)
+
+    def frame_ms(self, frames: int = 30) -> tuple[float, float]:
+        """(median ms of a cached repaint, ms of a full redraw) at the current size."""
+        import statistics
+
+        from PySide6.QtGui import QImage
+
+        image = QImage(max(1, self.width()), max(1, self.height()),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        times = []
+        for i in range(frames + 1):
+            if i == 0:
+                self._static.invalidate()
+            painter = QPainter(image)
+            t0 = time.perf_counter()
+            self._paint_cached(painter)
+            painter.end()
+            times.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(times[1:]), times[0]
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        pos = event.position()
+        frame = self.frame_at(pos.x(), pos.y())
+        self.select_frame(frame)
+        if frame is not None:
+            self.frameClicked.emit(frame)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.set_follow(True)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120 or event.angleDelta().x() / 120
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.set_scale(self.scale * (1.25 ** steps))
+            return
+        geo = self.geometry_now()
+        self.scroll_to(geo.view_end - steps * 80 / self.scale)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key = event.key()
+        if key == Qt.Key.Key_Home or key == Qt.Key.Key_End:
+            self.set_follow(True)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.set_scale(self.scale * 1.25)
+        elif key == Qt.Key.Key_Minus:
+            self.set_scale(self.scale / 1.25)
+        elif key == Qt.Key.Key_Escape:
+            self.select_frame(None)
+        else:
+            super().keyPressEvent(event)

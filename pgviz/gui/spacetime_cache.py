@@ -1,0 +1,95 @@
+"""The space-time diagram's static layer, cached as a pixmap wider than the view.
+
+Everything that changes only when an event comes in (arrows that arrived, marks, bands, the
+axis) is drawn once into a pixmap that reaches EXTRA widths into the future; as time scrolls
+the view left, the pixmap is blitted further left, and only the frames in flight, the
+selection and the name column are drawn each frame. The pixmap is redrawn when the events,
+the filter, the theme, the size, the zoom or the highlight change, or when the scroll has
+used up its spare width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QPainter, QPixmap
+
+from .spacetime_geometry import Geometry
+from .spacetime_paint import Segment, paint_static
+
+__all__ = ["StaticLayer"]
+
+EXTRA = 1.0  # spare width, in view widths
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    version: int
+    frames: object
+    theme: str
+    height: int
+    width: int
+    scale: float
+    lanes: tuple[str, ...]
+    highlight: object
+    font_size: float
+    replay_time: float | None
+    dpr: float
+
+
+class StaticLayer:
+    def __init__(self) -> None:
+        self._pixmap: QPixmap | None = None
+        self._key: _Key | None = None
+        self._geo: Geometry | None = None  # the cached pixmap's own geometry
+        self._segments: list[Segment] = []
+        self.redraws = 0
+
+    def invalidate(self) -> None:
+        self._key = None
+
+    def blit(self, p: QPainter, geo: Geometry, key: _Key, draw: Draw) -> list[Segment]:
+        """Paint the static layer for `geo`; returns its segments in `geo`'s coordinates."""
+        shift = 0.0
+        if self._key == key and self._geo is not None:
+            shift = (geo.view_start - self._geo.view_start) * geo.scale
+        if (self._key != key or self._geo is None or self._pixmap is None or shift < 0
+                or shift > self._geo.width - geo.width):
+            self._render(geo, key, draw)
+            shift = 0.0
+        assert self._pixmap is not None
+        p.drawPixmap(QPointF(-shift, 0), self._pixmap)
+        if not shift:
+            return self._segments
+        return [Segment(s.id, s.x1 - shift, s.y1, s.x2 - shift, s.y2) for s in self._segments]
+
+    def _render(self, geo: Geometry, key: _Key, draw: Draw) -> None:
+        extra = int(geo.width * EXTRA)
+        wide = replace(geo, width=geo.width + extra, view_end=geo.view_end + extra / geo.scale)
+        pixmap = QPixmap(int(wide.width * key.dpr), int(wide.height * key.dpr))
+        pixmap.setDevicePixelRatio(key.dpr)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        try:
+            self._segments = draw(painter, wide)
+        finally:
+            painter.end()
+        self._pixmap, self._geo, self._key = pixmap, wide, key
+        self.redraws += 1
+
+
+class Draw:
+    """What the layer draws: paint_static with the view's settings, for a given geometry."""
+
+    def __init__(self, view_args: dict[str, object]) -> None:
+        self.args = view_args
+
+    def __call__(self, painter: QPainter, geo: Geometry) -> list[Segment]:
+        # an open band (a pause, a partition going on) runs to the pixmap's right end
+        return paint_static(painter, geo, band_end=geo.view_end,  # type: ignore[arg-type]
+                            **self.args)
+
+
+def make_key(**fields: object) -> _Key:
+    return _Key(**fields)  # type: ignore[arg-type]

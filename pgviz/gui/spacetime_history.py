@@ -1,0 +1,212 @@
+"""What the space-time diagram draws, folded from the cluster's events (Qt-free).
+
+The ClusterModel keeps the present (what is in flight now); a space-time diagram needs the
+past too: every frame from its send to its deliver, every membership change, every partition
+and pause. `SpaceTimeHistory.feed(ev)` keeps that, bounded (`limit` arrows; the oldest go
+first), for a live window, a replay (feed the recording's events up to the scrubber) or a
+lesson alike.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..events import Clock, Deliver, Event, Exit, Fault, Join, Leave, NodeDown, NodeUp, Send
+from ..export.filters import category
+from ..export.labels import group_text
+from ..model import InFlight, Snapshot
+
+__all__ = ["SpaceTimeHistory", "Arrow", "Mark", "Band"]
+
+LIMIT = 20_000
+
+
+@dataclass(slots=True)
+class Arrow:
+    """One frame: from (sent, src) to (delivered, dst); delivered None while in flight."""
+    id: str
+    src: str
+    dst: str
+    kind: str
+    category: str  # "user", "pg", "distribution", "tick"
+    summary: str
+    sent: float
+    travel: float = 0.0
+    delivered: float | None = None
+    lost: float | None = None  # when its link went down with it on board
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Something that happened on one lane: "join"/"leave" (text: the group), "nodeup",
+    "nodedown", "cut", "heal", "exit"."""
+    t: float
+    node: str
+    kind: str
+    text: str
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class Band:
+    """A stretch of time: "pause" (the network clock stopped) or "partition"."""
+    kind: str
+    start: float
+    end: float | None = None
+    text: str = ""
+
+
+class SpaceTimeHistory:
+    def __init__(self, limit: int = LIMIT) -> None:
+        self.limit = limit
+        self.lanes: list[str] = []
+        self.arrows: list[Arrow] = []  # in order of `sent`
+        self.marks: list[Mark] = []
+        self.bands: list[Band] = []
+        self.start: float | None = None
+        self.end = 0.0
+        self.version = 0  # grows with every event fed
+        self._lane_set: set[str] = set()
+        self._by_id: dict[str, Arrow] = {}
+        self.in_flight: dict[str, Arrow] = {}  # sent, neither delivered nor lost (yet)
+        self._early: dict[str, Deliver] = {}  # delivered before their send was seen
+        self._cuts: set[tuple[str, str]] = set()
+        self._paused = False
+
+    # -- feeding --------------------------------------------------------------------------------
+    def feed_many(self, events: Iterable[Event]) -> None:
+        for ev in events:
+            self.feed(ev)
+
+    def feed(self, ev: Event) -> None:
+        self.version += 1
+        if self.start is None or ev.t < self.start:
+            self.start = ev.t
+        if ev.t > self.end:
+            self.end = ev.t
+        self._lane(ev.node)
+        if isinstance(ev, Send):
+            self._send(ev)
+        elif isinstance(ev, Deliver):
+            self._deliver(ev)
+        elif isinstance(ev, Join | Leave):
+            self.marks.append(Mark(ev.t, ev.node, ev.event, group_text(ev.group),
+                                   ", ".join(str(p) for p in ev.pids)))
+        elif isinstance(ev, NodeUp):
+            self._lane(ev.peer)
+            self.marks.append(Mark(ev.t, ev.node, "nodeup", ev.peer))
+        elif isinstance(ev, NodeDown):
+            self._nodedown(ev)
+        elif isinstance(ev, Exit):
+            self.marks.append(Mark(ev.t, ev.node, "exit", str(ev.pid), ev.reason))
+        elif isinstance(ev, Fault):
+            self._fault(ev)
+        elif isinstance(ev, Clock):
+            self._clock(ev)
+        if len(self.marks) > 2 * self.limit:
+            del self.marks[:self.limit]
+
+    def _lane(self, node: str) -> None:
+        if node not in self._lane_set:
+            self._lane_set.add(node)
+            self.lanes.append(node)
+
+    def _send(self, ev: Send) -> None:
+        self._lane(ev.dst)
+        arrow = Arrow(ev.id, ev.src, ev.dst, ev.kind, category(ev.kind), ev.summary, ev.t,
+                      ev.travel)
+        early = self._early.pop(ev.id, None)
+        if early is not None:
+            arrow.delivered = max(early.t, ev.t)
+        arrows = self.arrows
+        if not arrows or arrows[-1].sent <= ev.t:
+            arrows.append(arrow)
+        else:  # forwarded events of several nodes race a little
+            arrows.insert(bisect.bisect_right(arrows, ev.t, key=lambda a: a.sent), arrow)
+        self._by_id[ev.id] = arrow
+        if arrow.delivered is None:
+            self.in_flight[ev.id] = arrow
+        if len(arrows) > self.limit:
+            for old in arrows[:len(arrows) - self.limit]:
+                self._by_id.pop(old.id, None)
+                self.in_flight.pop(old.id, None)
+            del arrows[:len(arrows) - self.limit]
+
+    def _deliver(self, ev: Deliver) -> None:
+        arrow = self._by_id.get(ev.id)
+        if arrow is None:
+            self._early[ev.id] = ev
+            if len(self._early) > 10_000:
+                del self._early[next(iter(self._early))]
+            return
+        arrow.delivered = max(ev.t, arrow.sent)
+        self.in_flight.pop(ev.id, None)
+
+    def _nodedown(self, ev: NodeDown) -> None:
+        self.marks.append(Mark(ev.t, ev.node, "nodedown", ev.peer, ev.reason))
+        pair = {ev.node, ev.peer}
+        for arrow in list(self.in_flight.values()):  # frames still on that link are gone
+            if {arrow.src, arrow.dst} == pair:
+                arrow.lost = ev.t
+                del self.in_flight[arrow.id]
+
+    def _fault(self, ev: Fault) -> None:
+        pair = (min(ev.src, ev.dst), max(ev.src, ev.dst))
+        if ev.what == "cut":
+            if not self._cuts:
+                self.bands.append(Band("partition", ev.t, None, ev.detail or "link cut"))
+            self._cuts.add(pair)
+            self.marks.append(Mark(ev.t, ev.node, "cut", ev.dst, ev.detail))
+        elif ev.what == "heal":
+            if pair in self._cuts:
+                self._cuts.discard(pair)
+                self.marks.append(Mark(ev.t, ev.node, "heal", ev.dst))
+                if not self._cuts:
+                    for band in reversed(self.bands):
+                        if band.kind == "partition" and band.end is None:
+                            band.end = ev.t
+                            break
+
+    def _clock(self, ev: Clock) -> None:
+        # Every node reports the cluster's clock: the first report of a change is the one.
+        if ev.mode == "pause" and not self._paused:
+            self._paused = True
+            self.bands.append(Band("pause", ev.t, None, "paused"))
+        elif ev.mode != "pause" and self._paused:
+            self._paused = False
+            for band in reversed(self.bands):
+                if band.kind == "pause" and band.end is None:
+                    band.end = ev.t
+                    break
+
+    # -- reading --------------------------------------------------------------------------------
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def pause_started(self) -> float | None:
+        for band in reversed(self.bands):
+            if band.kind == "pause" and band.end is None:
+                return band.start
+        return None
+
+    def progress(self, arrow: Arrow, now: float) -> float | None:
+        """How far along its link an arrow in flight is at `now` (as Snapshot.progress)."""
+        if arrow.travel <= 0:
+            return None
+        pauses = tuple((b.start, b.end) for b in self.bands if b.kind == "pause")
+        snap = Snapshot(pauses=pauses)
+        return snap.progress(_as_in_flight(arrow), now)
+
+    def arrow(self, frame_id: str) -> Arrow | None:
+        return self._by_id.get(frame_id)
+
+    def first_index_after(self, t: float) -> int:
+        return bisect.bisect_left(self.arrows, t, key=lambda a: a.sent)
+
+
+def _as_in_flight(arrow: Arrow) -> InFlight:
+    return InFlight(arrow.id, arrow.src, arrow.dst, arrow.kind, 0, arrow.summary, arrow.sent,
+                    0, arrow.travel)

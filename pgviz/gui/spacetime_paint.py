@@ -1,0 +1,391 @@
+"""Painting the space-time diagram with one QPainter: bands, lanes, time axis, arrows, marks.
+
+Fast enough for 10 lanes and 1,000 arrows at every animation frame: arrows are culled to the
+visible time window and drawn in one `drawLines` call per colour (arrowheads included as two
+short lines each); the colours are opaque (translucent strokes are many times slower in Qt's
+raster engine); only frames in flight get a dot each.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, QPolygonF
+
+from ..export.filters import FrameFilter
+from .spacetime_geometry import AXIS_HEIGHT, LABEL_WIDTH, Geometry, nice_step
+from .spacetime_history import Arrow, SpaceTimeHistory
+from .theme import Theme, group_colour_map
+
+__all__ = ["paint_diagram", "paint_static", "paint_dynamic", "Segment", "Highlight"]
+
+HEAD = 7.0  # arrowhead length, pixels
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """An arrow as drawn (for picking)."""
+    id: str
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """Something a lesson step points at: kind "node", "group", "link", "frames"; target."""
+    kind: str
+    target: tuple[str, ...]
+
+
+def _blend(a: QColor, b: QColor, k: float) -> QColor:
+    return QColor(round(a.red() + (b.red() - a.red()) * k),
+                  round(a.green() + (b.green() - a.green()) * k),
+                  round(a.blue() + (b.blue() - a.blue()) * k))
+
+
+def paint_static(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float,
+                 frames: FrameFilter, theme: Theme, highlight: Highlight | None = None,
+                 font_size: float = 10.0, band_end: float | None = None) -> list[Segment]:
+    """What changes only with new events: background, bands, lanes, axis, the arrows that
+    arrived by `now`, marks. Open bands run to `band_end` (default: now)."""
+    bg = theme.qcolor("scene_bg")
+    p.fillRect(QRectF(0, 0, geo.width, geo.height), bg)
+    lane_index = {n: i for i, n in enumerate(geo.lanes)}
+    font = _font(p, font_size)
+    _bands(p, geo, history, now if band_end is None else band_end, theme, bg)
+    _lane_lines(p, geo, theme, highlight)
+    _axis(p, geo, history, theme)
+    p.setClipRect(QRectF(geo.left, AXIS_HEIGHT, geo.width - geo.left, geo.height))
+    segments = draw_arrows(p, geo, history, arrows_done(visible_arrows(history, geo, now), now),
+                           now, frames, theme, lane_index, highlight, moving=False)
+    _marks(p, geo, history, now, theme, lane_index, highlight, font)
+    p.setClipping(False)
+    return segments
+
+
+def paint_dynamic(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float,
+                  frames: FrameFilter, selected: Segment | None, theme: Theme,
+                  highlight: Highlight | None = None, font_size: float = 10.0,
+                  replay: bool = False) -> list[Segment]:
+    """What moves every frame: arrows in flight, the selection, the lane names (drawn over
+    the scrolling layer)."""
+    lane_index = {n: i for i, n in enumerate(geo.lanes)}
+    font = _font(p, font_size)
+    p.setClipRect(QRectF(geo.left, AXIS_HEIGHT, geo.width - geo.left, geo.height))
+    pool = arrows_moving(visible_arrows(history, geo, now) if replay
+                         else list(history.in_flight.values()), now)
+    segments = draw_arrows(p, geo, history, pool, now, frames, theme, lane_index, highlight,
+                           moving=True)
+    if selected is None:
+        pass
+    else:
+        sel = next((s for s in segments if s.id == selected.id), selected)
+        draw_selected(p, history, sel, now, theme)
+        _selected_label(p, geo, history, sel, theme, font)
+    p.setClipping(False)
+    _lane_names(p, geo, theme, highlight, font)
+    return segments
+
+
+def paint_diagram(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float,
+                  frames: FrameFilter, selected: str | None, theme: Theme,
+                  highlight: Highlight | None = None, font_size: float = 10.0,
+                  replay: bool = False) -> list[Segment]:
+    """The whole diagram in one pass (pictures, SVG)."""
+    done = paint_static(p, geo, history, now, frames, theme, highlight, font_size)
+    sel = next((s for s in done if s.id == selected), None)
+    if sel is None and selected is not None:
+        sel = Segment(selected, 0, 0, 0, 0)
+    moving = paint_dynamic(p, geo, history, now, frames, sel, theme, highlight, font_size,
+                           replay)
+    return done + moving
+
+
+def _font(p: QPainter, size: float) -> QFont:
+    font = QFont(p.font())
+    font.setPointSizeF(size)
+    p.setFont(font)
+    return font
+
+
+def _bands(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float, theme: Theme,
+           bg: QColor) -> None:
+    top, bottom = AXIS_HEIGHT, geo.height
+    colours = {"pause": _blend(bg, theme.qcolor("muted"), 0.16),
+               "partition": _blend(bg, theme.qcolor("danger"), 0.12)}
+    text_colours = {"pause": theme.qcolor("muted"), "partition": theme.qcolor("danger")}
+    for band in history.bands:
+        end = band.end if band.end is not None else now
+        x1, x2 = max(geo.left, geo.x(band.start)), min(geo.right, geo.x(end))
+        if x2 < geo.left or x1 > geo.right:
+            continue
+        x2 = max(x2, x1 + 2)
+        rect = QRectF(x1, top, x2 - x1, bottom - top)
+        p.fillRect(rect, colours.get(band.kind, colours["pause"]))
+        if band.kind == "pause":
+            p.fillRect(rect, QBrush(_blend(bg, theme.qcolor("muted"), 0.3),
+                                    Qt.BrushStyle.BDiagPattern))
+        p.setPen(text_colours.get(band.kind, theme.qcolor("muted")))
+        label = "paused" if band.kind == "pause" else band.text.replace("@127.0.0.1", "")
+        p.drawText(QPointF(x1 + 4, top + 13), label)
+
+
+def _lit_nodes(highlight: Highlight | None) -> set[str]:
+    return set(highlight.target) if highlight and highlight.kind in ("node", "link") else set()
+
+
+def _lane_lines(p: QPainter, geo: Geometry, theme: Theme, highlight: Highlight | None) -> None:
+    lit = _lit_nodes(highlight)
+    lane_pen, lit_pen = QPen(theme.qcolor("mesh"), 1.5), QPen(theme.qcolor("accent"), 2.5)
+    for i, node in enumerate(geo.lanes):
+        y = geo.lane_y(i)
+        if node.split("@", 1)[0] in lit or node in lit:
+            p.fillRect(QRectF(0, y - geo.lane_height / 2 + 2, geo.width, geo.lane_height - 4),
+                       _blend(theme.qcolor("scene_bg"), theme.qcolor("accent"), 0.10))
+            p.setPen(lit_pen)
+        else:
+            p.setPen(lane_pen)
+        p.drawLine(QLineF(geo.left, y, geo.width, y))
+
+
+def _lane_names(p: QPainter, geo: Geometry, theme: Theme, highlight: Highlight | None,
+                font: QFont) -> None:
+    """The name column, over whatever scrolled under it."""
+    p.fillRect(QRectF(0, 0, geo.left, geo.height), theme.qcolor("scene_bg"))
+    lit = _lit_nodes(highlight)
+    bold = QFont(font)
+    bold.setBold(True)
+    p.setFont(bold)
+    metrics = QFontMetricsF(bold)
+    for i, node in enumerate(geo.lanes):
+        y = geo.lane_y(i)
+        short = node.split("@", 1)[0]
+        on = short in lit or node in lit
+        if on:
+            p.fillRect(QRectF(0, y - geo.lane_height / 2 + 2, geo.left, geo.lane_height - 4),
+                       _blend(theme.qcolor("scene_bg"), theme.qcolor("accent"), 0.10))
+        p.setPen(theme.qcolor("accent") if on else theme.qcolor("fg"))
+        p.drawText(QRectF(8, y - 12, LABEL_WIDTH - 14, 24),
+                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                   metrics.elidedText(short, Qt.TextElideMode.ElideRight, LABEL_WIDTH - 16))
+        p.setPen(QPen(theme.qcolor("accent") if on else theme.qcolor("mesh"), 1.5))
+        p.drawLine(QLineF(LABEL_WIDTH - 4, y, geo.left, y))
+    p.setFont(font)
+
+
+def _axis(p: QPainter, geo: Geometry, history: SpaceTimeHistory, theme: Theme) -> None:
+    origin = history.start if history.start is not None else geo.view_start
+    step = nice_step(100 / geo.scale)
+    p.setPen(QPen(theme.qcolor("border"), 1))
+    p.drawLine(QLineF(geo.left, AXIS_HEIGHT - 0.5, geo.right, AXIS_HEIGHT - 0.5))
+    first = math.ceil((geo.view_start - origin) / step)
+    last = math.floor((geo.view_end - origin) / step)
+    muted = theme.qcolor("muted")
+    for k in range(first, last + 1):
+        t = origin + k * step
+        x = geo.x(t)
+        p.setPen(QPen(theme.qcolor("border"), 1))
+        p.drawLine(QLineF(x, AXIS_HEIGHT - 5, x, AXIS_HEIGHT))
+        p.setPen(muted)
+        rel = k * step
+        label = f"{rel:.3g} s" if step < 1 else f"{rel:g} s"
+        p.drawText(QRectF(x - 40, 2, 80, AXIS_HEIGHT - 6), Qt.AlignmentFlag.AlignCenter, label)
+
+
+def _arrow_colours(theme: Theme) -> dict[str, QColor]:
+    return {"user": theme.qcolor("user_dot"), "pg": theme.qcolor("pg_dot"),
+            "distribution": theme.qcolor("control_dot"), "tick": theme.qcolor("control_dot")}
+
+
+def arrows_done(arrows: Iterable[Arrow], now: float) -> Iterable[Arrow]:
+    """Arrows that arrived (or were lost) by `now`."""
+    for a in arrows:
+        if (a.delivered is not None and a.delivered <= now) or (a.lost is not None
+                                                                and a.lost <= now):
+            yield a
+
+
+def arrows_moving(arrows: Iterable[Arrow], now: float) -> Iterable[Arrow]:
+    """Arrows sent by `now` and still on their way then."""
+    for a in arrows:
+        if a.sent <= now and not ((a.delivered is not None and a.delivered <= now)
+                                  or (a.lost is not None and a.lost <= now)):
+            yield a
+
+
+def visible_arrows(history: SpaceTimeHistory, geo: Geometry, now: float) -> list[Arrow]:
+    """Arrows sent before the right edge (and before now); the caller culls by their end."""
+    end = history.first_index_after(min(geo.view_end, now) + 1e-9)
+    return history.arrows[:end]
+
+
+def draw_arrows(p: QPainter, geo: Geometry, history: SpaceTimeHistory, arrows: Iterable[Arrow],
+                now: float, frames: FrameFilter, theme: Theme, lane_index: dict[str, int],
+                highlight: Highlight | None, moving: bool) -> list[Segment]:
+    """Draw finished arrows (moving=False: a head at the destination, a cross where lost) or
+    arrows in flight (moving=True: a dot at the frame's position now). Returns the segments."""
+    left, scale, t0 = geo.left, geo.scale, geo.view_start
+    lane_h = geo.lane_height
+    ys = {n: AXIS_HEIGHT + (i + 0.5) * lane_h for n, i in lane_index.items()}
+    t_left = t0 - 1.0
+    batches: dict[str, list[QLineF]] = {"user": [], "pg": [], "distribution": [], "tick": []}
+    dim: list[QLineF] = []
+    dots: list[tuple[str, QPointF]] = []
+    lost: list[QPointF] = []
+    segments: list[Segment] = []
+    paused_at = history.pause_started() if history.paused else None
+    lit_kind = highlight.target[0] if highlight and highlight.kind == "frames" else None
+    shows = frames.shows
+    cos_a, sin_a = math.cos(2.7), math.sin(2.7)
+    for arrow in arrows:
+        if not shows(arrow.kind):
+            continue
+        y1, y2 = ys.get(arrow.src), ys.get(arrow.dst)
+        if y1 is None or y2 is None:
+            continue
+        x1 = left + (arrow.sent - t0) * scale
+        if not moving:
+            done = arrow.delivered if arrow.delivered is not None and arrow.delivered <= now \
+                else arrow.lost
+            assert done is not None
+            if done < t_left:
+                continue
+            x2 = left + (done - t0) * scale
+            if arrow.delivered is None or arrow.delivered > now:  # lost on the way
+                k = history.progress(arrow, done)
+                y2 = y1 + (y2 - y1) * (0.5 if k is None else k)
+                lost.append(QPointF(x2, y2))
+        else:
+            at = paused_at if paused_at is not None and paused_at < now else now
+            k = history.progress(arrow, at)
+            y2 = y1 + (y2 - y1) * (0.5 if k is None else k)
+            x2 = left + (max(arrow.sent, at) - t0) * scale
+            dots.append((arrow.category, QPointF(x2, y2)))
+        target = batches[arrow.category]
+        if lit_kind is not None and arrow.kind != lit_kind and arrow.category != lit_kind:
+            target = dim
+        target.append(QLineF(x1, y1, x2, y2))
+        if not moving and arrow.delivered is not None and arrow.delivered <= now:
+            dx, dy = x2 - x1, y2 - y1
+            length = math.hypot(dx, dy) or 1.0
+            ux, uy = dx / length * HEAD, dy / length * HEAD
+            target.append(QLineF(x2, y2, x2 + ux * cos_a - uy * sin_a,
+                                 y2 + ux * sin_a + uy * cos_a))
+            target.append(QLineF(x2, y2, x2 + ux * cos_a + uy * sin_a,
+                                 y2 - ux * sin_a + uy * cos_a))
+        segments.append(Segment(arrow.id, x1, y1, x2, y2))
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    colours = _arrow_colours(theme)
+    if dim:
+        p.setPen(QPen(_blend(theme.qcolor("scene_bg"), theme.qcolor("muted"), 0.35), 1.0))
+        p.drawLines(dim)
+    for cat in ("tick", "distribution", "pg", "user"):
+        if batches[cat]:
+            p.setPen(QPen(colours[cat], 1.8 if cat == "user" else 1.3))
+            p.drawLines(batches[cat])
+    if lost:
+        p.setPen(QPen(theme.qcolor("danger"), 2.0))
+        p.drawLines([QLineF(pt.x() - 4, pt.y() - 4, pt.x() + 4, pt.y() + 4) for pt in lost]
+                    + [QLineF(pt.x() - 4, pt.y() + 4, pt.x() + 4, pt.y() - 4) for pt in lost])
+    if dots:
+        p.setPen(QPen(theme.qcolor("user_ring"), 1.2))
+        for cat, pt in dots:
+            p.setBrush(colours[cat])
+            p.drawEllipse(pt, 4.5, 4.5)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+    return segments
+
+
+def draw_selected(p: QPainter, history: SpaceTimeHistory, seg: Segment, now: float,
+                  theme: Theme) -> None:
+    arrow = history.arrow(seg.id)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    p.setPen(QPen(theme.qcolor("accent"), 3.2))
+    p.drawLine(QLineF(seg.x1, seg.y1, seg.x2, seg.y2))
+    if arrow is not None and arrow.delivered is not None and arrow.delivered <= now:
+        lines: list[QLineF] = []
+        dx, dy = seg.x2 - seg.x1, seg.y2 - seg.y1
+        angle = math.atan2(dy, dx)
+        for da in (2.7, -2.7):
+            lines.append(QLineF(seg.x2, seg.y2, seg.x2 + HEAD * math.cos(angle + da),
+                                seg.y2 + HEAD * math.sin(angle + da)))
+        p.drawLines(lines)
+
+
+_MARK_SIZE = 5.0
+
+
+def _marks(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float, theme: Theme,
+           lane_index: dict[str, int], highlight: Highlight | None, font: QFont) -> None:
+    groups = sorted({m.text for m in history.marks if m.kind in ("join", "leave")})
+    colours = group_colour_map(groups)
+    lit_group = highlight.target[0] if highlight and highlight.kind == "group" else None
+    small = QFont(font)
+    small.setPointSizeF(max(6.5, font.pointSizeF() - 1.5))
+    p.setFont(small)
+    metrics = QFontMetricsF(small)
+    label_end: dict[int, float] = {}
+    t_left, t_right = geo.view_start, min(geo.view_end, now)
+    for mark in history.marks:
+        if mark.t < t_left - 1 or mark.t > t_right:
+            continue
+        i = lane_index.get(mark.node)
+        if i is None:
+            continue
+        x, y = geo.x(mark.t), geo.lane_y(i)
+        if mark.kind in ("join", "leave"):
+            colour = QColor(colours.get(mark.text, "#888888"))
+            big = mark.text == lit_group
+            r = _MARK_SIZE * (1.5 if big else 1.0)
+            diamond = QPolygonF([QPointF(x, y - r), QPointF(x + r, y), QPointF(x, y + r),
+                                 QPointF(x - r, y)])
+            p.setPen(QPen(colour, 1.6))
+            p.setBrush(colour if mark.kind == "join" else theme.qcolor("scene_bg"))
+            p.drawPolygon(diamond)
+            label = ("+" if mark.kind == "join" else "−") + mark.text
+        elif mark.kind in ("nodeup", "heal"):
+            p.setPen(QPen(QColor("#16a34a"), 1.6))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawEllipse(QPointF(x, y), 3.5, 3.5)
+            label = ""
+        elif mark.kind in ("nodedown", "cut"):
+            p.setPen(QPen(theme.qcolor("danger"), 2.0))
+            p.drawLine(QLineF(x - 4, y - 4, x + 4, y + 4))
+            p.drawLine(QLineF(x - 4, y + 4, x + 4, y - 4))
+            label = "✕ " + mark.text.split("@", 1)[0] if mark.kind == "nodedown" else ""
+        else:
+            continue
+        if label and x > label_end.get(i, -1e9):
+            w = metrics.horizontalAdvance(label)
+            p.setPen(theme.qcolor("fg") if mark.kind != "nodedown" else theme.qcolor("danger"))
+            p.drawText(QPointF(x + 3, y - 8), label)
+            label_end[i] = x + w + 6
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.setFont(font)
+
+
+def _selected_label(p: QPainter, geo: Geometry, history: SpaceTimeHistory, seg: Segment,
+                    theme: Theme, font: QFont) -> None:
+    arrow = history.arrow(seg.id)
+    if arrow is None:
+        return
+    text = f"{arrow.kind}: {arrow.summary}"
+    metrics = QFontMetricsF(font)
+    text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, 360)
+    w, h = metrics.horizontalAdvance(text) + 12, metrics.height() + 6
+    x = min(max(geo.left, (seg.x1 + seg.x2) / 2 - w / 2), geo.right - w)
+    y = min(seg.y1, seg.y2) - h - 4
+    if y < AXIS_HEIGHT:
+        y = max(seg.y1, seg.y2) + 4
+    rect = QRectF(x, y, w, h)
+    p.setPen(QPen(theme.qcolor("accent"), 1))
+    p.setBrush(theme.qcolor("panel"))
+    p.drawRoundedRect(rect, 4, 4)
+    p.setPen(theme.qcolor("fg"))
+    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    p.setBrush(Qt.BrushStyle.NoBrush)
