@@ -11,6 +11,7 @@ used up its spare width.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainter, QPixmap
@@ -82,12 +83,12 @@ class StaticLayer:
 class Draw:
     """What the layer draws: paint_static with the view's settings, for a given geometry."""
 
-    def __init__(self, view_args: dict[str, object]) -> None:
+    def __init__(self, view_args: dict[str, Any]) -> None:
         self.args = view_args
 
     def __call__(self, painter: QPainter, geo: Geometry) -> list[Segment]:
         # an open band (a pause, a partition going on) runs to the pixmap's right end
-        return paint_static(painter, geo, band_end=geo.view_end,  # type: ignore[arg-type]
+        return paint_static(painter, geo, band_end=geo.view_end,
                             **self.args)
 
 

@@ -156,7 +156,8 @@ def _lane_lines(p: QPainter, geo: Geometry, theme: Theme, highlight: Highlight |
 def _lane_names(p: QPainter, geo: Geometry, theme: Theme, highlight: Highlight | None,
                 font: QFont) -> None:
     """The name column, over whatever scrolled under it."""
-    p.fillRect(QRectF(0, 0, geo.left, geo.height), theme.qcolor("scene_bg"))
+    # below the axis only: the axis labels near the left edge stay whole
+    p.fillRect(QRectF(0, AXIS_HEIGHT, geo.left, geo.height), theme.qcolor("scene_bg"))
     lit = _lit_nodes(highlight)
     bold = QFont(font)
     bold.setBold(True)
