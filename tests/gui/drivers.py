@@ -31,13 +31,17 @@ def tree_pids(w):
 def tree_select(w, pid):
     """Click `pid`'s row in the members list (the list must show it)."""
     tree = w.panel.members_tree
-    for i in range(tree.topLevelItemCount()):
-        it = tree.topLevelItem(i)
-        if it.data(0, ITEM_DATA) == str(pid):
-            tree.setCurrentItem(it)
-            it.setSelected(True)
-            return
-    raise AssertionError(f"{pid} not in {w.session.short_name}'s members list")
+
+    def row():
+        for i in range(tree.topLevelItemCount()):
+            it = tree.topLevelItem(i)
+            if it.data(0, ITEM_DATA) == str(pid):
+                return it
+        raise AssertionError(f"{pid} not in {w.session.short_name}'s members list")
+
+    tree.setCurrentItem(row())
+    # The selection lives in the model: selecting may rebuild the list, so find the row again.
+    row().setSelected(True)
 
 
 def inbox_texts(w, pid):
