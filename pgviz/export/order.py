@@ -2,9 +2,10 @@
 
 A recording interleaves the streams of several nodes (forwarded events race), so file order
 is not causal across nodes: a `deliver` may come before its `send`. Each node's own events are
-in the order they happened. `causal_order` merges the per-node streams, always taking the head
-with the smallest Lamport clock among the heads that are ready, a `deliver` being ready only
-once its `send` (when the recording holds it) has been taken. The result is a linearisation
+in the order they happened. `causal_order` merges the per-node streams, always taking the
+earliest head (wall time, then Lamport clock) among the heads that are ready, a `deliver` being
+ready only once its `send` (when the recording holds it) has been taken: concurrent events come
+in the order a class saw them, and clocks that disagree across machines cannot break causality. The result is a linearisation
 in which each node's order is kept and every deliver follows its send.
 """
 
@@ -28,7 +29,7 @@ def causal_order(events: Iterable[Event]) -> list[Event]:
     pos = dict.fromkeys(streams, 0)
     out: list[Event] = []
     blocked: dict[str, str] = {}  # frame id -> node whose head waits for that send
-    heap: list[tuple[int, int, str]] = []
+    heap: list[tuple[float, int, int, str]] = []
     order = {n: i for i, n in enumerate(streams)}
 
     def offer(node: str) -> None:
@@ -39,7 +40,7 @@ def causal_order(events: Iterable[Event]) -> list[Event]:
         if type(head) is Deliver and head.id in sent_ids and head.id not in taken_sends:
             blocked[head.id] = node
             return
-        heapq.heappush(heap, (head.lc, order[node], node))
+        heapq.heappush(heap, (head.t, head.lc, order[node], node))
 
     for node in streams:
         offer(node)
@@ -52,7 +53,7 @@ def causal_order(events: Iterable[Event]) -> list[Event]:
             taken_sends.add(fid)
             offer(node)
             continue
-        _, _, node = heapq.heappop(heap)
+        node = heapq.heappop(heap)[3]
         ev = streams[node][pos[node]]
         pos[node] += 1
         out.append(ev)
