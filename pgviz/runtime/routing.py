@@ -34,12 +34,18 @@ def summarize(msg: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _short_text(x: Any, limit: int) -> str:
+def _short_text(x: Any, limit: int, depth: int = 0) -> str:
     t = type(x)
     if t is str:
         return x[: limit + 1]
     if t is Pid or t is Ref:
         return str(x)
+    if (t is list or t is tuple) and depth < 3:
+        # Pids inside (a pg join's member list) print as <alice.4>, like everywhere else.
+        inner = ", ".join(_short_text(e, limit, depth + 1) for e in x[:8])
+        if len(x) > 8:
+            inner += f", … (+{len(x) - 8})"
+        return f"[{inner}]" if t is list else f"({inner})"
     return safe_repr(x, limit + 1)
 
 
