@@ -29,3 +29,15 @@ def test_every_module_but_the_gui_is_forbidden_qt():
     allowed_qt = {"pgviz.gui", "pgviz._version"}
     missing = _top_level_modules() - listed - allowed_qt
     assert not missing, f"add {sorted(missing)} to the Qt contract in pyproject.toml"
+
+
+def test_every_package_is_in_the_wheel():
+    """setuptools' package list is explicit (resources/ is mapped into pgviz.resources): a
+    package missing from it is missing from the installed wheel."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {".".join(p.relative_to(ROOT).parent.parts) for p in (ROOT / "pgviz").rglob(
+        "__init__.py") if "__pycache__" not in p.parts}
+    found |= {"pgviz.resources." + d.name for d in (ROOT / "resources").iterdir()
+              if d.is_dir() and any(d.glob("*.*")) and d.name != "screenshots"}
+    assert found <= listed | {"pgviz.resources"}, sorted(found - listed)
