@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pgviz import Pid, Ref
 from pgviz.wire.codec import encode
 from pgviz.wire.frames import TICK, encode_frame
-from pgviz.wire.handshake import Handshake
+from pgviz.wire.handshake import Established, Handshake
+from pgviz.wire.mac import FrameSealer, SessionKeys
 
 from .soak_cluster import COOKIE, Cluster, SoakNode
 
@@ -166,8 +167,12 @@ class Attackers:
                                explicit=True)
                 hs.start()
                 writer.write(hs.data_to_send())
-                await asyncio.wait_for(self._handshake(hs, reader, writer), ATTACH_TIMEOUT)
+                keys = await asyncio.wait_for(self._handshake(hs, reader, writer),
+                                              ATTACH_TIMEOUT)
                 writer.pgviz_creation = hs.creation  # type: ignore[attr-defined]
+                # It holds the cookie: its frames carry the session's MAC (protocol 3), so
+                # that what it floods reaches the node rather than failing the MAC.
+                writer.pgviz_seal = FrameSealer(keys.send).seal  # type: ignore[attr-defined]
                 return node, reader, writer
             except Exception:  # refused, timed out, cut: try again
                 self.stats.failed_attaches += 1
@@ -178,14 +183,17 @@ class Attackers:
 
     @staticmethod
     async def _handshake(hs: Handshake, reader: asyncio.StreamReader,
-                         writer: asyncio.StreamWriter) -> None:
-        while hs.state != "done":
+                         writer: asyncio.StreamWriter) -> SessionKeys:
+        event = None
+        while not isinstance(event, Established):
             chunk = await reader.read(4096)
             if not chunk:
                 raise ConnectionError("closed during the handshake")
-            hs.receive_data(chunk)
+            event = hs.receive_data(chunk)
             writer.write(hs.data_to_send())
         await writer.drain()
+        assert event.keys is not None
+        return event.keys
 
     def _alive(self, node: SoakNode, writer: asyncio.StreamWriter) -> bool:
         return not writer.is_closing() and self.cluster.nodes.get(self.slot) is node
@@ -207,8 +215,8 @@ class Attackers:
             while self._alive(node, writer):
                 if writer.transport.get_write_buffer_size() < MAX_UNSENT:
                     n += 1
-                    writer.write(encode_frame(encode(
-                        ["MONITOR_P", me, "nobody", Ref(name, n, creation)])))
+                    writer.write(writer.pgviz_seal(encode_frame(encode(  # type: ignore[attr-defined]
+                        ["MONITOR_P", me, "nobody", Ref(name, n, creation)]))))
                     self.stats.slow_frames += 1
                 await asyncio.sleep(1 / self.rate)
             self._drop(writer)
@@ -230,12 +238,13 @@ class Attackers:
                             peers = [[f"bogus{batch}-{i}@{LOOPBACK}",
                                       f"{LOOPBACK}:{self._port(i)}"]
                                      for i in range(self.flood_size)]
-                            writer.write(encode_frame(encode(["PEERS", peers])))
+                            writer.write(writer.pgviz_seal(  # type: ignore[attr-defined]
+                                encode_frame(encode(["PEERS", peers]))))
                             self.stats.flood_messages += 1
                             self.stats.flood_entries += len(peers)
                             next_flood = now + self.flood_interval
                         else:
-                            writer.write(TICK)
+                            writer.write(writer.pgviz_seal(TICK))  # type: ignore[attr-defined]
                     await asyncio.sleep(TICK_INTERVAL)
             finally:
                 drain.cancel()
