@@ -32,12 +32,14 @@ _KEEP: list[object] = []
 
 async def open_window(name: str, host: str = "127.0.0.1", port: int = 0,
                       cookie: str | None = None, whole_cluster: bool | None = None,
-                      **options: Any) -> MainWindow:
+                      discovery: bool = True, **options: Any) -> MainWindow:
     """Start a node and open its window (the node is stopped when the window closes).
     `whole_cluster`: show every node's links and members (None: as last time, else my node)."""
     node = Node(name, host=host, port=port, cookie=cookie, **options)
     session = NodeSession(node)
     await session.start()
+    if discovery:
+        await session.start_discovery()  # only a node listening beyond loopback is announced
     try:
         registry.register(node.name, node.address)
     except OSError as exc:
@@ -217,7 +219,9 @@ def run_gui(args: Any) -> int:
         whole = True if os.environ.get("PGVIZ_WHOLE_CLUSTER") == "1" else None
         try:
             window = await open_window(name, host=args.host, port=args.port,
-                                       cookie=args.cookie, whole_cluster=whole, **options)
+                                       cookie=args.cookie, whole_cluster=whole,
+                                       discovery=not getattr(args, "no_discovery", False),
+                                       **options)
         except Exception as exc:
             print(f"pgviz: cannot start node {name}: {exc}", file=sys.stderr)
             return 1

@@ -138,6 +138,28 @@ class Commands:
             it.setFlags(Qt.ItemFlag.NoItemFlags)
             lst.addItem(it)
 
+    def refresh_lan_nodes(self) -> None:
+        discovery = self.session.discovery
+        lst, hint = self.panel.lan_nodes_list, self.panel.lan_hint
+        lst.setVisible(discovery is not None)
+        hint.setVisible(discovery is not None)
+        if discovery is None:
+            return
+        connected = set(self.session.node.nodes())
+        found = discovery.found()
+        lst.clear()
+        for f in found:
+            mark = "  ✓ connected" if f.name in connected else ""
+            lock = "  🔒" if f.tls else ""
+            it = QListWidgetItem(f"{short_node(f.name)}  —  {f.address}{lock}{mark}")
+            it.setData(ITEM_DATA, f)
+            it.setToolTip(f"{f.name} at {f.address}" + (" (TLS)" if f.tls else ""))
+            lst.addItem(it)
+        if not found:
+            it = QListWidgetItem("no other node announced yet")
+            it.setFlags(Qt.ItemFlag.NoItemFlags)
+            lst.addItem(it)
+
     # -- processes and groups ---------------------------------------------------------------------
     def spawn(self) -> Pid | None:
         pid = self._guard(self.session.spawn_member)

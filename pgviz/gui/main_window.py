@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self.arrangement.arrange()
         self.sync.refresh()
         self.commands.refresh_local_nodes()
+        self.commands.refresh_lan_nodes()
         self.feedback.log_line(f"node {session.name} listening on {session.node.address}")
 
     # -- construction ------------------------------------------------------------------------------
@@ -213,6 +214,7 @@ class MainWindow(QMainWindow):
         p.address_edit.returnPressed.connect(act["connect"].trigger)
         p.message_edit.returnPressed.connect(act["broadcast"].trigger)
         p.local_nodes_list.itemClicked.connect(c.connect_local)
+        p.lan_nodes_list.itemClicked.connect(c.connect_local)
         p.scope_combo.activated.connect(lambda i: c.scope(p.scope_combo.itemText(i)))
         line = p.scope_combo.lineEdit()
         if line is not None:
@@ -266,6 +268,8 @@ class MainWindow(QMainWindow):
         elif kind == "error":
             self.feedback.report(str(payload), error=True)
             self.record.sync()
+        elif kind == "lan":
+            self.commands.refresh_lan_nodes()
         elif kind == "inbox":
             m = self.sync.picture.selected_member  # as shown (no snapshot per message)
             if m is not None and m.pid == payload:

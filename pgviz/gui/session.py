@@ -26,9 +26,11 @@ from typing import Any
 
 from ..events import Event, Exit, NodeDown, NodeUp
 from ..model import ClusterModel, Recorder
+from ..net.discovery import Discovery, reaches_lan
 from ..node import DEFAULT_SCOPE, Node
 from ..pg import Scope
 from ..runtime import Pid, Process, Ref
+from ..wire.handshake import PROTOCOL_VERSION
 from ..wire.terms import short_node
 from .event_fixes import mirrored
 from .picture import group_text
@@ -68,6 +70,7 @@ class NodeSession:
         self._listeners: list[Listener] = []
         self._watchers: list[Watcher] = []
         self._unsubscribe: Callable[[], None] | None = None
+        self.discovery: Discovery | None = None  # the LAN's nodes, when announced there
 
     # -- plumbing -----------------------------------------------------------------------------
     def listen(self, cb: Listener) -> None:
@@ -93,7 +96,25 @@ class NodeSession:
             self._fold(ev)
         self._unsubscribe = self.node.add_listener(self.feed, cluster=True)
 
+    async def start_discovery(self) -> bool:
+        """Announce this node on the LAN and list the others (when it listens beyond this
+        machine); "lan" is emitted whenever the list changes. False when it does not run."""
+        if not reaches_lan(self.node.address):
+            return False
+        discovery = Discovery(self.node.name, self.node.address, proto=str(PROTOCOL_VERSION),
+                              on_change=lambda kind, found: self._emit("lan", found))
+        try:
+            await discovery.start()
+        except OSError as exc:
+            self._emit("log", f"LAN discovery is off: {exc}")
+            return False
+        self.discovery = discovery
+        return True
+
     async def stop(self) -> None:
+        if self.discovery is not None:
+            await self.discovery.stop()  # a goodbye on the LAN
+            self.discovery = None
         self.stop_recording()
         if self._unsubscribe is not None:
             self._unsubscribe()

@@ -170,18 +170,29 @@ class SidePanel(QWidget):
         self.local_nodes_list.setMaximumHeight(56)
         self.local_nodes_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         grid.addWidget(self.local_nodes_list, 2, 0, 1, 3)
+        # On the LAN (mDNS): shown only while this node is announced there.
+        self.lan_hint = ElidedLabel("On this network — click to connect")
+        self.lan_hint.setObjectName("hint")
+        grid.addWidget(self.lan_hint, 3, 0, 1, 3)
+        self.lan_nodes_list = named(QListWidget(), "lanNodesList", "Nodes on this network",
+                                    "pgviz nodes announced on the local network (mDNS)")
+        self.lan_nodes_list.setMaximumHeight(56)
+        self.lan_nodes_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        grid.addWidget(self.lan_nodes_list, 4, 0, 1, 3)
+        self.lan_hint.hide()
+        self.lan_nodes_list.hide()
         peers_label = QLabel("Connected peers")
         peers_label.setObjectName("hint")
-        grid.addWidget(peers_label, 3, 0, 1, 3)
+        grid.addWidget(peers_label, 5, 0, 1, 3)
         self.peers_list = named(QListWidget(), "peersList", "Connected peers",
                                 "Nodes this node is connected to")
         self.peers_list.setMaximumHeight(56)
         self.peers_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        grid.addWidget(self.peers_list, 4, 0, 1, 2)
+        grid.addWidget(self.peers_list, 6, 0, 1, 2)
         self.disconnect_button = self._button("disconnectButton", "Disconnect",
                                               "Disconnect peer",
                                               "Disconnect the selected peer (Ctrl+D)")
-        grid.addWidget(self.disconnect_button, 4, 2, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.disconnect_button, 6, 2, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(0, 1)
         return box
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Discovery", "Found", "SERVICE"]
+__all__ = ["Discovery", "Found", "SERVICE", "reaches_lan"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,17 @@ class Found:
     address: str  # host:port to dial
     proto: str
     tls: bool
+
+
+def reaches_lan(address: str) -> bool:
+    """Whether a node at `address` (host:port) listens beyond this machine, and so is worth
+    announcing: a node on loopback is found through the per-user registry instead, and sends
+    nothing onto the network."""
+    host = address.rpartition(":")[0].strip("[]")
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _instance(name: str) -> str:

@@ -8,12 +8,11 @@ nothing onto the network. --no-discovery turns it off.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from ..net.discovery import Discovery, Found
+from ..net.discovery import Discovery, Found, reaches_lan
 from ..node import Node
 from ..wire.handshake import PROTOCOL_VERSION
 
@@ -23,13 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def wanted(args: argparse.Namespace, node: Node) -> bool:
-    if getattr(args, "no_discovery", False):
-        return False
-    host = node.address.rpartition(":")[0].strip("[]")
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return not getattr(args, "no_discovery", False) and reaches_lan(node.address)
 
 
 async def start_discovery(node: Node, emit: Callable[[dict[str, Any]], None], *,

@@ -90,3 +90,30 @@ def test_a_node_stalled_past_the_tick_time_comes_back(lab):
             await a.close()
             await b.close()
     run(main(), timeout=90)
+
+
+def test_the_app_lists_the_nodes_on_this_network(lab, tmp_path):
+    """A window on 0.0.0.0 in one namespace shows a node of another under "On this network"."""
+    async def main():
+        import asyncio
+        import json
+        import os
+        import sys
+
+        net = lab(2)
+        b = await _machine(net, 1, "bob")
+        try:
+            png = tmp_path / "lan.png"
+            proc = await asyncio.create_subprocess_exec(
+                *net.prefix(0), sys.executable, "-m", "tests.lab.app_probe", "alice", b.name,
+                str(png), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                env=dict(os.environ, PGVIZ_COOKIE=COOKIE, QT_QPA_PLATFORM="offscreen"),
+                cwd=os.getcwd())
+            out, err = await asyncio.wait_for(proc.communicate(), 60)
+            assert proc.returncode == 0, (out, err.decode()[-2000:])
+            shown = json.loads(out.decode().splitlines()[-1])
+            assert shown["visible"] and any(b.address in r for r in shown["rows"])
+            assert png.stat().st_size > 10_000
+        finally:
+            await b.close()
+    run(main(), timeout=90)
