@@ -102,7 +102,7 @@ class NodeSession:
         if not reaches_lan(self.node.address):
             return False
         discovery = Discovery(self.node.name, self.node.address, proto=str(PROTOCOL_VERSION),
-                              on_change=lambda kind, found: self._emit("lan", found))
+                              tls=self.node.tls is not None, on_change=lambda kind, found: self._emit("lan", found))
         try:
             await discovery.start()
         except OSError as exc:

@@ -76,6 +76,7 @@ class RuntimeNode:
         self._network = network
         if protocol not in ("pgviz", "erlang"):
             raise ValueError(f"protocol is 'pgviz' or 'erlang', not {protocol!r}")
+        self.tls = tls  # every link is TLS with this configuration (None: plaintext + MAC)
         if tls is not None and protocol != "pgviz":
             raise ValueError("tls is for pgviz's own protocol, not Erlang's distribution")
         # protocol="erlang": Erlang's distribution (pgviz/erlang); the cookie is then the

@@ -25,14 +25,15 @@ def wanted(args: argparse.Namespace, node: Node) -> bool:
     return not getattr(args, "no_discovery", False) and reaches_lan(node.address)
 
 
-async def start_discovery(node: Node, emit: Callable[[dict[str, Any]], None], *,
-                          tls: bool = False) -> Discovery | None:
+async def start_discovery(node: Node, emit: Callable[[dict[str, Any]], None]
+                          ) -> Discovery | None:
     def changed(kind: str, found: Found) -> None:
         emit({"event": "discovered" if kind == "found" else "vanished", "node": found.name,
               "address": found.address, "tls": found.tls})
 
     host = node.address.rpartition(":")[0].strip("[]")
-    discovery = Discovery(node.name, node.address, proto=str(PROTOCOL_VERSION), tls=tls,
+    discovery = Discovery(node.name, node.address, proto=str(PROTOCOL_VERSION),
+                          tls=node.tls is not None,
                           on_change=changed, interfaces=[host])
     try:
         await discovery.start()

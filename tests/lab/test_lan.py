@@ -117,3 +117,33 @@ def test_the_app_lists_the_nodes_on_this_network(lab, tmp_path):
         finally:
             await b.close()
     run(main(), timeout=90)
+
+
+def test_tls_links_between_machines_and_a_plaintext_one_refused(lab, tmp_path):
+    async def main():
+        import subprocess
+        import sys
+
+        made = subprocess.run([sys.executable, "-m", "pgviz", "tls", "init", str(tmp_path),
+                               "--nodes", "a,b"], capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0, made.stderr
+
+        def tls(name: str) -> list[str]:
+            return ["--tls-cert", str(tmp_path / f"{name}.pem"),
+                    "--tls-key", str(tmp_path / f"{name}-key.pem"),
+                    "--tls-ca", str(tmp_path / "ca.pem")]
+
+        net = lab(3)
+        a = await _machine(net, 0, "a", *tls("a"))
+        b = await _machine(net, 1, "b", *tls("b"))
+        plain = await _machine(net, 2, "p", "--no-discovery")
+        try:
+            found = await a.event("discovered", timeout=15, node=b.name)
+            assert found["tls"] is True
+            assert (await a.cmd(f"connect {b.address}"))["node"] == b.name
+            refused = await plain.cmd(f"connect {a.address}")
+            assert not refused["ok"] and "TLS" in refused["error"]
+        finally:
+            for n in (a, b, plain):
+                await n.close()
+    run(main(), timeout=90)
