@@ -45,6 +45,18 @@ def _address(text: str) -> str:
     return text
 
 
+def _address_or_node(text: str) -> str:
+    """host:port, or an Erlang node's name@host (looked up in its host's EPMD)."""
+    if "@" in text and ":" not in text and not text.startswith("@") and text.count("@") == 1:
+        return text
+    try:
+        return _address(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"not an address: {text!r} (expected host:port, or name@host of an Erlang "
+            "node with --protocol erlang)") from None
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -78,7 +90,8 @@ def _node_options(p: argparse.ArgumentParser) -> None:
                    "read it with ps (use --cookie-file or $PGVIZ_COOKIE). Default: "
                    "$PGVIZ_COOKIE, else the file $PGVIZ_COOKIE_FILE, else "
                    "~/.config/pgviz/cookie (created with a random secret)")
-    p.add_argument("--connect", type=_address, action="append", default=[], metavar="ADDR",
+    p.add_argument("--connect", type=_address_or_node, action="append", default=[],
+                   metavar="ADDR",
                    help="connect to host:port at start (repeatable)")
     p.add_argument("--tick-time", type=_seconds, default=None, metavar="S",
                    help="seconds of silence after which a peer is considered down (default 8)")
@@ -102,6 +115,18 @@ def _node_options(p: argparse.ArgumentParser) -> None:
                      help="this node's private key (DIR/NAME-key.pem, chmod 600)")
     tls.add_argument("--tls-ca", default=None, metavar="PEM",
                      help="the CA certificate that signs every node's (DIR/ca.pem)")
+    erlang = p.add_argument_group(
+        "Erlang", "join a real Erlang/Elixir cluster: Erlang's distribution protocol, EPMD, "
+        "OTP's own pg scope (connect to nodes by name: --connect beam@127.0.0.1)")
+    erlang.add_argument("--protocol", choices=("pgviz", "erlang"), default="pgviz",
+                        help="pgviz's own protocol (default) or Erlang's distribution")
+    erlang.add_argument("--epmd-port", type=_port, default=None, metavar="N",
+                        help="the EPMD to register with and ask (default 4369, "
+                        "as ERL_EPMD_PORT on the BEAM)")
+    erlang.add_argument("--start-epmd", action="store_true",
+                        help="start an EPMD if none runs (default: never start one)")
+    erlang.add_argument("--net-ticktime", type=_seconds, default=None, metavar="S",
+                        help="Erlang's net_ticktime (default 60: the BEAM's)")
     _verbose(p)
 
 
@@ -271,6 +296,10 @@ def _resolve_cookie(args: argparse.Namespace) -> None:
         if args.cookie is not None:
             resolve_cookie(args.cookie)  # an empty one is refused; windows bind 127.0.0.1
         return
+    if getattr(args, "protocol", "pgviz") == "erlang" and args.cookie is None \
+            and args.cookie_file is None and "PGVIZ_COOKIE" not in os.environ \
+            and "PGVIZ_COOKIE_FILE" not in os.environ:
+        return  # an Erlang node's cookie defaults to ~/.erlang.cookie, as erl's does
     args.cookie = resolve_cookie(args.cookie, file=args.cookie_file, bind_host=args.host)
 
 

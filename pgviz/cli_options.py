@@ -20,6 +20,16 @@ def node_options(args: argparse.Namespace) -> dict[str, Any]:
         options["seeds"] = seeds
     if getattr(args, "advertise", None):
         options["advertise"] = args.advertise
+    if getattr(args, "protocol", "pgviz") == "erlang":
+        options["protocol"] = "erlang"
+        if getattr(args, "epmd_port", None):
+            options["epmd_port"] = args.epmd_port
+        if getattr(args, "start_epmd", False):
+            options["start_epmd"] = True
+        if getattr(args, "net_ticktime", None):
+            options["net_ticktime"] = args.net_ticktime
+        options.pop("tick_time", None)  # Erlang's is net_ticktime
+        options.pop("advertise", None)
     if getattr(args, "tls_cert", None):
         # (all three together: the cli checked them before any node starts)
         from .net.tls import TLSConfig
