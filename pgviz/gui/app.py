@@ -36,6 +36,9 @@ async def open_window(name: str, host: str = "127.0.0.1", port: int = 0,
     """Start a node and open its window (the node is stopped when the window closes).
     `whole_cluster`: show every node's links and members (None: as last time, else my node)."""
     node = Node(name, host=host, port=port, cookie=cookie, **options)
+    if node.protocol == "erlang" and whole_cluster is None:
+        # BEAM nodes report no events: the picture is this node's view of their members.
+        whole_cluster = False
     session = NodeSession(node)
     await session.start()
     if discovery:

@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self.restore_settings(whole_cluster)
         if not self.toolBarBreak(self.net.bar):  # a window state saved before the bar existed
             self.insertToolBarBreak(self.net.bar)
+        self.net.bar.setVisible(session.node.has_network_clock)  # (restoreState shows it)
         self.look.apply()
         self.look.follow_system(self)
         self.arrangement.arrange()

@@ -62,6 +62,11 @@ class NetworkView(QObject):
         self._show_initial_clock()
 
     def _show_initial_clock(self) -> None:
+        if not self.session.node.has_network_clock:
+            # A node inside a BEAM cluster: Erlang's distribution has no classroom clock.
+            self.bar.setEnabled(False)
+            self.bar.hide()
+            return
         clock = self.session.model.snapshot().clock
         if clock is not None:
             self.bar.show_clock(clock.mode, clock.seconds)

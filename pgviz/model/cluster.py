@@ -101,8 +101,12 @@ class Snapshot:
         return self.truth(scope, group) - set(self.members(node, scope, group))
 
     def stale(self, node: str, scope: str, group: Any) -> frozenset[Pid]:
-        """Members `node` still shows after they left (or their node went away)."""
-        return frozenset(self.members(node, scope, group)) - self.truth(scope, group)
+        """Members `node` still shows after they left (or their node went away). Only a node
+        whose own view is known can contradict it: a BEAM node (the Erlang bridge) reports
+        no events, and its members are not stale for that."""
+        truth = self.truth(scope, group)
+        return frozenset(p for p in self.members(node, scope, group)
+                         if p not in truth and p.node in self.views)
 
     def members(self, node: str, scope: str, group: Any) -> tuple[Pid, ...]:
         return self.views.get(node, {}).get((scope, group), ())

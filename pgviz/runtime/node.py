@@ -190,6 +190,16 @@ class RuntimeNode:
         return self._faults
 
     @property
+    def protocol(self) -> str:
+        """"pgviz" (this project's protocol) or "erlang" (a node inside a BEAM cluster)."""
+        return self._protocol
+
+    @property
+    def has_network_clock(self) -> bool:
+        """Whether `net` (the classroom's clock and faults) works: pgviz's own protocol."""
+        return self._protocol == "pgviz"
+
+    @property
     def net(self) -> NetControl:
         """The cluster's network clock and faults, as this node sets and sees them:
         `net.slow(s)`, `net.pause()`, `net.resume()`, `await net.step()`,

@@ -158,3 +158,11 @@ def test_traffic_is_a_light_snapshot_of_the_frames_and_clock_rebuilt_only_when_t
     m.feed(Send(A, 13.0, 6, "f2", A, B, "user", 10, "hi", 2.0))
     m.feed(NodeDown(B, 14.0, 7, A, "gone"))
     assert m.traffic().in_flight == () and m.copy().traffic().in_flight == ()
+
+
+def test_members_of_a_node_that_reports_no_events_are_not_called_stale():
+    """A BEAM node seen through the Erlang bridge has no view in the model: what the pgviz
+    node shows of its members cannot be contradicted."""
+    beam_pid = Pid("beam@h", 9, 0, 1)
+    m = ClusterModel([Join(A, 1, 1, "pg", "room", (pa, beam_pid))])
+    assert m.snapshot().stale(A, "pg", "room") == set()
