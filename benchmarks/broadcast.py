@@ -12,7 +12,9 @@ Mirrors pg_bench.erl run(broadcast):
   collector on B reports the latest receive time, time.time_ns() on both sides); 1000 rounds
   after 100 warm-up; `rtt` adds the completion message back to A.
 The same is then measured with a plain per-member send loop (one frame per member) as
-`pgviz_broadcast_sendloop_*`, which has no OTP counterpart name."""
+`pgviz_broadcast_sendloop_*`, which has no OTP counterpart name.
+`--set listener=cluster` (or `local`) puts an event listener on B (`node_b --listener`; needs a
+pgviz with the event stream): what watching the cluster costs, `benchmarks/events_cost.py`."""
 
 from __future__ import annotations
 
@@ -21,21 +23,35 @@ import time
 
 import pgviz
 
-from .common import PeerB, connect_probe, pct, result, run_as_process, start_node, wait_until
+from .common import (
+    PeerB,
+    connect_probe,
+    listener_args,
+    listener_note,
+    pct,
+    result,
+    run_as_process,
+    start_node,
+    wait_until,
+)
 
 SIZES = {
-    "full": dict(members=100, duration=5.0, warm=100, n=1000, sendloop=True, batch=8),
-    "quick": dict(members=100, duration=1.0, warm=20, n=200, sendloop=True, batch=8),
-    "smoke": dict(members=10, duration=0.2, warm=3, n=10, sendloop=True, batch=8),
+    "full": dict(members=100, duration=5.0, warm=100, n=1000, sendloop=True, batch=8,
+                 listener="none"),
+    "quick": dict(members=100, duration=1.0, warm=20, n=200, sendloop=True, batch=8,
+                 listener="none"),
+    "smoke": dict(members=10, duration=0.2, warm=3, n=10, sendloop=True, batch=8,
+                 listener="none"),
 }
 
 PAYLOAD = b"x" * 100
 
 
 async def run(members: int, duration: float, warm: int, n: int, sendloop: bool,
-              batch: int = 8, loop_name: str = "asyncio") -> None:
+              batch: int = 8, listener: str = "none", loop_name: str = "asyncio") -> None:
     node = await start_node()
-    b = await PeerB.start("--bcast-members", str(members), "--loop", loop_name)
+    b = await PeerB.start("--bcast-members", str(members), "--loop", loop_name,
+                          *listener_args(listener))
     try:
         await connect_probe(node, [b])
         pg = node.pg
@@ -95,7 +111,7 @@ async def run(members: int, duration: float, warm: int, n: int, sendloop: bool,
             result(f"{prefix}_delivered", delivered / ((t_last - t0) / 1e9), "msgs/s",
                    f"100-byte bytes, {how}, {members} members on B, {duration:g} s, yield + "
                    f"drain every {batch} rounds; deliveries counted on B until the last one "
-                   f"arrived; loop {loop_name}")
+                   f"arrived; loop {loop_name}{await listener_note(b, listener)}")
             result(f"{prefix}_sent", delivered / ((t_sent - t0) / 1e9), "msgs/s",
                    "same run, rate at which the sender on A got its sends done")
 

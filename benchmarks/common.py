@@ -152,6 +152,22 @@ class PeerB:
                 await self.proc.wait()
 
 
+def listener_args(listener: str) -> list[str]:
+    """node_b's arguments for an event listener on B ("none", "local" or "cluster"); none at
+    all for "none", so that the scenario runs on a pgviz from before the event stream."""
+    if listener not in ("none", "local", "cluster"):
+        raise ValueError(f"listener must be none, local or cluster, not {listener!r}")
+    return [] if listener == "none" else ["--listener", listener]
+
+
+async def listener_note(b: PeerB, listener: str) -> str:
+    """For a figure's note: the listener on B and how many events it has received so far."""
+    if listener == "none":
+        return ""
+    n = (await b.call("events"))["n"]
+    return f"; {listener} event listener on B ({n:,} events received so far)"
+
+
 async def connect_probe(node: pgviz.Node, peers: list[PeerB]) -> None:
     """pg_bench.erl's connect/1: connect, then wait until a probe member on each side is
     visible on every side (both pg scopes know each other)."""

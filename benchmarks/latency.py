@@ -3,7 +3,9 @@
 Mirrors pg_bench.erl run(latency)/lat_one/2: T0 = time.time_ns(); join a fresh pid; wait for the
 watcher's (W, "join", T1); T2; leave; wait for (W, "leave", T3); kill the pid. Samples:
 T1-T0 (one way), T2-T0 (round trip), T3-T2 (leave one way); 1000 after 100 warm-up.
-time.time_ns() on both nodes (same OS clock), like os:system_time(nanosecond)."""
+time.time_ns() on both nodes (same OS clock), like os:system_time(nanosecond).
+`--set listener=cluster` (or `local`) puts an event listener on B (`node_b --listener`; needs a
+pgviz with the event stream): what watching the cluster costs, `benchmarks/events_cost.py`."""
 
 from __future__ import annotations
 
@@ -11,18 +13,28 @@ import time
 
 import pgviz
 
-from .common import PeerB, connect_probe, idle, pct, result, run_as_process, start_node
+from .common import (
+    PeerB,
+    connect_probe,
+    idle,
+    listener_args,
+    listener_note,
+    pct,
+    result,
+    run_as_process,
+    start_node,
+)
 
 SIZES = {
-    "full": dict(warm=100, n=1000),
-    "quick": dict(warm=20, n=200),
-    "smoke": dict(warm=3, n=10),
+    "full": dict(warm=100, n=1000, listener="none"),
+    "quick": dict(warm=20, n=200, listener="none"),
+    "smoke": dict(warm=3, n=10, listener="none"),
 }
 
 
-async def run(warm: int, n: int, loop_name: str = "asyncio") -> None:
+async def run(warm: int, n: int, listener: str = "none", loop_name: str = "asyncio") -> None:
     node = await start_node()
-    b = await PeerB.start("--watcher", "--loop", loop_name)
+    b = await PeerB.start("--watcher", "--loop", loop_name, *listener_args(listener))
     try:
         await connect_probe(node, [b])
 
@@ -54,7 +66,7 @@ async def run(warm: int, n: int, loop_name: str = "asyncio") -> None:
         l1 = [s[2] for s in samples]
         note = ("pg.join on A -> (ref, 'join', ..) received by pg.monitor watcher on B (separate "
                 f"OS process, loopback TCP); time.time_ns on both nodes; {n} joins after {warm} "
-                f"warm-up; loop {loop_name}")
+                f"warm-up; loop {loop_name}{await listener_note(b, listener)}")
         result("pgviz_join_propagation_p50", pct(j1, 50) / 1000, "us", note)
         result("pgviz_join_propagation_p99", pct(j1, 99) / 1000, "us", note)
         result("pgviz_join_roundtrip_p50", pct(jr, 50) / 1000, "us",

@@ -1,9 +1,10 @@
 """Node B of the two-node scenarios, in its own OS process.
 
     python -m benchmarks.node_b [--watcher] [--bcast-members N] [--conv-members N --conv-groups G]
+                                [--listener none|local|cluster]
 
 Prints one JSON line {"name", "address"} when it listens, then serves JSON requests, one per
-line on stdin (ops: nodes, members, probe, ping), answering one JSON line each on stdout. It stops
+line on stdin (ops: nodes, members, probe, ping, events), answering one JSON line each on stdout. It stops
 when stdin closes, so it dies with node A (as OTP's peer node with its control on stdio).
 
 Processes it runs (mirroring pg_bench.erl's functions that A spawns on B):
@@ -11,6 +12,12 @@ Processes it runs (mirroring pg_bench.erl's functions that A spawns on B):
   answers (self, "ready"), then reports (self, "join"|"leave", time.time_ns()) per event;
 * registered `bcast_coll` (bcast_collector/2) and N members of group "bcast" (bcast_member/1);
 * `--conv-members`: N idle members in G groups ("cg", i % G), joined one list per group.
+
+`--listener cluster` subscribes a counting callback with `node.add_listener(cb, cluster=True)`
+before anything connects, so B receives its own events and every connected node's (A's are
+forwarded to it): what a whole-cluster window on the receiving node costs. `local`: B's own
+events only. The `events` op answers the count so far. Needs a pgviz with the event stream
+(issue 9); the default (`none`) uses nothing newer than the code before it.
 """
 
 from __future__ import annotations
@@ -88,6 +95,11 @@ async def bcast_collector(proc: pgviz.Process, node: pgviz.Node, n: int) -> None
 async def serve(args: argparse.Namespace) -> None:
     node = pgviz.Node(args.name, host="127.0.0.1", port=0, cookie=COOKIE)
     await node.start()
+    seen = [0]
+    if args.listener != "none":
+        def count(_ev: object) -> None:
+            seen[0] += 1
+        node.add_listener(count, cluster=args.listener == "cluster")
     try:
         if args.watcher:
             node.spawn(lat_watcher, node, name="lat_watcher")
@@ -130,6 +142,8 @@ async def serve(args: argparse.Namespace) -> None:
                     reply({"ok": True})
                 elif op == "ping":
                     reply({"ok": True})
+                elif op == "events":
+                    reply({"n": seen[0], "listener": args.listener})
                 else:
                     reply({"error": f"unknown op {op!r}"})
             except Exception as exc:  # noqa: BLE001 - reported to A
@@ -146,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--conv-members", type=int, default=0)
     ap.add_argument("--conv-groups", type=int, default=100)
     ap.add_argument("--loop", choices=("asyncio", "uvloop", "spin"), default="asyncio")
+    ap.add_argument("--listener", choices=("none", "local", "cluster"), default="none",
+                    help="an event listener on this node (counting callback)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     def go() -> None:

@@ -1,6 +1,6 @@
 """Run one pgviz scenario in this process: python -m benchmarks.scenario NAME [--size S].
 
-NAME: local | latency | broadcast | converge | mesh | memory | gui. --size full (the anchors'
+NAME: local | latency | broadcast | converge | mesh | memory | gui | replay. --size full (the anchors'
 sizes, default), quick, or smoke (tiny, for the test suite). Prints RESULT lines; exits non-zero
 when a correctness check fails."""
 
@@ -15,7 +15,7 @@ import sys
 
 from .common import run_profiled
 
-SCENARIOS = ("local", "latency", "broadcast", "converge", "mesh", "memory", "gui")
+SCENARIOS = ("local", "latency", "broadcast", "converge", "mesh", "memory", "gui", "replay")
 TWO_NODE = ("latency", "broadcast", "converge", "mesh")
 
 

@@ -71,6 +71,93 @@ def test_gui_frame_smoke() -> None:
     assert figures.get("pgviz_gui_frame_ms", 0) > 0, out
 
 
+def test_replay_smoke() -> None:
+    """The replay benchmark (open + scrub, offscreen) through the scenario runner."""
+    from benchmarks import replay
+
+    figures, out = run_scenario("replay")
+    if not replay.available():
+        assert "SKIP\tpgviz_replay_open_s" in out
+        pytest.skip("PySide6 is not installed")
+    for fig in replay.FIGURES:
+        assert math.isfinite(figures.get(fig, math.nan)) and figures[fig] > 0, (fig, out)
+
+
+def test_listener_on_b_smoke() -> None:
+    """`--set listener=cluster`: a cluster-wide event listener on node B, which receives
+    events (its own and A's, forwarded) while the scenario runs."""
+    for name in ("latency", "broadcast"):
+        figures, out = run_scenario(name, "--set", "listener=cluster")
+        for fig in EXPECTED[name]:
+            assert figures[fig] > 0, fig
+        seen = [line for line in out.splitlines() if "cluster event listener on B" in line]
+        assert seen, out
+        assert "(0 events received" not in seen[0], seen[0]
+
+
+def test_events_cost_smoke(tmp_path: Path) -> None:
+    """benchmarks.events_cost end to end at smoke size on this checkout (as both the code
+    before and after: no git worktree is made), two runs so that both orders run; pgviz is
+    imported from the tree it names."""
+    env = dict(os.environ)
+    env.pop("PGVIZ_BENCH_PROFILE", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.events_cost", "--runs", "2", "--size", "smoke",
+         "--base", "worktree", "--head", "worktree", "--out", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=240, env=env)
+    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr[-4000:]}"
+    for v, scenarios in (("before", ("local", "latency", "broadcast")),
+                         ("head", ("local", "latency", "broadcast")),
+                         ("listen", ("latency", "broadcast"))):
+        for name in scenarios:
+            for i in (1, 2):
+                assert (tmp_path / f"{v}.{name}.{i}.txt").read_text().startswith("RESULT"), \
+                    (v, name, i)
+    assert not list(tmp_path.glob("listen.local.*"))
+    meta = (tmp_path / "meta.json").read_text()
+    assert str(REPO / "pgviz" / "__init__.py") in meta
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| pgviz_")]
+    assert any(r.startswith("| pgviz_local_join |") for r in rows), proc.stdout
+    assert sum(r.startswith("| pgviz_broadcast_delivered |") for r in rows) == 2, proc.stdout
+
+
+def test_events_cost_table(tmp_path: Path) -> None:
+    """Ratios are per run (new/old in the same run), then the median; the spread is their
+    smallest and largest; a time's target is a ceiling, a rate's a floor."""
+    from benchmarks.events_cost import table
+
+    runs = [  # (before, head, listen) local_join ops/s; (before, head) join_propagation_p50 us
+        ((100.0, 96.0, None), (50.0, 52.0)),
+        ((200.0, 180.0, None), (40.0, 50.0)),
+        ((150.0, 150.0, None), (60.0, 60.0)),
+    ]
+    for i, ((j_a, j_b, _), (p_a, p_b)) in enumerate(runs, start=1):
+        (tmp_path / f"before.local.{i}.txt").write_text(
+            f"RESULT\tpgviz_local_join\t{j_a}\tops/s\tn\n")
+        (tmp_path / f"head.local.{i}.txt").write_text(
+            f"RESULT\tpgviz_local_join\t{j_b}\tops/s\tn\n")
+        (tmp_path / f"before.latency.{i}.txt").write_text(
+            f"RESULT\tpgviz_join_propagation_p50\t{p_a}\tus\tn\n")
+        (tmp_path / f"head.latency.{i}.txt").write_text(
+            f"RESULT\tpgviz_join_propagation_p50\t{p_b}\tus\tn\nnoise\n")
+        (tmp_path / f"head.broadcast.{i}.txt").write_text(
+            "RESULT\tpgviz_broadcast_delivered\t1000\tmsgs/s\tn\n")
+        (tmp_path / f"listen.broadcast.{i}.txt").write_text(
+            f"RESULT\tpgviz_broadcast_delivered\t{400 + 100 * i}\tmsgs/s\tn\n")
+    text = table(tmp_path)
+    rows = {}
+    for line in text.splitlines():
+        if line.startswith("| pgviz_"):
+            rows.setdefault(line.split(" | ")[0].strip("| "), []).append(line)
+    join = rows["pgviz_local_join"][0]  # ratios 0.96, 0.90, 1.00
+    assert "| 0.960x | 0.900–1.000x | >= 0.95x | yes |" in join
+    prop = rows["pgviz_join_propagation_p50"][0]  # ratios 1.04, 1.25, 1.00
+    assert "| 1.040x | 1.000–1.250x | <= 1.05x | yes |" in prop
+    listen = rows["pgviz_broadcast_delivered"][-1]  # 0.5, 0.6, 0.7
+    assert "| 0.600x | 0.500–0.700x | >= 0.5x | yes |" in listen
+    assert len(rows["pgviz_broadcast_delivered"]) == 1  # no `before` broadcast figures here
+
+
 def test_spin_loop_smoke() -> None:
     """The experimental busy-polling loop (`--loop spin`) on both nodes."""
     figures, _ = run_scenario("latency", "--loop", "spin")
@@ -99,6 +186,21 @@ def test_runner_table(tmp_path: Path) -> None:
     assert join.rstrip().endswith("| yes |")
     lat = rows["pgviz_join_propagation_p50"]
     assert "| 2.00x |" in lat and lat.rstrip().endswith("| **no** |")  # 2.0, 3.0, 1.0
+
+
+def test_runner_table_absolute_target(tmp_path: Path) -> None:
+    """A figure without an anchor but with a target (the replay's) is judged by its median."""
+    from benchmarks.__main__ import table
+
+    for i, (open_s, scrub) in enumerate([(1.5, 30.0), (2.5, 60.0), (1.9, 70.0)], start=1):
+        (tmp_path / f"pgviz.replay.{i}.txt").write_text(
+            f"RESULT\tpgviz_replay_open_s\t{open_s}\ts\tn\n"
+            f"RESULT\tpgviz_replay_scrub_ms\t{scrub}\tms\tn\n")
+    rows = {line.split(" | ")[0].strip("| "): line for line in table(tmp_path, 3).splitlines()
+            if line.startswith("| pgviz_")}
+    assert "| 1.90 |" in rows["pgviz_replay_open_s"]
+    assert rows["pgviz_replay_open_s"].rstrip().endswith("| <= 2 s | yes |")
+    assert rows["pgviz_replay_scrub_ms"].rstrip().endswith("| <= 50 ms | **no** |")
 
 
 def test_uvloop_smoke() -> None:
