@@ -40,7 +40,7 @@ class HeldFrame:
 
 class Link:
     __slots__ = ("_loop", "_write", "_faults", "_clock", "src", "dst", "_queue", "_timer",
-                 "_unsubs", "dropped", "_on_drop", "_frame_id", "_last_due")
+                 "_unsubs", "dropped", "_on_drop", "_frame_id", "_last_due", "direct")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, write: Callable[[bytes], None],
                  faults: Faults | None, src: str, dst: str,
@@ -60,15 +60,18 @@ class Link:
         self._on_drop = on_drop
         self._frame_id = frame_id or str
         self._last_due = 0.0
+        # Nothing waits and nothing would: frames may be written (and coalesced) at once. An
+        # attribute, kept by _settle() whenever the queue, the clock or the faults change:
+        # every frame of a live link reads it, twice.
+        self.direct = True
         self._unsubs = [self._clock.subscribe(self._pump)]
         if faults is not None:
             self._unsubs.append(faults.subscribe(self._pump))
+        self._settle()
 
-    @property
-    def direct(self) -> bool:
-        """Nothing waits and nothing would: frames may be written (and coalesced) at once."""
+    def _settle(self) -> None:
         f = self._faults
-        return not self._queue and self._clock.live and (f is None or not f.active)
+        self.direct = not self._queue and self._clock.live and (f is None or not f.active)
 
     @property
     def travel(self) -> float:
@@ -150,10 +153,15 @@ class Link:
     def _cut(self) -> None:
         self.dropped += 1
         self._queue.clear()
+        self._settle()
         if self._on_drop is not None:
             self._loop.call_soon(self._on_drop)
 
     def _pump(self) -> None:
+        self._drain()
+        self._settle()
+
+    def _drain(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
