@@ -1,5 +1,6 @@
 """Command line: `pgviz` (the desktop app), `pgviz gui`, `pgviz node` (headless), `pgviz demo`,
-`pgviz replay FILE`, `pgviz tls init DIR --nodes alice,bob` (a classroom CA for TLS links). Without a command, the options are the app's: `pgviz --name alice` is
+`pgviz replay FILE`, `pgviz export RECORDING --format mermaid|shiviz|svg|png`, `pgviz lesson
+[NAME]`, `pgviz tls init DIR --nodes alice,bob` (a classroom CA for TLS links). Without a command, the options are the app's: `pgviz --name alice` is
 `pgviz gui --name alice`.
 
 `pip install pgviz` has no Qt: the app's commands then say how to add it and exit with
@@ -135,7 +136,7 @@ def _verbose(p: argparse.ArgumentParser) -> None:
                    help="log more on stderr: -v info, -vv debug")
 
 
-COMMANDS = ("gui", "node", "demo", "replay", "tls")
+COMMANDS = ("gui", "node", "demo", "replay", "export", "lesson", "tls")
 INSTALL_GUI = "pip install 'pgviz[gui]'"
 INSTALL_TLS = "pip install 'pgviz[tls]'"
 
@@ -161,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
         "the app and takes the options of `pgviz gui` (pgviz --cookie-file F --name alice).",
         usage="pgviz [-h] [--version] [COMMAND] [options]")
     parser.add_argument("--version", action="version", version=f"pgviz {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{gui,node,demo,replay,tls}")
+    sub = parser.add_subparsers(dest="command",
+                                metavar="{gui,node,demo,replay,export,lesson,tls}")
     gui = sub.add_parser("gui", help="the desktop app: one window, one node (the default; "
                          f"needs {INSTALL_GUI})",
                          description="The desktop app: one window that is one node of the "
@@ -211,6 +213,20 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("file", metavar="FILE", help="a recording made with the app's Record "
                         "button or the shell's `record FILE`")
     _verbose(replay)
+    from .export.command import add_parser as add_export_parser
+
+    export = add_export_parser(sub)
+    _verbose(export)
+    lesson = sub.add_parser(
+        "lesson", help="open the app on a lesson (shipped: 1, 2, 3, or a lesson file)",
+        description="Open a lesson: a lesson window (narration, checks, Next/Back on PageDown/"
+        "PageUp) and one app window per lesson node, all in this process on this machine. "
+        "Without NAME, list the shipped lessons. The lesson file format is in "
+        f"resources/lessons/README.md. Needs Qt: {INSTALL_GUI}.")
+    lesson.add_argument("name", nargs="?", metavar="NAME",
+                        help="a shipped lesson's number or name (1, netsplit, "
+                        "2-netsplit) or a lesson file (.toml)")
+    _verbose(lesson)
     tls = sub.add_parser("tls", help="certificates for TLS links (pgviz tls init DIR --nodes "
                          "alice,bob)", description="Certificates for TLS links between nodes.")
     tls_sub = tls.add_subparsers(dest="tls_command", metavar="{init}", required=True)
@@ -321,6 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.verbose, getattr(args, "log_format", "text"))
     if args.command == "tls":
         return _tls_init(args)
+    if args.command == "export":
+        return int(args.run(args))
+    if args.command == "lesson":
+        return _lesson(args.name)
     if args.command in ("gui", "node"):
         problem = _check_tls(args)
         if problem:
@@ -408,6 +428,29 @@ def _tls_init(args: argparse.Namespace) -> int:
             "from this CA and made for the --name it uses. The cookie is still needed."]
     print("\n".join(out))
     return 0
+
+
+def _lesson(name: str | None) -> int:
+    """Read the lesson first: a missing or malformed one is exit status 2 and one line naming
+    the file and line, before any window."""
+    from .lessons import LessonError, load_lesson, shipped_lessons
+
+    if name is None:
+        print("Shipped lessons (pgviz lesson NUMBER | NAME | FILE.toml):")
+        for shipped in shipped_lessons():
+            print(f"  {shipped:<22} {load_lesson(shipped).title}")
+        return 0
+    try:
+        lesson = load_lesson(name)
+    except (LessonError, OSError) as exc:
+        sys.stderr.write(f"pgviz lesson: {exc}\n")
+        return 2
+    problem = _missing_qt() or _no_display()
+    if problem:
+        sys.stderr.write(f"pgviz: {problem}\n")
+        return 2
+    from .gui.lesson_app import run_lesson
+    return run_lesson(lesson)
 
 
 def _replay(path: str) -> int:

@@ -53,7 +53,13 @@ ACTIONS = (
     ActionSpec("record", "recordAction", "Record the cluster's events", ("Ctrl+Shift+R",),
                "record", checkable=True),
     ActionSpec("recordTo", "recordToAction", "Record to a file…"),
-    ActionSpec("close", "closeAction", "Close", ("Ctrl+Q", "Ctrl+W")),
+    ActionSpec("openRecording", "openRecordingAction", "Open a recording…", ("Ctrl+O",)),
+    ActionSpec("controls", "controlsAction", "Controls (the side panel)", ("F8",),
+               checkable=True),
+    ActionSpec("fullScreen", "fullScreenAction", "Full screen", ("F11",), checkable=True),
+    ActionSpec("keys", "keysAction", "Keys", ("?", "F1")),
+    ActionSpec("about", "aboutAction", "About pgviz"),
+    ActionSpec("close", "closeAction", "Quit (stop this node)", ("Ctrl+Q", "Ctrl+W")),
 )
 
 #: Toolbar order; None is a separator.

@@ -89,29 +89,49 @@ class Look:
 
 
 class Arrangement:
-    """A tall narrow window (a third of a wide screen in `pgviz demo`) puts the controls under
-    the view in two columns; otherwise they sit beside it in one."""
+    """Where the controls go. Wide: beside the view, in one column. Narrow and tall (a third of
+    a wide screen): under the view, in two columns. Narrow and short (`pgviz demo --nodes 8`:
+    480×540 each): compact, the view first and the controls collapsed; View ▸ Controls (F8)
+    shows them under the view, and hides them again."""
 
     def __init__(self, window: QWidget, splitter: QSplitter, panel: SidePanel,
-                 scroll: QScrollArea) -> None:
+                 scroll: QScrollArea, on_panel: Callable[[bool], None] | None = None) -> None:
         self.window = window
         self.splitter = splitter
         self.panel = panel
         self.scroll = scroll
+        self.on_panel = on_panel  # the Controls action follows
         self.pending = False
+        self.compact = False
+        self.panel_shown = True
 
     def arrange(self) -> None:
-        vertical = self.window.width() < NARROW_WIDTH and self.window.height() >= TALL_HEIGHT
-        orientation = Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal
+        w, h = self.window.width(), self.window.height()
+        narrow = w < NARROW_WIDTH
+        compact = narrow and h < TALL_HEIGHT
+        if compact != self.compact:
+            self.compact = compact
+            self.set_panel(not compact)  # each mode starts with its own default
+        orientation = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
         if orientation == self.splitter.orientation() and self.panel.columns:
             return
-        self.panel.set_columns(2 if vertical else 1)
+        self.panel.set_columns(2 if narrow else 1)
         self.splitter.setOrientation(orientation)
         self.fit_panel()
         # size the two parts once the new layout has settled (the splitter's size is stale
         # inside a resize event, and meaningless before the window is shown)
         self.pending = True
         QTimer.singleShot(0, self.size_splitter)
+
+    def set_panel(self, shown: bool) -> None:
+        """Show or collapse the controls (View ▸ Controls)."""
+        self.panel_shown = bool(shown)
+        self.scroll.setVisible(self.panel_shown)
+        if self.on_panel is not None:
+            self.on_panel(self.panel_shown)
+        if self.panel_shown:
+            self.pending = True
+            QTimer.singleShot(0, self.size_splitter)
 
     def shown(self) -> None:
         if self.pending:

@@ -11,27 +11,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QFileSystemWatcher, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QFileDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QScrollArea,
     QSplitter,
     QToolButton,
+    QWidget,
 )
 
+from .._version import __version__
 from ..events import Event, Send
 from ..net import registry
+from ..wire.terms import short_node
 from .actions import TOOLBAR, icon_names, make_actions, make_toolbar
 from .cluster_view import ClusterView
 from .commands import Commands
+from .diagram_dock import DiagramDock
+from .exports import ExportMenu
 from .feedback import Feedback, RateMeter, Tasks
+from .keys_overlay import KeysOverlay
+from .lessons_menu import LessonsMenu
 from .look import Arrangement, Look
+from .menu_bar import build_menu_bar
 from .network_view import NetworkView
 from .picture import PROTOCOL_KINDS, Member, dot_kind
 from .record_control import RecordControl
@@ -40,7 +51,7 @@ from .side_panel import SidePanel, named
 from .theme import Theme, app_icon, resolve_theme
 from .view_sync import ViewSync
 
-__all__ = ["MainWindow", "settings"]
+__all__ = ["MainWindow", "settings", "first_size", "window_title"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +59,24 @@ log = logging.getLogger(__name__)
 #: nothing drawn).
 REDRAW_EVENTS = frozenset({"nodeup", "nodedown", "join", "leave", "view", "spawn", "exit",
                            "fault", "clock"})
+
+
+def window_title(short_name: str, address: str) -> str:
+    """The app's name once, at the end: Qt adds the application's display name to a title
+    that does not already end with it (on X11 and Windows), so it must end with it."""
+    return f"you are {short_name}  ({address}) — pgviz"
+
+
+def first_size(window: QWidget, want: tuple[int, int] = (1200, 780)) -> tuple[int, int]:
+    """The window's first size: `want`, within the screen's available geometry (less room for
+    the window frame) at any scale factor (QT_SCALE_FACTOR=1.5 on 1920×1080 leaves
+    1280×720 logical pixels)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return want
+    area = screen.availableGeometry()
+    return (max(320, min(want[0], area.width() - 16)),
+            max(240, min(want[1], area.height() - 48)))
 
 
 def settings() -> QSettings:
@@ -62,7 +91,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.setObjectName("mainWindow")
         self.setAccessibleName(f"pgviz node {session.short_name}")
-        self.setWindowTitle(f"pgviz — you are {session.short_name}  ({session.node.address})")
+        self.setWindowTitle(window_title(session.short_name, session.node.address))
         self.setWindowIcon(app_icon())
         self.show_protocol = True
         self._closing = False
@@ -108,11 +137,31 @@ class MainWindow(QMainWindow):
         self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.net.bar)
         self.addActions(self.net.bar.shortcut_actions())
+        self.diagram = DiagramDock(resolve_theme("system"), self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.diagram)
+        self.diagram.hide()
+        self.diagram.visibilityChanged.connect(self._diagram_shown)
+        self.diagram.view.feed_many(session.journal)  # the state at start: lanes, members
+        self.addAction(self.diagram.action)
+        self.exports = ExportMenu(self, lambda: list(session.journal),
+                                  lambda: [session.name, *(n for n in
+                                           session.model.snapshot().nodes if n != session.name)],
+                                  self.view, self.report,
+                                  lambda: f"pgviz-{session.short_name}-"
+                                          + time.strftime("%Y%m%d-%H%M%S"))
+        self.lessons = LessonsMenu(self, self.report)
+        self.keys_overlay = KeysOverlay(self)
+        build_menu_bar(self, self.actions_, self.exports.menu, self.diagram.action,
+                       self.lessons.menu)
+        self._open_dialog: QFileDialog | None = None
+        self._about: QMessageBox | None = None
+        self.replays: list[QMainWindow] = []  # File ▸ Open a recording, kept referenced
         self._record_menu()
         self.record = RecordControl(session, self.actions_["record"], self.feedback,
                                     self.status["Recording"], self)
         self.rate = RateMeter(self.status["Rate"], self, self.record.update_status)
-        self.arrangement = Arrangement(self, self.splitter, self.panel, scroll)
+        self.arrangement = Arrangement(self, self.splitter, self.panel, scroll,
+                                       self.actions_["controls"].setChecked)
         self.look = Look(self.view, icon_names(self.actions_), self._button_icons(),
                          self.legend_hint, self._after_restyle)
 
@@ -147,10 +196,14 @@ class MainWindow(QMainWindow):
             "protocol": self.toggle_protocol, "theme": self.cycle_theme,
             "presenter": self.toggle_presenter, "record": lambda: self.record.toggle(),
             "recordTo": lambda: self.record.choose_file(), "close": self.close,
+            "openRecording": self.ask_recording, "fullScreen": self.toggle_full_screen,
+            "controls": lambda: self.arrangement.set_panel(self.actions_["controls"].isChecked()),
+            "keys": lambda: self.keys_overlay.toggle(), "about": self.about,
         }
 
     def _after_restyle(self) -> None:
         self.net.set_theme(self.look.theme)
+        self.diagram.set_theme(self.look.theme, self.look.font_size())
         self.arrangement.after_restyle()
 
     def _crashed(self) -> None:
@@ -158,7 +211,7 @@ class MainWindow(QMainWindow):
         (and Restart, in `pgviz demo`)."""
         self.panel.setEnabled(False)
         self.record.stop()
-        self.setWindowTitle(f"pgviz — {self.session.short_name} crashed")
+        self.setWindowTitle(f"{self.session.short_name} crashed — pgviz")
 
     @property
     def restarter(self) -> Callable[[], object] | None:
@@ -225,6 +278,9 @@ class MainWindow(QMainWindow):
         p.groups_tree.itemClicked.connect(lambda it, _c: p.group_combo.setEditText(it.text(0)))
         self.view.memberClicked.connect(self.select_member)
         self.view.nodeClicked.connect(self.selection.select)
+        # the diagram and the graph point at the same frame
+        self.view.dotClicked.connect(lambda dot: self.diagram.view.select_frame(dot.ids[0]))
+        self.diagram.view.frameClicked.connect(self.frame_clicked)
 
     def _watch_registry(self) -> None:
         """The list of local nodes follows the registry directory (inotify: no polling)."""
@@ -242,6 +298,7 @@ class MainWindow(QMainWindow):
 
     # -- events in -------------------------------------------------------------------------------
     def _on_event(self, ev: Event) -> None:
+        self.diagram.view.feed(ev)
         if self.net.on_event(ev):
             self.rate.count()
             return  # a frame the network holds: drawn from the model (network_view.py)
@@ -277,6 +334,23 @@ class MainWindow(QMainWindow):
                 self.sync.show_inbox()
 
     # -- selection, view choices --------------------------------------------------------------------
+    def frame_clicked(self, frame_id: str) -> None:
+        """An arrow of the diagram: a frame still in flight is inspected (its dot ringed in the
+        graph); one delivered selects its receiver (graph, peers list) and says what it was."""
+        traffic = self.session.model.traffic()
+        if any(f.id == frame_id for f in traffic.in_flight):
+            self.net.inspector.inspect(frame_id, 0, traffic)
+            self.view.animator.highlighted = frame_id
+            self.net.place_inspector()
+            self.view.animator.changed()
+            return
+        arrow = self.diagram.view.history.arrow(frame_id)
+        if arrow is None:
+            return
+        self.selection.select(arrow.dst)
+        self.feedback.report(f"frame {frame_id}: {arrow.kind} {short_node(arrow.src)} → "
+                             f"{short_node(arrow.dst)} {arrow.summary}")
+
     def select_member(self, member: Member | None) -> None:
         self.selection.select_member(member)
         if member is not None:
@@ -323,6 +397,58 @@ class MainWindow(QMainWindow):
     def theme(self) -> Theme:
         return self.look.theme
 
+    def toggle_full_screen(self) -> None:
+        self.set_full_screen(self.actions_["fullScreen"].isChecked())
+
+    def set_full_screen(self, on: bool) -> None:
+        self.actions_["fullScreen"].setChecked(bool(on))
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+
+    def about(self) -> QMessageBox:
+        if self._about is None:
+            box = QMessageBox(QMessageBox.Icon.Information, "About pgviz",
+                              f"<b>pgviz {__version__}</b><br>Erlang/OTP's pg process groups "
+                              "on asyncio; every window is a live node of the cluster.<br>"
+                              "Press ? for the keys.", QMessageBox.StandardButton.Close, self)
+            box.setObjectName("aboutBox")
+            box.setAccessibleName("About pgviz")
+            self._about = box
+        self._about.open()  # non-modal for qasync: never exec()
+        return self._about
+
+    def ask_recording(self) -> QFileDialog:
+        from .recordings import recordings_dir
+
+        dialog = QFileDialog(self, "Open a recording", str(recordings_dir()),
+                             "Recordings (*.jsonl *.json);;All files (*)")
+        dialog.setObjectName("openRecordingDialog")
+        dialog.setAccessibleName("Open a recording")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.open_recording)
+        self._open_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_recording(self, path: str) -> QMainWindow | None:
+        """A replay window for `path`, beside this one (a one-line report if unusable)."""
+        from ..model import RecordingError
+        from .replay_window import open_replay
+
+        try:
+            window = open_replay(path, self.look.choice)
+        except (RecordingError, OSError) as exc:
+            self.report(f"cannot open {path}: {exc}", error=True)
+            return None
+        self.replays.append(window)
+        window.closed.connect(lambda: self.replays.remove(window)
+                              if window in self.replays else None)
+        window.show()
+        return window
+
     # -- layout ---------------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
@@ -331,6 +457,16 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.arrangement.arrange()
+        compact = self.arrangement.compact
+        for key in ("Node", "Address", "Rate"):  # the badge and the title say who this is
+            self.status[key].setVisible(not compact)
+        self.legend_hint.setVisible(not compact)
+
+    def _diagram_shown(self, visible: bool) -> None:
+        """The diagram takes a third of the height when it opens, never the whole window."""
+        if visible and not self.diagram.isFloating():
+            QTimer.singleShot(0, lambda: self.resizeDocks(
+                [self.diagram], [max(160, self.height() // 3)], Qt.Orientation.Vertical))
 
     # -- settings ---------------------------------------------------------------------------------------
     def _settings_group(self) -> str:
@@ -343,7 +479,9 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 780)
+            self.resize(*first_size(self))
+        if not self._fits_screen():
+            self.resize(*first_size(self))
         state = s.value("windowState")
         if isinstance(state, QByteArray):
             self.restoreState(state)
@@ -356,6 +494,13 @@ class MainWindow(QMainWindow):
         self.actions_["wholeCluster"].setChecked(whole)
         self.sync.whole = whole
         s.endGroup()
+
+    def _fits_screen(self) -> bool:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return True
+        area = screen.availableGeometry()
+        return self.width() <= area.width() and self.height() <= area.height()
 
     def save_settings(self) -> None:
         s = settings()

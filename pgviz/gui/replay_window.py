@@ -34,6 +34,11 @@ from PySide6.QtWidgets import (
 from ..events import Deliver, ScopeView, Send
 from ..model import Recording, Replay, load_recording
 from ..trace import describe
+from .diagram_dock import DiagramDock
+from .exports import ExportMenu
+from .keys_overlay import KeysOverlay
+from .lessons_menu import LessonsMenu
+from .main_window import first_size
 from ..wire.terms import short_node
 from .cluster_view import ClusterView
 from .event_fixes import replay_order
@@ -64,7 +69,7 @@ class ReplayWindow(QMainWindow):
         self.setAccessibleName("pgviz replay")
         self.path = path
         name = Path(path).name if path else "recording"
-        self.setWindowTitle(f"pgviz replay — {name}")
+        self.setWindowTitle(f"{name} — replay — pgviz")  # the app's name once, at the end
         self.setWindowIcon(app_icon())
         self.theme: Theme = resolve_theme(theme)
         self.recording = recording
@@ -110,13 +115,24 @@ class ReplayWindow(QMainWindow):
         lay.addWidget(self._transport())
         self.setCentralWidget(central)
         self._actions()
+        self.diagram = DiagramDock(self.theme, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.diagram)
+        self.diagram.view.feed_many(events)
+        self.diagram.view.frameClicked.connect(self.frame_clicked)
+        self.send_index = {ev.id: i for i, ev in enumerate(events) if isinstance(ev, Send)}
+        self.exports = ExportMenu(self, lambda: self.replay.events, lambda: self.nodes,
+                                  self.view, self.report, lambda: Path(name).stem)
+        self.lessons = LessonsMenu(self, self.report)
+        self.keys_overlay = KeysOverlay(self)
+        self._menus()
         self._status_bar(name)
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._tick)
         self.apply_theme()
-        self.resize(1280, 800)
+        self.resize(*first_size(self, (1280, 800)))
+        self.resizeDocks([self.diagram], [max(160, self.height() // 3)], Qt.Orientation.Vertical)
         self.show_count(self.playhead.count)
 
     # -- construction ------------------------------------------------------------------------------
@@ -217,9 +233,49 @@ class ReplayWindow(QMainWindow):
                                self._toggle_protocol),
             "fit": action("fitAction", "Fit to window", ("Ctrl+0",), self.view.fit_to_window),
             "close": action("closeAction", "Close", ("Ctrl+Q", "Ctrl+W"), self.close),
+            "fullScreen": action("fullScreenAction", "Full screen", ("F11",),
+                                 lambda: self._toggle_full_screen()),
+            "keys": action("keysAction", "Keys", ("?", "F1"), lambda: self.keys_overlay.toggle()),
         }
+        self.actions_["fullScreen"].setCheckable(True)
         self.actions_["protocol"].setCheckable(True)
         self.actions_["protocol"].setChecked(True)
+
+    def _menus(self) -> None:
+        a = self.actions_
+        bar = self.menuBar()
+        bar.setObjectName("menuBar")
+        bar.setAccessibleName("Menu bar")
+        file_menu = bar.addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        file_menu.addMenu(self.exports.menu)
+        file_menu.addSeparator()
+        file_menu.addAction(a["close"])
+        view = bar.addMenu("&View")
+        view.setObjectName("viewMenu")
+        for act in (self.diagram.action, a["protocol"], a["fit"], a["fullScreen"]):
+            view.addAction(act)
+        bar.addMenu(self.lessons.menu)
+        help_menu = bar.addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        help_menu.addAction(a["keys"])
+
+    def report(self, text: str, error: bool = False) -> None:
+        self.statusBar().showMessage(("⚠ " if error else "") + text, 8000)
+
+    def frame_clicked(self, frame_id: str) -> None:
+        """An arrow of the diagram: the playhead goes just after its send (its dot in flight,
+        its line in the events list)."""
+        index = self.send_index.get(frame_id)
+        if index is not None:
+            self.jump(index + 1)
+            self.diagram.view.select_frame(frame_id)
+
+    def _toggle_full_screen(self) -> None:
+        if self.actions_["fullScreen"].isChecked():
+            self.showFullScreen()
+        else:
+            self.showNormal()
 
     def _status_bar(self, name: str) -> None:
         sb = self.statusBar()
@@ -240,6 +296,8 @@ class ReplayWindow(QMainWindow):
             f"#transportBar {{ background: {t['panel']}; border-top: 1px solid {t['border']}; }}"
             f"#replayTimeLabel {{ font-family: monospace; color: {t['fg']}; }}"))
         self.view.set_theme(t)
+        if hasattr(self, "diagram"):
+            self.diagram.set_theme(t, 10.0)
 
     # -- moving the playhead -------------------------------------------------------------------------
     def show_count(self, count: int, moving: bool = False) -> None:
@@ -341,6 +399,7 @@ class ReplayWindow(QMainWindow):
         pic = make_picture(snap, self.centre, self.scope, True, (), self.picture)
         self.picture = dataclasses.replace(pic, selected=None)
         self.view.set_picture(self.picture)
+        self.diagram.view.set_time(self.playhead.t)
         if not animate:
             self.view.show_frames(self._still_frames(snap.in_flight))
         self._update_time()
@@ -399,6 +458,13 @@ class ReplayWindow(QMainWindow):
             current.setSelected(True)
             lst.scrollToItem(current, QListWidget.ScrollHint.PositionAtCenter)
         lst.setUpdatesEnabled(True)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not getattr(self, "_scaled", False):  # the whole recording across the diagram
+            self._scaled = True
+            view = self.diagram.view
+            view.set_scale(max(40, view.width() - 180) / max(self.playhead.duration, 0.05))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.pause()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 Listener = Callable[[str, Any], None]
 Watcher = Callable[[Event], None]
 INBOX_LIMIT = 500
+#: events kept for File ▸ Export (the cluster's events since the window opened, newest last)
+JOURNAL_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ class NodeSession:
         self.monitors: dict[Ref, tuple[str, Any]] = {}   # ref -> (scope, group or None)
         self.console: Pid | None = None
         self.recorder: Recorder | None = None
+        #: what File ▸ Export writes: this node's state when it started, then every cluster
+        #: event (bounded; the oldest go first), whether or not Record is on
+        self.journal: deque[Event] = deque(maxlen=JOURNAL_LIMIT)
         self._listeners: list[Listener] = []
         self._watchers: list[Watcher] = []
         self._unsubscribe: Callable[[], None] | None = None
@@ -94,6 +100,7 @@ class NodeSession:
         self.console = self.node.spawn(self._console_loop)
         for ev in self.node.state_events():
             self._fold(ev)
+            self.journal.append(ev)
         self._unsubscribe = self.node.add_listener(self.feed, cluster=True)
 
     async def start_discovery(self) -> bool:
@@ -146,6 +153,7 @@ class NodeSession:
         drop the listener) and stays quick."""
         try:
             self._fold(ev)
+            self.journal.append(ev)
             if self.recorder is not None:
                 self._record(ev)
             if ev.node == self.node.name:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -301,7 +301,8 @@ class SidePanel(QWidget):
                                "Node events, commands and monitor notifications")
         self.event_log.setReadOnly(True)
         self.event_log.setMaximumBlockCount(3000)
-        self.event_log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.event_log.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.event_log.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.tabs.addTab(self.event_log, "Log")
         self.tabs.setMinimumHeight(170)
         return self.tabs

@@ -1,0 +1,255 @@
+"""The lesson panel: a window of its own beside the lesson's node windows (one window per
+lesson node, in this process: `WindowStage`). It shows the step's title and narration large,
+the step's checks (✓/✗ with what was measured), and Back/Next.
+
+Keys: PageDown/PageUp (what presentation clickers send) are Next/Back in every window of the
+process while a lesson runs; → and ← are Next/Back here, in the lesson window. In a node
+window → stays the network clock's Step (a lesson may pause the network and ask the class to
+step frames), so arrows there never jump a step by accident.
+
+Back restarts the lesson's nodes and replays the steps before (pgviz.lessons.engine): the node
+windows close and open again in the same places.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..lessons import Lesson, LessonRun, StepResult
+from ..lessons.format import Highlight
+from .lesson_stage import WindowStage
+from .main_window import MainWindow
+from .side_panel import named
+from .theme import app_icon
+
+__all__ = ["LessonWindow", "NEXT_KEYS", "BACK_KEYS"]
+
+log = logging.getLogger(__name__)
+
+NEXT_KEYS = ("PgDown", "Right")
+BACK_KEYS = ("PgUp", "Left")
+
+
+class LessonWindow(QMainWindow):
+    closed = Signal()
+    stepShown = Signal(object)  # noqa: N815: the StepResult shown (or None: before step 1)
+
+    def __init__(self, lesson: Lesson, stage: WindowStage | None = None) -> None:
+        super().__init__()
+        named(self, "lessonWindow", f"Lesson: {lesson.title}")
+        self.setWindowTitle(f"Lesson: {lesson.title} — pgviz")
+        self.setWindowIcon(app_icon())
+        self.lesson = lesson
+        self.stage = stage if stage is not None else WindowStage()
+        self.run = LessonRun(lesson, self.stage, on_step=self._on_step)
+        self.result: StepResult | None = None
+        self.busy = False
+        self.error = ""
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.stopped: asyncio.Future[bool] = asyncio.get_event_loop().create_future()
+
+        body = QWidget()
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(18, 14, 18, 14)
+        self.lesson_label = named(QLabel(lesson.title), "lessonTitle", "Lesson")
+        self.step_label = named(QLabel(), "lessonStepLabel", "Step")
+        self.step_title = named(QLabel(), "lessonStepTitle", "Step title")
+        self.step_title.setWordWrap(True)
+        self.narration = named(QLabel(), "lessonNarration", "Narration")
+        self.narration.setWordWrap(True)
+        self.narration.setTextFormat(Qt.TextFormat.MarkdownText)
+        self.narration.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.checks = named(QListWidget(), "lessonChecks", "What the cluster shows (checks)")
+        self.checks.setWordWrap(True)
+        self.status = named(QLabel(), "lessonStatus", "Lesson status")
+        self.status.setWordWrap(True)
+        self.back_button = named(QPushButton("◀ Back"), "lessonBackButton", "Previous step",
+                                 "Previous step (PageUp, ←)")
+        self.next_button = named(QPushButton("Next ▶"), "lessonNextButton", "Next step",
+                                 "Next step (PageDown, →)")
+        self.next_button.setDefault(True)
+        for b in (self.back_button, self.next_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.back_button.clicked.connect(self.back)
+        self.next_button.clicked.connect(self.next)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.step_label)
+        buttons.addStretch(1)
+        buttons.addWidget(self.next_button)
+        lay.addWidget(self.lesson_label)
+        lay.addWidget(self.step_title)
+        lay.addWidget(self.narration, 3)
+        lay.addWidget(self.checks, 2)
+        lay.addWidget(self.status)
+        lay.addLayout(buttons)
+        self.setCentralWidget(body)
+        self.setStyleSheet(
+            "#lessonTitle { font-size: 11pt; color: palette(mid); }"
+            "#lessonStepTitle { font-size: 17pt; font-weight: bold; }"
+            "#lessonNarration { font-size: 14pt; }"
+            "#lessonChecks { font-size: 13pt; }"
+            "#lessonStepLabel { font-size: 12pt; }"
+            "QPushButton { font-size: 13pt; padding: 6px 16px; }")
+        self.actions_ = {
+            "next": self._action("lessonNextAction", "Next step", NEXT_KEYS, self.next),
+            "back": self._action("lessonBackAction", "Previous step", BACK_KEYS, self.back),
+            "close": self._action("lessonCloseAction", "End the lesson", ("Ctrl+W",),
+                                  self.close),
+        }
+        self._show_intro()
+        self.resize(640, 720)
+
+    def _action(self, name: str, text: str, keys: tuple[str, ...], slot: Any) -> QAction:
+        act = QAction(text, self)
+        act.setObjectName(name)
+        act.setShortcuts([QKeySequence(k) for k in keys])
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act.triggered.connect(lambda *_: slot())
+        self.addAction(act)
+        return act
+
+    # -- the node windows -----------------------------------------------------------------------
+    @property
+    def windows(self) -> dict[str, MainWindow]:
+        return self.stage.windows
+
+    # -- running --------------------------------------------------------------------------------
+    def start(self) -> asyncio.Task[Any]:
+        return self._do(self.run.start(), "starting the lesson's nodes…")
+
+    def next(self) -> asyncio.Task[Any] | None:
+        if self.busy or (self.run.at_end and self.run.world is not None):
+            return None
+        return self._do(self.run.next(), "running the step…")
+
+    def back(self) -> asyncio.Task[Any] | None:
+        if self.busy or self.run.position < 0:
+            return None
+        return self._do(self._back(), "going back: restarting the nodes and replaying…")
+
+    async def _back(self) -> None:
+        result = await self.run.back()
+        if result is None:
+            self.result = None
+            self._show_intro()
+            self.stepShown.emit(None)
+
+    def _do(self, coro: Any, what: str) -> asyncio.Task[Any]:
+        self.busy = True
+        self.error = ""
+        self.status.setText(what)
+        self._buttons()
+        task = asyncio.get_event_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        self.busy = False
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.warning("lesson %s: %s", self.lesson.name, exc)
+            self.error = f"⚠ {exc}"
+            self.status.setText(self.error)
+        elif self.result is not None and self.result.error:
+            self.status.setText(f"⚠ {self.result.error}")
+        else:
+            self.status.setText("")
+        self._buttons()
+
+    def _buttons(self) -> None:
+        pos, total = self.run.position, len(self.lesson.steps)
+        self.back_button.setEnabled(not self.busy and pos >= 0)
+        self.next_button.setEnabled(not self.busy and pos < total - 1)
+        self.step_label.setText(f"step {pos + 1} of {total}" if pos >= 0
+                                else f"{total} steps")
+
+    # -- showing --------------------------------------------------------------------------------
+    def _show_intro(self) -> None:
+        nodes = ", ".join(self.lesson.nodes)
+        self.step_title.setText(self.lesson.title)
+        self.narration.setText(f"{self.lesson.summary}\n\nNodes: {nodes} (one window each). "
+                               "Press **Next** (PageDown, →) for step 1.")
+        self.checks.clear()
+        self._buttons()
+        self._look(None)
+
+    def _on_step(self, result: StepResult) -> None:
+        self.result = result
+        step = result.step
+        self.step_title.setText(step.title)
+        self.narration.setText(step.say.strip())
+        self.checks.clear()
+        for check in result.checks:
+            self.checks.addItem(str(check))
+        if result.error:
+            self.checks.addItem(f"⚠ {result.error}")
+        self._buttons()
+        self._look(step.look)
+        self.stepShown.emit(result)
+
+    def _look(self, look: Highlight | None) -> None:
+        """What the step points at, in every node window: its diagram and its graph."""
+        world = self.run.world
+        for w in self.windows.values():
+            if w.stopped.done():
+                continue
+            diagram = w.diagram.view
+            if look is None:
+                diagram.set_highlight(None)
+                continue
+            kind, target = look.kind, look.target
+            if kind == "diagram":
+                w.diagram.show()
+                diagram.set_highlight(None)
+            elif kind == "process":
+                proc = world.processes.get(target[0]) if world is not None else None
+                diagram.set_highlight("node", [proc.node] if proc else [])
+                if proc is not None and proc.node == w.session.short_name:
+                    w.selection.select(str(proc.pid))
+            else:
+                diagram.set_highlight(kind, target)
+                if kind == "node":
+                    full = next((n for n in w.session.model.snapshot().nodes
+                                 if n.split("@", 1)[0] == target[0]), None)
+                    w.selection.select(full)
+                elif kind == "group":
+                    w.panel.group_combo.setEditText(target[0])
+
+    # -- closing ----------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.stopped.done():
+            event.ignore()
+            if not getattr(self, "_closing", False):
+                self._closing = True
+                task = asyncio.get_event_loop().create_task(self.shutdown())
+                self._tasks.add(task)
+            return
+        super().closeEvent(event)
+
+    async def shutdown(self) -> None:
+        if self.stopped.done():
+            return
+        try:
+            await self.run.stop()
+        finally:
+            self.stopped.set_result(True)
+            self.hide()
+            self.closed.emit()

@@ -1,0 +1,147 @@
+"""The Lessons menu of every window: the shipped lessons, a lesson file, and Next/Back
+(PageDown/PageUp, what presentation clickers send) for the lesson running in this process.
+
+Opening a lesson opens its lesson window and one node window per lesson node, in this process
+(`LessonWindow`, `WindowStage`). A lesson file that cannot be used is reported with its line
+(`mine.toml:12: unknown node 'zed'`) in the window's log and status bar, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QWidget
+
+from ..lessons import Lesson, LessonError, load_lesson, shipped_lessons
+from .tiling import tile_rects
+
+if TYPE_CHECKING:
+    from .lesson_window import LessonWindow
+
+__all__ = ["LessonsMenu", "open_lesson", "active_lesson", "place_lesson"]
+
+_ACTIVE: list[LessonWindow] = []
+
+
+def active_lesson() -> LessonWindow | None:
+    """The lesson running in this process (the last one opened), if any."""
+    while _ACTIVE and _ACTIVE[-1].stopped.done():
+        _ACTIVE.pop()
+    return _ACTIVE[-1] if _ACTIVE else None
+
+
+def place_lesson(lesson_window: QWidget, node_windows: list[QWidget]) -> None:
+    """The lesson window and its node windows tile the screen (the lesson window first)."""
+    screen = lesson_window.screen() or QApplication.primaryScreen()
+    area = screen.availableGeometry()
+    rects = tile_rects(len(node_windows) + 1, area.x(), area.y(), area.width(), area.height())
+    lesson_window.setGeometry(*rects[0])
+    for w, rect in zip(node_windows, rects[1:], strict=False):
+        w.setGeometry(*rect)
+
+
+def open_lesson(which: str | Lesson, report: Callable[[str, bool], None] | None = None
+                ) -> LessonWindow | None:
+    """Open lesson `which` (a shipped name or number, or a file) and start its nodes; None
+    (and a one-line report naming the line) when the lesson cannot be used."""
+    from .lesson_window import LessonWindow
+    from .lesson_stage import WindowStage
+
+    try:
+        lesson = which if isinstance(which, Lesson) else load_lesson(which)
+    except (LessonError, OSError) as exc:
+        if report is not None:
+            report(f"lesson: {exc}", True)
+        return None
+    previous = active_lesson()
+    if previous is not None:
+        previous.close()  # one lesson at a time: its nodes stop
+    holder: list[LessonWindow] = []
+    stage = WindowStage(place=lambda windows: place_lesson(holder[0], windows))
+    window = LessonWindow(lesson, stage)
+    holder.append(window)
+    _ACTIVE.append(window)
+    window.show()
+    window.start()
+    return window
+
+
+class LessonsMenu:
+    def __init__(self, owner: QWidget, report: Callable[[str, bool], None]) -> None:
+        self.owner = owner
+        self.report = report
+        self.dialog: QFileDialog | None = None
+        self.menu = QMenu("&Lessons", owner)
+        self.menu.setObjectName("lessonsMenu")
+        self.menu.setAccessibleName("Lessons")
+        self.actions: dict[str, QAction] = {}
+        for name in shipped_lessons():
+            try:
+                title = load_lesson(name).title
+            except LessonError:
+                continue
+            number = name.partition("-")[0]
+            act = QAction(f"&{number}. {title}", owner)
+            act.setObjectName(f"lesson{number}Action")
+            act.triggered.connect(lambda *_, name=name: self.open(name))
+            self.menu.addAction(act)
+            self.actions[name] = act
+        self.menu.addSeparator()
+        self.actions["file"] = self._add("openLessonFileAction", "Open a lesson file…", (),
+                                         self.ask_file)
+        self.menu.addSeparator()
+        self.actions["next"] = self._add("nextStepAction", "Next step", ("PgDown",),
+                                         lambda: self._forward("next"))
+        self.actions["back"] = self._add("previousStepAction", "Previous step", ("PgUp",),
+                                         lambda: self._forward("back"))
+        self.menu.aboutToShow.connect(self.sync)
+        self.sync()
+
+    def _add(self, name: str, text: str, keys: tuple[str, ...], slot: Callable[[], object]
+             ) -> QAction:
+        act = QAction(text, self.owner)
+        act.setObjectName(name)
+        act.setShortcuts([QKeySequence(k) for k in keys])
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act.triggered.connect(lambda *_: slot())
+        self.menu.addAction(act)
+        self.owner.addAction(act)
+        return act
+
+    def sync(self) -> None:
+        """Next/Back say whether a lesson runs (their keys stay live: a lesson started from
+        another window of this process is stepped from this one too)."""
+        lesson = active_lesson()
+        suffix = f" ({lesson.lesson.title})" if lesson is not None else " (no lesson running)"
+        self.actions["next"].setText("Next step" + suffix)
+        self.actions["back"].setText("Previous step" + suffix)
+
+    def _forward(self, what: str) -> None:
+        lesson = active_lesson()
+        if lesson is not None:
+            lesson.next() if what == "next" else lesson.back()
+
+    def open(self, which: str) -> LessonWindow | None:
+        window = open_lesson(which, self.report)
+        if window is not None:
+            self.report(f"lesson {window.lesson.title}: starting its nodes", False)
+        self.sync()
+        return window
+
+    def ask_file(self) -> QFileDialog:
+        if self.dialog is not None:
+            self.dialog.close()
+        dialog = QFileDialog(self.owner, "Open a lesson file")
+        dialog.setObjectName("lessonFileDialog")
+        dialog.setAccessibleName("Open a lesson file")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter("Lessons (*.toml)")
+        dialog.fileSelected.connect(lambda path: self.open(str(Path(path))))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
