@@ -24,7 +24,15 @@ import time
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
+from PySide6.QtGui import (
+    QHideEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QShowEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..events import Event
@@ -187,7 +195,8 @@ class SpaceTimeView(QWidget):
         return False
 
     def _changed(self) -> None:
-        if self._replay_time is None and self._animating():
+        # a hidden diagram (its dock closed) keeps its history but runs no timer
+        if self.isVisible() and self._replay_time is None and self._animating():
             if not self._timer.isActive():
                 self._timer.start()
         else:
@@ -200,6 +209,14 @@ class SpaceTimeView(QWidget):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(240, 120)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._changed()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        super().hideEvent(event)
+        self._timer.stop()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)

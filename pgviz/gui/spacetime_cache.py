@@ -3,9 +3,12 @@
 Everything that changes only when an event comes in (arrows that arrived, marks, bands, the
 axis) is drawn once into a pixmap that reaches EXTRA widths into the future; as time scrolls
 the view left, the pixmap is blitted further left, and only the frames in flight, the
-selection and the name column are drawn each frame. The pixmap is redrawn when the events,
-the filter, the theme, the size, the zoom or the highlight change, or when the scroll has
-used up its spare width.
+selection and the name column are drawn each frame. The pixmap is redrawn when the filter,
+the theme, the size, the zoom or the highlight change, or when the scroll has used up its
+spare width. New events only add to it: the arrows that arrived and the marks since the last
+drawing are drawn onto the pixmap (a frame after an event costs about as much as any other);
+a new lane, a band that starts or ends, a new group's colour or the axis' origin moving
+redraw it whole.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainter, QPixmap
 
 from .spacetime_geometry import Geometry
-from .spacetime_paint import Segment, paint_static
+from .spacetime_paint import Segment, paint_static, paint_static_increment
 
 __all__ = ["StaticLayer"]
 
@@ -45,7 +48,11 @@ class StaticLayer:
         self._key: _Key | None = None
         self._geo: Geometry | None = None  # the cached pixmap's own geometry
         self._segments: list[Segment] = []
+        self._drawn: set[str] = set()
+        self._state: tuple[object, ...] | None = None  # what only a whole redraw can follow
+        self._marks = 0
         self.redraws = 0
+        self.extensions = 0  # new events drawn onto the pixmap
 
     def invalidate(self) -> None:
         self._key = None
@@ -53,10 +60,16 @@ class StaticLayer:
     def blit(self, p: QPainter, geo: Geometry, key: _Key, draw: Draw) -> list[Segment]:
         """Paint the static layer for `geo`; returns its segments in `geo`'s coordinates."""
         shift = 0.0
-        if self._key == key and self._geo is not None:
+        if self._geo is not None:
             shift = (geo.view_start - self._geo.view_start) * geo.scale
-        if (self._key != key or self._geo is None or self._pixmap is None or shift < 0
-                or shift > self._geo.width - geo.width):
+        in_range = (self._geo is not None and self._pixmap is not None
+                    and 0 <= shift <= self._geo.width - geo.width)
+        if in_range and self._key is not None and self._key != key \
+                and replace(key, version=self._key.version) == self._key \
+                and draw.state()[:-1] == (self._state or ())[:-1] \
+                and draw.state()[-1] >= self._marks:  # type: ignore[operator]
+            self._extend(key, draw)
+        elif self._key != key or not in_range:
             self._render(geo, key, draw)
             shift = 0.0
         assert self._pixmap is not None
@@ -77,7 +90,24 @@ class StaticLayer:
         finally:
             painter.end()
         self._pixmap, self._geo, self._key = pixmap, wide, key
+        self._drawn = {s.id for s in self._segments}
+        self._state = draw.state()
+        self._marks = int(self._state[-1])  # type: ignore[call-overload]
         self.redraws += 1
+
+    def _extend(self, key: _Key, draw: Draw) -> None:
+        assert self._pixmap is not None and self._geo is not None
+        painter = QPainter(self._pixmap)
+        try:
+            fresh = draw.extend(painter, self._geo, self._drawn, self._marks)
+        finally:
+            painter.end()
+        self._segments = self._segments + fresh
+        self._drawn.update(s.id for s in fresh)
+        self._key = key
+        self._state = draw.state()
+        self._marks = int(self._state[-1])  # type: ignore[call-overload]
+        self.extensions += 1
 
 
 class Draw:
@@ -90,6 +120,20 @@ class Draw:
         # an open band (a pause, a partition going on) runs to the pixmap's right end
         return paint_static(painter, geo, band_end=geo.view_end,
                             **self.args)
+
+    def state(self) -> tuple[object, ...]:
+        """What a whole redraw must follow (any change but the last, the number of marks,
+        which may only grow): the history itself, the axis' origin, the bands, the groups."""
+        h = self.args["history"]
+        return (id(h), h.start, tuple((b.kind, b.start, b.end) for b in h.bands),
+                frozenset(m.text for m in h.marks if m.kind in ("join", "leave")), len(h.marks))
+
+    def extend(self, painter: QPainter, geo: Geometry, drawn: set[str], marks_from: int
+               ) -> list[Segment]:
+        a = self.args
+        return paint_static_increment(painter, geo, a["history"], a["now"], a["frames"],
+                                      a["theme"], drawn, marks_from, a["highlight"],
+                                      a["font_size"])
 
 
 def make_key(**fields: object) -> _Key:

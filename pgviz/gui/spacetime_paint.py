@@ -9,7 +9,7 @@ raster engine); only frames in flight get a dot each.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, 
 
 from ..export.filters import FrameFilter
 from .spacetime_geometry import AXIS_HEIGHT, LABEL_WIDTH, Geometry, nice_step
-from .spacetime_history import Arrow, SpaceTimeHistory
+from .spacetime_history import Arrow, Mark, SpaceTimeHistory
 from .theme import Theme, group_colour_map
 
 __all__ = ["paint_diagram", "paint_static", "paint_dynamic", "Segment", "Highlight"]
@@ -64,6 +64,25 @@ def paint_static(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: flo
     segments = draw_arrows(p, geo, history, arrows_done(visible_arrows(history, geo, now), now),
                            now, frames, theme, lane_index, highlight, moving=False)
     _marks(p, geo, history, now, theme, lane_index, highlight, font)
+    p.setClipping(False)
+    return segments
+
+
+def paint_static_increment(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float,
+                           frames: FrameFilter, theme: Theme, drawn: set[str], marks_from: int,
+                           highlight: Highlight | None = None, font_size: float = 10.0
+                           ) -> list[Segment]:
+    """Onto a static layer already drawn for `geo`: only what arrived since, the arrows done by
+    `now` whose ids are not in `drawn` and the marks from index `marks_from` on (the caller
+    checks that nothing else changed: lanes, bands, groups, the axis' origin)."""
+    lane_index = {n: i for i, n in enumerate(geo.lanes)}
+    font = _font(p, font_size)
+    p.setClipRect(QRectF(geo.left, AXIS_HEIGHT, geo.width - geo.left, geo.height))
+    fresh = [a for a in arrows_done(visible_arrows(history, geo, now), now) if a.id not in drawn]
+    segments = draw_arrows(p, geo, history, fresh, now, frames, theme, lane_index, highlight,
+                           moving=False)
+    _marks(p, geo, history, now, theme, lane_index, highlight, font,
+           history.marks[marks_from:])
     p.setClipping(False)
     return segments
 
@@ -322,7 +341,8 @@ _MARK_SIZE = 5.0
 
 
 def _marks(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float, theme: Theme,
-           lane_index: dict[str, int], highlight: Highlight | None, font: QFont) -> None:
+           lane_index: dict[str, int], highlight: Highlight | None, font: QFont,
+           marks: Sequence[Mark] | None = None) -> None:
     groups = sorted({m.text for m in history.marks if m.kind in ("join", "leave")})
     colours = group_colour_map(groups)
     lit_group = highlight.target[0] if highlight and highlight.kind == "group" else None
@@ -332,7 +352,7 @@ def _marks(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float, th
     metrics = QFontMetricsF(small)
     label_end: dict[int, float] = {}
     t_left, t_right = geo.view_start, min(geo.view_end, now)
-    for mark in history.marks:
+    for mark in history.marks if marks is None else marks:
         if mark.t < t_left - 1 or mark.t > t_right:
             continue
         i = lane_index.get(mark.node)
