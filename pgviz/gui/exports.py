@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QAction, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
@@ -56,7 +56,7 @@ def save_widget_svg(widget: QWidget, path: str | Path, title: str) -> Path:
     generator.setTitle(title)
     painter = QPainter(generator)
     try:
-        widget.render(painter)
+        QWidget.render(widget, painter, QPoint())  # the widget as shown (not the scene)
     finally:
         painter.end()
     return path

@@ -44,12 +44,12 @@ class KeysOverlay(QFrame):
         self.label = named(QLabel(), "keysOverlayText", "Keyboard shortcuts")
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
-        self.scroll = named(QScrollArea(), "keysOverlayScroll", "Keyboard shortcuts")
-        self.scroll.setWidget(self.label)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        lay.addWidget(self.scroll)
+        self.scroller = named(QScrollArea(), "keysOverlayScroll", "Keyboard shortcuts")
+        self.scroller.setWidget(self.label)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        lay.addWidget(self.scroller)
         # the same on every theme: light text on a dark card, legible from the back row
         self.setStyleSheet("QFrame#keysOverlay { background: rgba(24, 26, 34, 238); "
                            "border-radius: 14px; } QLabel { color: #f4f4f6; font-size: 12pt; "

@@ -101,9 +101,9 @@ class LessonWindow(QMainWindow):
         self.setCentralWidget(body)
         self.setStyleSheet(
             "#lessonTitle { font-size: 11pt; color: palette(mid); }"
-            "#lessonStepTitle { font-size: 17pt; font-weight: bold; }"
-            "#lessonNarration { font-size: 14pt; }"
-            "#lessonChecks { font-size: 13pt; }"
+            "#lessonStepTitle { font-size: 20pt; font-weight: bold; }"
+            "#lessonNarration { font-size: 17pt; }"
+            "#lessonChecks { font-size: 15pt; }"
             "#lessonStepLabel { font-size: 12pt; }"
             "QPushButton { font-size: 13pt; padding: 6px 16px; }")
         self.actions_ = {
@@ -214,8 +214,11 @@ class LessonWindow(QMainWindow):
             diagram = w.diagram.view
             if look is None:
                 diagram.set_highlight(None)
+                w.selection.select(None)
                 continue
             kind, target = look.kind, look.target
+            if kind not in ("node", "process"):
+                w.selection.select(None)  # the last step's node or process no longer
             if kind == "diagram":
                 w.diagram.show()
                 diagram.set_highlight(None)

@@ -8,7 +8,7 @@ Opening a lesson opens its lesson window and one node window per lesson node, in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +34,7 @@ def active_lesson() -> LessonWindow | None:
     return _ACTIVE[-1] if _ACTIVE else None
 
 
-def place_lesson(lesson_window: QWidget, node_windows: list[QWidget]) -> None:
+def place_lesson(lesson_window: QWidget, node_windows: Sequence[QWidget]) -> None:
     """The lesson window and its node windows tile the screen (the lesson window first)."""
     screen = lesson_window.screen() or QApplication.primaryScreen()
     area = screen.availableGeometry()
@@ -48,8 +48,8 @@ def open_lesson(which: str | Lesson, report: Callable[[str, bool], None] | None 
                 ) -> LessonWindow | None:
     """Open lesson `which` (a shipped name or number, or a file) and start its nodes; None
     (and a one-line report naming the line) when the lesson cannot be used."""
-    from .lesson_window import LessonWindow
     from .lesson_stage import WindowStage
+    from .lesson_window import LessonWindow
 
     try:
         lesson = which if isinstance(which, Lesson) else load_lesson(which)

@@ -165,7 +165,7 @@ class Arrangement:
         self.pending = False
         if self.splitter.orientation() == Qt.Orientation.Vertical:
             h = self.splitter.height()
-            panel = min(self.panel.minimumSizeHint().height() + 8, int(h * 0.55))
+            panel = min(self.panel.minimumSizeHint().height() + 8, int(h * 0.6))
             self.splitter.setSizes([h - panel, panel])
         else:
             w = self.splitter.width()

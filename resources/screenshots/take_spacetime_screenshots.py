@@ -2,8 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen python resources/screenshots/take_spacetime_screenshots.py
 
-spacetime.png: lesson 2 (netsplit and heal) as it ran on four loopback nodes, a sync frame
-selected; lesson-step.png: lesson 3's step "alice joins: join has returned", the narration
+spacetime-netsplit.png: lesson 2 (netsplit and heal) as it ran on four loopback nodes, a sync frame
+selected; lesson-diagram.png: lesson 3's step "alice joins: join has returned", the narration
 above the diagram at that moment (the network paused, the join frame waiting on its link).
 """
 
@@ -61,7 +61,7 @@ def main() -> int:
     if syncs:
         view.select_frame(syncs[0].id)
     view.resize(1400, 330)
-    view.grab().save(str(HERE / "spacetime.png"))
+    view.grab().save(str(HERE / "spacetime-netsplit.png"))
 
     steps = asyncio.run(record("joins-in-flight", tmp / "joins.jsonl", 4))
     result, _ = steps[2]
@@ -88,8 +88,8 @@ def main() -> int:
     page.resize(1400, 470)
     page.show()
     app.processEvents()
-    page.grab().save(str(HERE / "lesson-step.png"))
-    print("wrote", HERE / "spacetime.png", HERE / "lesson-step.png")
+    page.grab().save(str(HERE / "lesson-diagram.png"))
+    print("wrote", HERE / "spacetime-netsplit.png", HERE / "lesson-diagram.png")
     return 0
 
 

@@ -10,7 +10,7 @@ from pgviz.gui.spacetime import SpaceTimeView
 from pgviz.gui.spacetime_bench import measure_frame_ms
 from pgviz.wire.terms import Pid
 
-from .test_spacetime import A, B, C, T0, deliver, send
+from .test_spacetime import T0, A, B, C, deliver, send
 
 
 def _paint(view):
