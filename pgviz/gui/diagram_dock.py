@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QCheckBox, QDockWidget, QHBoxLayout, QToolButton, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QDockWidget, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from ..export.filters import ALL_FRAMES, DEFAULT_FILTER
 from .side_panel import named

@@ -34,14 +34,14 @@ from PySide6.QtWidgets import (
 from ..events import Deliver, ScopeView, Send
 from ..model import Recording, Replay, load_recording
 from ..trace import describe
+from ..wire.terms import short_node
+from .cluster_view import ClusterView
 from .diagram_dock import DiagramDock
+from .event_fixes import replay_order
 from .exports import ExportMenu
 from .keys_overlay import KeysOverlay
 from .lessons_menu import LessonsMenu
 from .main_window import first_size
-from ..wire.terms import short_node
-from .cluster_view import ClusterView
-from .event_fixes import replay_order
 from .picture import PROTOCOL_KINDS, Picture, dot_kind, make_picture
 from .playhead import SPEEDS, Playhead
 from .recordings import opening_count
