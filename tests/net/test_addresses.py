@@ -48,3 +48,21 @@ def test_a_mesh_of_wildcard_nodes_forms_through_one_seed():
             for n in nodes:
                 await n.stop()
     run(main())
+
+
+def test_an_ipv6_mesh_forms_through_gossip():
+    async def main():
+        nodes = [await start_node(f"six{i}", host="::1") for i in range(3)]
+        try:
+            assert nodes[0].address.startswith("[::1]:")
+            for n in nodes[1:]:
+                await n.connect(nodes[0].address)
+            await wait_until(lambda: all(len(n.nodes()) == 2 for n in nodes), timeout=10,
+                             what="nodes 1 and 2 meet over IPv6 through gossip")
+            pid = nodes[2].spawn(lambda proc: proc.receive())
+            nodes[2].pg.join("v6", pid)
+            await wait_until(lambda: nodes[1].pg.get_members("v6") == [pid])
+        finally:
+            for n in nodes:
+                await n.stop()
+    run(main())
