@@ -6,7 +6,7 @@ import pytest
 
 from pgviz.net.addresses import WILDCARDS, advertised_host, primary_address
 
-from ..support import run, start_node, wait_until
+from ..support import run, spawn_idle, start_node, wait_until
 
 LONG_COOKIE = "a-cookie-long-enough-for-a-network"
 
@@ -59,7 +59,7 @@ def test_an_ipv6_mesh_forms_through_gossip():
                 await n.connect(nodes[0].address)
             await wait_until(lambda: all(len(n.nodes()) == 2 for n in nodes), timeout=10,
                              what="nodes 1 and 2 meet over IPv6 through gossip")
-            pid = nodes[2].spawn(lambda proc: proc.receive())
+            pid = spawn_idle(nodes[2])
             nodes[2].pg.join("v6", pid)
             await wait_until(lambda: nodes[1].pg.get_members("v6") == [pid])
         finally:
