@@ -11,14 +11,27 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 __all__ = ["MemoryNetwork", "MemoryTransport"]
 
-ProtocolFactory = Callable[[], asyncio.Protocol]
+
+class StreamProtocol(Protocol):
+    """What the in-memory transport drives: an asyncio.Protocol, or a BufferedProtocol that
+    also takes whole chunks through data_received (as pgviz's Connection does)."""
+
+    def connection_made(self, transport: Any) -> None: ...
+    def data_received(self, data: bytes) -> None: ...
+    def eof_received(self) -> bool | None: ...
+    def connection_lost(self, exc: Exception | None) -> None: ...
+
+
+P = TypeVar("P", bound=StreamProtocol)
+ProtocolFactory = Callable[[], StreamProtocol]
 
 
 class MemoryTransport(asyncio.Transport):
-    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: asyncio.Protocol,
+    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: StreamProtocol,
                  local: str, remote: str) -> None:
         super().__init__()
         self._loop = loop
@@ -107,7 +120,7 @@ class MemoryNetwork:
     def unlisten(self, address: str) -> None:
         self._listeners.pop(address, None)
 
-    def dial(self, address: str, factory: ProtocolFactory) -> asyncio.Protocol:
+    def dial(self, address: str, factory: Callable[[], P]) -> P:
         loop = asyncio.get_running_loop()
         server_factory = self._listeners.get(address)
         if server_factory is None:
