@@ -31,6 +31,23 @@ from .scenario import SCENARIOS
 
 REPO = Path(__file__).resolve().parent.parent
 PAIRED = ("local", "latency", "broadcast", "converge")  # have an otp/run.sh counterpart
+# Scale scenarios and their OTP counterparts in this repository's benchmarks/otp/pg_scale.erl
+# (run by benchmarks/otp/run.sh, not an anchor script): name -> [(tag, pg_scale.erl arguments,
+# the pgviz scenario's --set arguments, full size), ...]; quick sizes in SCALE_QUICK.
+SCALE = {
+    "mesh": [("10", ["mesh", "10"], ["nodes=10"]), ("30", ["mesh", "30"], ["nodes=30"])],
+    "converge_many": [("", ["converge", "100000", "10"], [])],
+    "memory": [("", ["memory", "1000000", "100000"], [])],
+    "biggroup": [("", ["biggroup", "1000"], ["sizes=1000"]),
+                 ("1m", ["biggroup", "1000000"], ["sizes=1000000"])],
+}
+SCALE_QUICK = {
+    "mesh": [("10", ["mesh", "10", "10", "100"], ["nodes=10"])],
+    "converge_many": [("", ["converge", "20000", "4"], [])],
+    "memory": [("", ["memory", "100000", "20000"], [])],
+    "biggroup": [("", ["biggroup", "1000"], ["sizes=1000"]),
+                 ("100k", ["biggroup", "100000"], ["sizes=100000"])],
+}
 ANCHOR_KINDS = ("calib", "otp", "redis")
 
 
@@ -64,11 +81,23 @@ ROWS = [
     Row("pgviz_broadcast_sendloop_round_p50", "otp_broadcast_round_p50", False),
     Row("pgviz_converge_10k", "otp_converge_10k", False, "<= 2x", 2.0),
     Row("pgviz_converge_10k_connect_part", "otp_converge_10k_connect_part", False),
-    Row("pgviz_mesh10_join_propagation_p50", "otp_join_propagation_p50", False),
-    Row("pgviz_mesh10_join_propagation_p99", "otp_join_propagation_p99", False),
-    Row("pgviz_mesh10_join_propagation_last_p50", "otp_join_propagation_p50", False),
-    Row("pgviz_memory_per_member_1m", None, False),
-    Row("pgviz_memory_per_process", None, False),
+    Row("pgviz_mesh10_join_propagation_p50", "otp_mesh10_join_propagation_p50", False,
+        "<= 2x", 2.0),
+    Row("pgviz_mesh10_join_propagation_p99", "otp_mesh10_join_propagation_p99", False),
+    Row("pgviz_mesh10_join_propagation_last_p50", "otp_mesh10_join_propagation_last_p50", False),
+    Row("pgviz_mesh30_join_propagation_p50", "otp_mesh30_join_propagation_p50", False),
+    Row("pgviz_mesh30_join_propagation_p99", "otp_mesh30_join_propagation_p99", False),
+    Row("pgviz_mesh30_join_propagation_last_p50", "otp_mesh30_join_propagation_last_p50", False),
+    Row("pgviz_converge_100k_10n", "otp_converge_100k_10n", False),
+    Row("pgviz_memory_per_member_1m", "otp_memory_per_member_1m", False, "<= 2x", 2.0),
+    Row("pgviz_memory_per_task_process", "otp_memory_per_process_100k", False),
+    Row("pgviz_memory_per_process", "otp_memory_per_process_100k", False),
+    Row("pgviz_biggroup_join_1k", "otp_biggroup_join_1k", False),
+    Row("pgviz_biggroup_join_1m", "otp_biggroup_join_1m", False),
+    Row("pgviz_biggroup_leave_newest_1k", "otp_biggroup_leave_newest_1k", False),
+    Row("pgviz_biggroup_leave_newest_1m", "otp_biggroup_leave_newest_1m", False),
+    Row("pgviz_biggroup_leave_oldest_1k", "otp_biggroup_leave_oldest_1k", False),
+    Row("pgviz_biggroup_leave_oldest_1m", "otp_biggroup_leave_oldest_1m", False),
     Row("pgviz_gui_frame_ms", None, False),
     Row("pgviz_replay_open_s", None, False, "<= 2 s", 2.0),
     Row("pgviz_replay_scrub_ms", None, False, "<= 50 ms", 50.0),
@@ -168,6 +197,22 @@ def one_run(i: int, args: argparse.Namespace, out: Path, anchors: Path, kinds: s
             run_to_file(["bash", str(anchors / "otp" / "run.sh"), name],
                         out / f"otp.{name}.{i}.txt", anchors)
 
+    def scale_pairs(name: str) -> None:
+        for tag, erl_args, sets in (SCALE_QUICK if args.quick else SCALE)[name]:
+            steps = []
+            if "otp" in kinds:
+                steps.append(lambda t=tag, a=erl_args: run_to_file(
+                    ["bash", str(REPO / "benchmarks" / "otp" / "run.sh"), *a],
+                    out / f"otpscale.{name}{t}.{i}.txt", REPO, timeout=1800))
+            sets_args = [x for kv in sets for x in ("--set", kv)]
+            steps.append(lambda t=tag, st=sets_args: run_to_file(
+                [py, "-m", "benchmarks.scenario", name, "--size", size, "--loop", args.loop,
+                 *st], out / f"pgviz.{name}{t}.{i}.txt", REPO, timeout=1800))
+            if i % 2 == 0:
+                steps.reverse()
+            for step in steps:
+                step()
+
     if "calib" in kinds:
         run_to_file([py, str(anchors / "calib.py")], out / f"calib.{i}.txt", anchors)
     for name in PAIRED:
@@ -185,7 +230,10 @@ def one_run(i: int, args: argparse.Namespace, out: Path, anchors: Path, kinds: s
             run_to_file(cmd, out / f"redis.{i}.txt", anchors)
     for name in SCENARIOS:
         if name not in PAIRED and name in args.only:
-            pgviz(name)
+            if name in SCALE:
+                scale_pairs(name)
+            else:
+                pgviz(name)
 
 
 # -- the table -----------------------------------------------------------------------------------------

@@ -40,6 +40,15 @@ def result(name: str, value: float, unit: str, note: str) -> None:
     print(f"RESULT\t{name}\t{float(value):.1f}\t{unit}\t{note}", flush=True)
 
 
+def label(n: int) -> str:
+    """A size as pg_scale.erl's figure names spell it: 1000 -> 1k, 1000000 -> 1m, 300 -> 300."""
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}m"
+    if n >= 1000 and n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)
+
+
 def info(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 

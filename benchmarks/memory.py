@@ -4,18 +4,22 @@ One node; N member processes are created first, then joined one call each into N
 1000 (the group size of the local scenario). Resident memory (VmRSS) is read after gc.collect()
 before and after the joins: the difference / N is pg's cost per member (its tables, the monitor
 on each member, the ref). The members are created with node.spawn_handler (a Process without an
-asyncio task), since their own cost is not pg's; it is reported as pgviz_memory_per_process."""
+asyncio task), since their own cost is not pg's; it is reported as pgviz_memory_per_process.
+`pgviz_memory_per_task_process`: `tasks` idle processes spawned with node.spawn (an asyncio task
+waiting in receive(), what an idle Erlang process is), VmRSS growth / tasks, measured first.
+OTP's counterparts: otp_memory_per_member_1m, otp_memory_per_process_100k (pg_scale.erl)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 
-from .common import result, start_node
+from .common import idle, result, start_node
 
 SIZES = {
-    "full": dict(n=1_000_000, group_size=1000),
-    "quick": dict(n=100_000, group_size=1000),
-    "smoke": dict(n=5_000, group_size=100),
+    "full": dict(n=1_000_000, group_size=1000, tasks=100_000),
+    "quick": dict(n=100_000, group_size=1000, tasks=20_000),
+    "smoke": dict(n=5_000, group_size=100, tasks=1000),
 }
 
 
@@ -27,10 +31,25 @@ def rss() -> int:
     raise RuntimeError("no VmRSS")
 
 
-async def run(n: int, group_size: int) -> None:
+async def run(n: int, group_size: int, tasks: int = 0) -> None:
     node = await start_node()
     try:
         pg = node.pg
+        if tasks:
+            gc.collect()
+            t0 = rss()
+            idlers = [node.spawn(idle) for _ in range(tasks)]
+            await asyncio.sleep(0)  # every task started and waiting in receive()
+            await asyncio.sleep(0)
+            gc.collect()
+            t1 = rss()
+            result("pgviz_memory_per_task_process", (t1 - t0) / tasks, "bytes",
+                   f"VmRSS growth per idle node.spawn process (an asyncio task in receive()), "
+                   f"{tasks} spawned")
+            for p in idlers:
+                node.exit(p, "kill")
+            del idlers
+            await asyncio.sleep(0.05)
         gc.collect()
         r0 = rss()
         noop = lambda msg, origin: None  # noqa: E731

@@ -1,10 +1,11 @@
-"""Join propagation in a 10-node full mesh: node A plus 9 nodes, each its own OS process.
+"""Join propagation in an N-node full mesh (10 or 30): node A plus N-1 nodes, one OS process each.
 
 A connects to every other node (pgviz's mesh gossip also connects them among themselves); each
 of the 9 runs a pg.monitor("lat") watcher as in latency.py. Per sample: T0 = time.time_ns();
 join a fresh pid on A; wait until all 9 watchers reported; leave; wait for the 9 leave reports.
-Figures: `pgviz_mesh10_join_propagation_p50/p99` pool the 9 one-way times of every join
-(comparable with otp_join_propagation_p50), `_last_p50` is the time until the 9th node saw it."""
+Figures: `pgviz_mesh<N>_join_propagation_p50/p99` pool the N-1 one-way times of every join
+(`otp_mesh<N>_...` from benchmarks/otp/pg_scale.erl measure the same on OTP), `_last_p50` is the
+time until the last node saw it. `--set nodes=30` for the 30-node mesh."""
 
 from __future__ import annotations
 
@@ -70,9 +71,9 @@ async def run(nodes: int, warm: int, n: int, loop_name: str = "asyncio") -> None
         note = (f"{nodes}-node full mesh, one OS process per node on loopback TCP: pg.join on A "
                 f"-> (ref, 'join', ..) at a pg.monitor watcher on each of the other "
                 f"{nodes - 1}; all one-way times pooled; {n} joins after {warm} warm-up")
-        result("pgviz_mesh10_join_propagation_p50", pct(each, 50) / 1000, "us", note)
-        result("pgviz_mesh10_join_propagation_p99", pct(each, 99) / 1000, "us", note)
-        result("pgviz_mesh10_join_propagation_last_p50", pct(last, 50) / 1000, "us",
+        result(f"pgviz_mesh{nodes}_join_propagation_p50", pct(each, 50) / 1000, "us", note)
+        result(f"pgviz_mesh{nodes}_join_propagation_p99", pct(each, 99) / 1000, "us", note)
+        result(f"pgviz_mesh{nodes}_join_propagation_last_p50", pct(last, 50) / 1000, "us",
                f"same joins, until the last of the {nodes - 1} nodes saw it")
     finally:
         await asyncio.gather(*(b.stop() for b in peers))

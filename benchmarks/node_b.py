@@ -4,7 +4,7 @@
                                 [--listener none|local|cluster]
 
 Prints one JSON line {"name", "address"} when it listens, then serves JSON requests, one per
-line on stdin (ops: nodes, members, probe, ping, events), answering one JSON line each on stdout. It stops
+line on stdin (ops: nodes, members, probe, ping, connect, events), answering one JSON line each on stdout. It stops
 when stdin closes, so it dies with node A (as OTP's peer node with its control on stdio).
 
 Processes it runs (mirroring pg_bench.erl's functions that A spawns on B):
@@ -142,6 +142,8 @@ async def serve(args: argparse.Namespace) -> None:
                     reply({"ok": True})
                 elif op == "ping":
                     reply({"ok": True})
+                elif op == "connect":  # converge_many: holders meshed before A comes
+                    reply({"node": await node.connect(req["address"])})
                 elif op == "events":
                     reply({"n": seen[0], "listener": args.listener})
                 else:

@@ -1,6 +1,7 @@
 """Run one pgviz scenario in this process: python -m benchmarks.scenario NAME [--size S].
 
-NAME: local | latency | broadcast | converge | mesh | memory | gui | replay. --size full (the anchors'
+NAME: local | latency | broadcast | converge | mesh | memory | gui | replay | converge_many |
+biggroup. --size full (the anchors'
 sizes, default), quick, or smoke (tiny, for the test suite). Prints RESULT lines; exits non-zero
 when a correctness check fails."""
 
@@ -15,8 +16,9 @@ import sys
 
 from .common import run_profiled
 
-SCENARIOS = ("local", "latency", "broadcast", "converge", "mesh", "memory", "gui", "replay")
-TWO_NODE = ("latency", "broadcast", "converge", "mesh")
+SCENARIOS = ("local", "latency", "broadcast", "converge", "mesh", "memory", "gui", "replay",
+             "converge_many", "biggroup")
+TWO_NODE = ("latency", "broadcast", "converge", "mesh", "converge_many")
 
 
 def main(argv: list[str] | None = None) -> int:

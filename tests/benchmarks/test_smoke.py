@@ -27,9 +27,14 @@ EXPECTED = {
                   "pgviz_broadcast_round_rtt_p50", "pgviz_broadcast_sendloop_delivered",
                   "pgviz_broadcast_sendloop_round_p50"],
     "converge": ["pgviz_converge_10k", "pgviz_converge_10k_connect_part"],
-    "mesh": ["pgviz_mesh10_join_propagation_p50", "pgviz_mesh10_join_propagation_p99",
-             "pgviz_mesh10_join_propagation_last_p50"],
-    "memory": ["pgviz_memory_per_member_1m", "pgviz_memory_per_process"],
+    # figure names carry the size: the smoke mesh has 3 nodes, the smoke groups 100 members
+    "mesh": ["pgviz_mesh3_join_propagation_p50", "pgviz_mesh3_join_propagation_p99",
+             "pgviz_mesh3_join_propagation_last_p50"],
+    "memory": ["pgviz_memory_per_member_1m", "pgviz_memory_per_process",
+               "pgviz_memory_per_task_process"],
+    "converge_many": ["pgviz_converge_300_3n"],
+    "biggroup": ["pgviz_biggroup_join_100", "pgviz_biggroup_leave_newest_100",
+                 "pgviz_biggroup_leave_oldest_100"],
 }
 
 
