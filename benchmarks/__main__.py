@@ -70,6 +70,9 @@ ROWS = [
     Row("pgviz_join_roundtrip_p50", "otp_join_roundtrip_p50", False),
     Row("pgviz_leave_propagation_p50", "otp_leave_propagation_p50", False),
     Row("pgviz_join_roundtrip_p50", "calib_tcp_pingpong_rtt_p50", False, "floor"),
+    # issue 15: one-way propagation <= 1.3x the one-way floor (half the calibration's RTT)
+    Row("pgviz_join_propagation_p50", "calib_tcp_pingpong_rtt_p50", False,
+        "<= 0.65x RTT (1.3x floor)", 0.65),
     Row("pgviz_broadcast_delivered", "otp_broadcast_delivered", True, ">= 1x", 1.0),
     Row("pgviz_broadcast_delivered", "redis_delivered", True, ">= 3x", 3.0),
     Row("pgviz_broadcast_sent", "otp_broadcast_sent", True),
