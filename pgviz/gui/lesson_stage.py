@@ -40,6 +40,7 @@ class WindowStage:
             for name in names:
                 windows[name] = await open_window(name, cookie=self.cookie, whole_cluster=True,
                                                   discovery=False, **options)
+                windows[name].remember = False
         finally:
             self.windows = windows  # stopped by stop() even if one failed to start
         first, *rest = windows.values()

@@ -98,6 +98,9 @@ class MainWindow(QMainWindow):
         self.stopped: asyncio.Future[bool] = asyncio.get_event_loop().create_future()
         #: set by a restart (`pgviz demo`): the window that takes this one's place
         self.replacement: asyncio.Future[MainWindow] | None = None
+        #: False for a lesson's node windows: their docks and size are the lesson's, not
+        #: what the user's own window of that name should open with next time
+        self.remember = True
 
         # -- widgets
         self.view = ClusterView(session.name, resolve_theme("system"))
@@ -503,6 +506,8 @@ class MainWindow(QMainWindow):
         return self.width() <= area.width() and self.height() <= area.height()
 
     def save_settings(self) -> None:
+        if not self.remember:
+            return
         s = settings()
         s.beginGroup(self._settings_group())
         s.setValue("geometry", self.saveGeometry())

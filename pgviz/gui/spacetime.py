@@ -39,7 +39,7 @@ from ..events import Event
 from ..export.filters import DEFAULT_FILTER, FrameFilter
 from .spacetime_cache import Draw, StaticLayer, make_key
 from .spacetime_geometry import Geometry, distance_to_segment
-from .spacetime_history import SpaceTimeHistory
+from .spacetime_history import Arrow, SpaceTimeHistory
 from .spacetime_paint import Highlight, Segment, paint_diagram, paint_dynamic
 from .theme import LIGHT, Theme
 
@@ -47,6 +47,7 @@ __all__ = ["SpaceTimeView", "Highlight"]
 
 FRAME_MS = 33
 PICK_PIXELS = 6.0
+STALE_AFTER = 2.0  # seconds past its travel time after which an undelivered arrow stops animating
 MIN_SCALE, MAX_SCALE = 0.5, 2_000_000.0
 
 
@@ -190,9 +191,16 @@ class SpaceTimeView(QWidget):
         now = self.now() if self._replay_time is not None else self._clock()
         for arrow in reversed(self.history.arrows[-200:]):
             if (arrow.delivered is None and arrow.lost is None and self.frames.shows(arrow.kind)
-                    and now - arrow.sent < 120):
+                    and self._still_travelling(arrow, now)):
                 return True
         return False
+
+    def _still_travelling(self, arrow: Arrow, now: float) -> bool:
+        """Its arrow still grows: within its travel time (pauses left out) and a grace of
+        STALE_AFTER seconds. A window may hear a peer's send and never the deliver (it was
+        reported before the cluster-wide subscription reached that peer): such an arrow is
+        still drawn in flight, but it no longer keeps a timer running."""
+        return self.history.network_elapsed(arrow, now) < max(arrow.travel, 0.0) + STALE_AFTER
 
     def _changed(self) -> None:
         # a hidden diagram (its dock closed) keeps its history but runs no timer

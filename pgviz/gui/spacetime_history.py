@@ -200,6 +200,11 @@ class SpaceTimeHistory:
         snap = Snapshot(pauses=pauses)
         return snap.progress(_as_in_flight(arrow), now)
 
+    def network_elapsed(self, arrow: Arrow, now: float) -> float:
+        """Seconds of running network clock since the arrow's send (pauses left out)."""
+        pauses = tuple((b.start, b.end) for b in self.bands if b.kind == "pause")
+        return Snapshot(pauses=pauses).network_elapsed(arrow.sent, now)
+
     def arrow(self, frame_id: str) -> Arrow | None:
         return self._by_id.get(frame_id)
 

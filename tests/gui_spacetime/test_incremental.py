@@ -73,3 +73,21 @@ def test_a_pause_band_or_a_new_lane_redraws_the_whole_layer(qtbot):
 def test_a_frame_after_new_events_stays_under_4_ms(qtbot):
     result = measure_frame_ms(frames=40)
     assert result["frame_after_event_median_ms"] <= 4.0, result
+
+
+def test_an_arrow_never_delivered_stops_keeping_a_timer(qtbot):
+    """A window may hear a peer's send and never its deliver: drawn in flight, but no timer
+    runs for it past its travel time and a grace."""
+    now = [T0 + 10]
+    view = _view(now)
+    qtbot.addWidget(view)
+    view.show()
+    view.feed(send("fresh", A, B, T0 + 9.5))
+    assert view._timer.isActive()
+    now[0] = T0 + 12
+    view.feed(send("slow", A, C, T0 + 8, travel=5.0))  # 4 s of its 5 along: still going
+    assert view._timer.isActive()
+    now[0] = T0 + 30
+    view.feed(Join(node=A, t=T0 + 30, lc=5, scope="pg", group="g", pids=(Pid(A, 1, 0, 1),)))
+    assert not view._timer.isActive()
+    view.hide()
