@@ -39,7 +39,14 @@ log = logging.getLogger(__name__)
 TICK = b"\0\0\0\0"
 
 
-class ErlangConnection(asyncio.Protocol):
+READ_SIZE = 256 * 1024  # bytes read per call (see ErlangConnection)
+
+
+class ErlangConnection(asyncio.BufferedProtocol):
+    """One link to an Erlang node. A BufferedProtocol for the reason pgviz's own connections
+    are (net/connection.py, READ_SIZE): asyncio then reads into our buffer instead of
+    allocating 256 KiB per read."""
+
     def __init__(self, dist: ErlangDistribution, *, initiator: bool, expect: str | None = None,
                  dial_address: str = "") -> None:
         self.dist = dist
@@ -58,6 +65,7 @@ class ErlangConnection(asyncio.Protocol):
         self.session = secrets.token_hex(3)
         self.peer_events = ""  # EventLinks reads and sets it; Erlang nodes never ask
         self.translator: Translator | None = None
+        self._rbuf = memoryview(bytearray(READ_SIZE))
         self.established: asyncio.Future[str] = dist.loop.create_future()
         self._transport: asyncio.Transport | None = None
         self._hs = Handshake(initiator=initiator, name=dist.name, creation=dist.creation,
@@ -80,6 +88,12 @@ class ErlangConnection(asyncio.Protocol):
         self._hs_timer = self.dist.loop.call_later(self.dist.handshake_timeout,
                                                    self._handshake_timeout)
         self._write_handshake()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._rbuf
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(self._rbuf[:nbytes].tobytes())
 
     def data_received(self, data: bytes) -> None:
         self.last_recv = self.dist.loop.time()
