@@ -3,7 +3,9 @@
 For each n of `sizes` (default 10^3 and 10^6): n distinct `spawn_handler` processes join group
 "big" in one call (the first created ends the oldest), then, `reps` times, a fresh pid joins
 (timed) and leaves again (timed: the newest member's leave); then the 5 oldest members leave one
-after the other (timed: each is the oldest when it goes). Medians, in microseconds. OTP's
+after the other (timed: each is the oldest when it goes). Medians, in microseconds; the
+costliest of the oldest's leaves also on its own (`_leave_oldest_max_<n>`: in pgviz the one
+that builds the list's index, pgviz/pg/memberlist.py, once per list; the first one scans). OTP's
 counterparts `otp_biggroup_*_<n>` come from benchmarks/otp/pg_scale.erl (`biggroup N`); OTP
 rewrites the whole member list per join or leave."""
 
@@ -56,6 +58,9 @@ async def run(sizes: str, reps: int) -> None:
                    f"pg.leave of the member joined last; {note}")
             result(f"pgviz_biggroup_leave_oldest_{lab}", statistics.median(oldest) / 1000, "us",
                    f"pg.leave of the member joined first (5, each the oldest when it goes); {note}")
+            result(f"pgviz_biggroup_leave_oldest_max_{lab}", max(oldest) / 1000, "us",
+                   f"the costliest of those 5 leaves (pgviz: the one that indexes the list); "
+                   f"{note}")
             del members
         finally:
             await node.stop()

@@ -1,22 +1,23 @@
-"""Member lists: OTP's list operations, at O(what changes) where OTP's are, and in C.
+"""List primitives in OTP's order, in C: the pieces MemberList (memberlist.py) is made of, and
+the operations on a local pid's list of groups.
 
-Every member list of a scope (a row's all and local columns, a peer's list per group) and every
-local pid's group list is a Python list stored OLDEST FIRST: OTP's newest-first list reversed.
-OTP's every join prepends (`[P | L]`, `Ps ++ L`); on a reversed list that is an append, O(1)
-per member instead of a shift of the whole group. Reading a list the way OTP shows it is one
-reversed copy, in C (`newest_first`), as OTP's ets lookup copies too.
+A list here is OTP's newest-first list stored OLDEST FIRST: OTP's every join prepends (`[P | L]`,
+`Ps ++ L`); on a reversed list that is an append, O(1) per member instead of a shift of the
+whole list. Reading a list the way OTP shows it is one reversed copy, in C (`newest_first`),
+as OTP's ets lookup copies too.
 
 Costs (n: the list's length, k: pids given), each keeping OTP's exact result order:
 
-  prepend(lst, pids)        Ps ++ L             O(k)
-  newest_first(lst)         L                   O(n), one C copy (stored(): the other way)
+  newest_first(lst)         L                   O(n), one C copy
   delete_newest(lst, x)     lists:delete(X, L)  one C scan from the newest end, stops at the
                                                 match: O(distance from the newest end)
   subtract(lst, pids)       L -- Ps             one pass from the newest end that stops once
                                                 every pid is found: O(n + k) worst
   drop_node(lst, node)      L minus node's pids O(n), one C pass
 
-Pids are never hashed where C can compare instead: a Pid's hash covers its five fields.
+MemberList uses these on short lists and adds an index for long ones, so that a leave deep
+in a long list is O(1) amortised. Pids are never hashed where C can compare instead: a Pid's
+hash covers its five fields.
 """
 
 from __future__ import annotations
@@ -29,26 +30,16 @@ from typing import Any
 
 from ..wire.terms import Pid
 
-__all__ = ["prepend", "newest_first", "stored", "delete_newest", "newest_index", "subtract",
-           "drop_node", "all_pids", "all_of_node"]
+__all__ = ["newest_first", "delete_newest", "newest_index", "subtract", "drop_node", "all_pids",
+           "all_of_node"]
 
 NODE = itemgetter(2)  # a Pid's node (see wire/terms.py for the layout)
 FEW = 4  # up to this many pids, `--` is that many C scans rather than one Python pass
 
 
-def prepend(lst: list[Any], items: list[Any]) -> None:
-    """`Items ++ L`: the first item ends newest of all but the later items, as in OTP."""
-    lst.extend(reversed(items))
-
-
 def newest_first(lst: list[Any]) -> list[Any]:
     """A stored (oldest first) list as OTP shows it: a new list."""
     return lst[::-1]
-
-
-def stored(items: list[Any]) -> list[Any]:
-    """A newest-first list (as OTP sends it) in the stored order: a new list."""
-    return items[::-1]
 
 
 def newest_index(lst: list[Any], x: Any) -> int:
@@ -108,6 +99,6 @@ def all_pids(x: Any) -> bool:
     return type(x) is list and (not x or set(map(type, x)) == {Pid})
 
 
-def all_of_node(pids: list[Pid], node: str) -> bool:
+def all_of_node(pids: Iterable[Pid], node: str) -> bool:
     """Every pid of the list (all Pids) lives on `node` (checked in C)."""
     return all(map(eq, map(NODE, pids), repeat(node)))

@@ -15,16 +15,8 @@ from ..events import Join, Leave
 from ..ratelog import RateLimitedLog
 from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref
-from .members import (
-    all_of_node,
-    all_pids,
-    delete_newest,
-    drop_node,
-    newest_first,
-    prepend,
-    stored,
-    subtract,
-)
+from .memberlist import MemberList
+from .members import all_of_node, all_pids, newest_first
 from .pieces import PeerSender
 from .slicing import InboundQueue, Job
 
@@ -72,7 +64,7 @@ class PeerProtocol:
     node: RuntimeNode
     name: str
     pid: Pid
-    rows: dict[Any, list[list[Pid]]]
+    rows: dict[Any, list[MemberList]]
     local: dict[Pid, list[Any]]
     remote: dict[Pid, list[Any]]
     holders: dict[Any, int]
@@ -183,9 +175,9 @@ class PeerProtocol:
             # A sync from an unknown peer adds it, without a discover back (as OTP).
             entry = [self.node.monitor_process(self.pid, peer), {}]
             self.remote[peer] = entry
-        old: dict[Any, list[Pid]] = entry[1]
+        old: dict[Any, MemberList] = entry[1]
         # Stored wholesale now (OTP: at the end); until this job ends nothing else reads it.
-        kept = entry[1] = {g: stored(pids) for g, pids in new.items()}
+        kept = entry[1] = {g: MemberList.of(pids) for g, pids in new.items()}
         alone = self._speaks_alone(peer)
         for group, pids in new.items():
             old_pids = old.pop(group, None)
@@ -197,10 +189,10 @@ class PeerProtocol:
                 # really rare"; no notification, kept for exactness): Pids ++ (All -- Old).
                 row = self.rows.get(group)
                 if row is None:
-                    self.rows[group] = [stored(pids), []]
+                    self.rows[group] = [MemberList.of(pids), MemberList()]
                 else:
                     self._drop_peer_pids(group, row, old_pids, peer, alone)
-                    prepend(row[0], pids)
+                    row[0].add_all(pids)
                 if self.node.events_active:
                     # Silent for subscribers (as OTP), not for watchers of the cluster.
                     self.node.emit(Leave, scope=self.name, group=group,
@@ -224,10 +216,10 @@ class PeerProtocol:
         groups = entry[1]
         known = groups.get(group)
         if known is None:
-            groups[group] = stored(pids)
+            groups[group] = MemberList.of(pids)
             self.holders[group] = self.holders.get(group, 0) + 1
         else:
-            prepend(known, pids)
+            known.add_all(pids)
 
     def _on_leave(self, peer: Any, pid_or_pids: Any, groups: Any) -> None:
         entry = self.remote.get(peer)
@@ -247,7 +239,7 @@ class PeerProtocol:
             known = peer_groups.get(g)
             if known is None:
                 continue
-            subtract(known, pids)
+            known.subtract(pids)
             if not known:
                 del peer_groups[g]
                 self._unhold(g)
@@ -280,7 +272,7 @@ class PeerProtocol:
             self._drop_group_monitor(gm[1], ref)
         return None
 
-    def _peer_down(self, groups: dict[Any, list[Pid]], peer: Pid, alone: bool) -> Job:
+    def _peer_down(self, groups: dict[Any, MemberList], peer: Pid, alone: bool) -> Job:
         """A peer scope is gone: its members leave, group by group (OTP: map order)."""
         for group, pids in groups.items():
             yield from self._leave_departed(group, pids, peer, alone)
@@ -293,25 +285,25 @@ class PeerProtocol:
         all_, local = row
         if not is_list:
             pid = pids[0]
-            if len(all_) == 1 == len(local) and all_[0] == pid == local[0]:
+            if all_.is_only(pid) and local.is_only(pid):
                 del self.rows[group]
             else:
-                delete_newest(all_, pid)
-                delete_newest(local, pid)
+                all_.delete(pid)
+                local.delete(pid)
         else:
-            subtract(all_, pids)
+            all_.subtract(pids)
             if not all_:
                 del self.rows[group]
             else:
-                subtract(local, pids)
+                local.subtract(pids)
         self._notify("leave", group, pids)
 
     def _join_remote_rows(self, group: Any, pids: list[Pid]) -> None:
         row = self.rows.get(group)
         if row is None:
-            self.rows[group] = [stored(pids), []]
+            self.rows[group] = [MemberList.of(pids), MemberList()]
         else:
-            prepend(row[0], pids)
+            row[0].add_all(pids)
         self._notify("join", group, pids)
 
     def _leave_remote_rows(self, pids: list[Pid], groups: list[Any], is_list: bool) -> None:
@@ -321,17 +313,17 @@ class PeerProtocol:
                 continue
             all_ = row[0]
             if not is_list:
-                if len(all_) == 1 and all_[0] == pids[0] and not row[1]:
+                if all_.is_only(pids[0]) and not row[1]:
                     del self.rows[group]
                 else:
-                    delete_newest(all_, pids[0])
+                    all_.delete(pids[0])
             else:
-                subtract(all_, pids)
+                all_.subtract(pids)
                 if not all_ and not row[1]:
                     del self.rows[group]
             self._notify("leave", group, pids)
 
-    def _leave_departed(self, group: Any, pids: list[Pid], peer: Pid, alone: bool) -> Job:
+    def _leave_departed(self, group: Any, pids: MemberList, peer: Pid, alone: bool) -> Job:
         """A departed peer's list for `group` (oldest first) leaves: `All -- PeerPids`, the row
         gone if nothing is left and no local member; notified with the whole list. Then the
         list is freed a slice at a time (its pids may have no other reference left)."""
@@ -342,13 +334,13 @@ class PeerProtocol:
                 del self.rows[group]
         self._unhold(group)
         if row is not None and self._watched(group):
-            self._notify("leave", group, newest_first(pids))
+            self._notify("leave", group, pids.newest_first())
         yield
         while len(pids) > FREE_SLICE:
-            del pids[-FREE_SLICE:]
+            pids.release(FREE_SLICE)
             yield
 
-    def _drop_peer_pids(self, group: Any, row: list[list[Pid]], pids: list[Pid], peer: Pid,
+    def _drop_peer_pids(self, group: Any, row: list[MemberList], pids: MemberList, peer: Pid,
                         alone: bool) -> None:
         """`All -- PeerPids` for the peer's whole list of a group, at O(that list) when the row
         holds nothing else, O(row) in C when only this peer speaks for its node.
@@ -363,9 +355,9 @@ class PeerProtocol:
         if not row[1] and self.holders.get(group, 0) <= 1:
             all_.clear()  # the row holds nothing but (some of) this peer's list
         elif alone and all_of_node(pids, peer[2]):
-            drop_node(all_, peer[2])
+            all_.drop_node(peer[2])
         else:
-            subtract(all_, pids)
+            all_.subtract(pids)
 
     def _speaks_alone(self, peer: Pid) -> bool:
         """No list but this peer's can hold pids of its node: no other scope of that node is
@@ -408,7 +400,7 @@ class PeerProtocol:
         """OTP's all_local_pids: each group with local members, its local members newest
         first (OTP folds over its `local` map, whose order is a hash order; this one is the
         origin's own order, so a peer's view of this node reads as this node's does)."""
-        groups = [(g, newest_first(row[1])) for g, row in self.rows.items() if row[1]]
+        groups = [(g, row[1].newest_first()) for g, row in self.rows.items() if row[1]]
         self.sender.send_sync(peer, self.pid, groups)
 
     def _drop_group_monitor(self, group: Any, ref: Ref) -> None:

@@ -21,13 +21,14 @@ Failure: a peer's members are dropped when the monitor on the peer's scope proce
 On reconnect both sides discover each other again and exchange a full `sync`; nothing from
 the split is replayed.
 
-State (names as in pg.erl's #state record). Every list of pids, and a pid's list of groups, is
-OTP's list stored OLDEST FIRST (members.py): a join appends, and readers get the newest-first
-list OTP shows, duplicates kept (a pid joined n times appears n times).
-  rows             group -> [all_pids, local_pids]  (the ETS table)
+State (names as in pg.erl's #state record). Every list of pids is a MemberList
+(memberlist.py): it reads as OTP's list, newest first, duplicates kept (a pid joined n times
+appears n times); a pid's list of groups is OTP's list stored OLDEST FIRST (members.py). Both
+make a join an append.
+  rows             group -> [all_pids, local_pids]  (the ETS table; two MemberLists)
   local            local pid -> [monitor_ref, group, group, ...] (one flat list: a join
                    allocates as little as possible)
-  remote           peer scope pid -> [monitor_ref, {group: [pid, ...]}]
+  remote           peer scope pid -> [monitor_ref, {group: MemberList}]
   holders          group -> how many peers' lists in `remote` name it, and
   mixed            peers that were told (by a local message) of pids of other nodes: not in
                    OTP, they let a departed peer's members go in O(its own members), peers.py
@@ -37,9 +38,10 @@ list OTP shows, duplicates kept (a pid joined n times appears n times).
   inbound, sender  the messages waiting for the scope (slicing.py) and, per peer, to be sent
                    (pieces.py)
 
-Cost, n the size of a group, k the pids of one call or message: join O(k); leave of one pid
-a C scan from the newest member (O(n) for the oldest, as OTP's lists:delete), of a list one
-pass O(n + k); building a sync one C copy per group of the local members; applying a peer's
+Cost, n the size of a group, k the pids of one call or message: join O(k); leave O(k)
+amortised, whichever members leave (OTP's lists:delete is O(n) for the oldest; memberlist.py
+indexes a long list once deep leaves have scanned it once); get_members one C copy;
+building a sync one C copy per group of the local members; applying a peer's
 sync or join O(its members); a departed peer's members per group O(k) when the group holds
 nothing else, one C pass O(n) when no other peer speaks for that node, else one Python pass.
 Work that touches many groups, and messages too big for one frame, are sliced so that the
@@ -67,7 +69,8 @@ from ..errors import NoScopeError, NotLocalError
 from ..events import Event, ScopeView
 from ..ratelog import RateLimitedLog
 from ..wire.terms import Pid, Ref
-from .members import newest_first, newest_index
+from .memberlist import MemberList
+from .members import newest_index
 from .messages import validate_message
 from .peers import PEER_TAGS, PeerProtocol, check_group, log
 from .pieces import PeerSender
@@ -90,7 +93,7 @@ class Scope(PeerProtocol):
     def __init__(self, node: RuntimeNode, name: str) -> None:
         self.node = node
         self.name = name
-        self.rows: dict[Any, list[list[Pid]]] = {}
+        self.rows: dict[Any, list[MemberList]] = {}
         self.local: dict[Pid, list[Any]] = {}
         self.remote: dict[Pid, list[Any]] = {}
         self.holders: dict[Any, int] = {}
@@ -166,10 +169,10 @@ class Scope(PeerProtocol):
                 entry.append(group)
         row = self.rows.get(group)
         if row is None:
-            self.rows[group] = [pids[::-1], pids[::-1]]
+            self.rows[group] = [MemberList.of(pids), MemberList.of(pids)]
         else:
-            row[0].extend(reversed(pids))
-            row[1].extend(reversed(pids))
+            row[0].add_all(pids)
+            row[1].add_all(pids)
         self._notify("join", group, pids)
         self._broadcast(("join", self.pid, group, pids if is_list else pids[0]))
 
@@ -185,10 +188,10 @@ class Scope(PeerProtocol):
             entry.append(group)
         row = self.rows.get(group)
         if row is None:
-            self.rows[group] = [[pid], [pid]]
+            self.rows[group] = [MemberList([pid]), MemberList([pid])]
         else:
-            row[0].append(pid)
-            row[1].append(pid)
+            row[0].add(pid)
+            row[1].add(pid)
         if self.scope_monitors or group in self.monitored_groups or self.node.events_active:
             self._notify("join", group, [pid])
         if self.remote:
@@ -227,11 +230,11 @@ class Scope(PeerProtocol):
     def get_members(self, group: Any) -> list[Pid]:
         """Every known member (local and remote), duplicates kept, newest first."""
         row = self.rows.get(group)
-        return newest_first(row[0]) if row is not None else []
+        return row[0].newest_first() if row is not None else []
 
     def get_local_members(self, group: Any) -> list[Pid]:
         row = self.rows.get(group)
-        return newest_first(row[1]) if row is not None else []
+        return row[1].newest_first() if row is not None else []
 
     def which_groups(self) -> list[Any]:
         self._require()
@@ -248,7 +251,7 @@ class Scope(PeerProtocol):
         self._check_subscriber(subscriber)
         ref = self.node.monitor_process(self.pid, subscriber)
         self.scope_monitors[ref] = subscriber
-        return ref, {g: newest_first(row[0]) for g, row in self.rows.items()}
+        return ref, {g: row[0].newest_first() for g, row in self.rows.items()}
 
     def monitor(self, group: Any, subscriber: Pid) -> tuple[Ref, list[Pid]]:
         """Subscribe `subscriber` (a local pid) to the joins and leaves of one group."""
@@ -292,14 +295,14 @@ class Scope(PeerProtocol):
         if not row:
             validate_message(msg, self.node.max_frame)
             return 0
-        targets = list(dict.fromkeys(reversed(row[0])))
+        targets = row[0].distinct()
         local_rows = row[1]
         if not local_rows:
             remote, local = targets, []
         else:
             me = self.node.name
             remote = [p for p in targets if p[2] != me]
-            local = [] if exclude_local else list(dict.fromkeys(reversed(local_rows)))
+            local = [] if exclude_local else local_rows.distinct()
         if local or not remote:
             validate_message(msg, self.node.max_frame)
         if remote:

@@ -22,11 +22,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pgviz import MemoryNetwork, Pid
-from pgviz.pg import members, peers, slicing
+from pgviz.pg import members, slicing
+from pgviz.pg.memberlist import MemberList
 from pgviz.pg.pieces import Budget, join_pieces, leave_pieces, sync_pieces
 from pgviz.pg.slicing import InboundQueue, Outboxes
 
 from ..support import cluster, run, settle, spawn_idle, spawn_sleeper, start_node, wait_until
+from .counting import Counting, CountingMembers
 
 BIG = ("big", 1)
 EXAMPLES = int(os.environ.get("PGVIZ_MODEL_EXAMPLES", "150"))
@@ -156,13 +158,11 @@ def test_subtract_is_erlangs_minus_minus(newest_first, items):
     assert lst[::-1] == erl_subtract(newest_first, items)
 
 
-@given(ITEMS, st.integers(0, 5), ITEMS)
-def test_prepend_and_delete_are_erlangs(newest_first, x, more):
+@given(ITEMS, st.integers(0, 5))
+def test_delete_newest_is_erlangs_lists_delete(newest_first, x):
     lst = newest_first[::-1]
     assert members.delete_newest(lst, x) == (x in newest_first)
-    assert lst[::-1] == erl_subtract(newest_first, [x])
-    members.prepend(lst, more)
-    assert members.newest_first(lst) == more + erl_subtract(newest_first, [x])
+    assert members.newest_first(lst) == erl_subtract(newest_first, [x])
 
 
 # -- pieces: several messages, the end state of one ---------------------------------------------
@@ -457,65 +457,20 @@ def test_joins_and_leaves_made_while_a_sync_goes_out_in_pieces_arrive_after_it(m
     run(main(), timeout=90)
 
 
-class CountingList(list):
-    """A list that adds to `moved` every element its operations insert, remove or shift (the
-    work a C list does), so that a test can bound the work of a sequence of operations."""
-
-    moved = 0
-
-    def _add(self, k: int) -> None:
-        CountingList.moved += k
-
-    def append(self, x):
-        self._add(1)
-        super().append(x)
-
-    def extend(self, xs):
-        xs = list(xs)
-        self._add(len(xs))
-        super().extend(xs)
-
-    def __iadd__(self, xs):
-        self.extend(xs)
-        return self
-
-    def insert(self, i, x):
-        self._add(1 + len(self) - min(max(i, 0), len(self)))
-        super().insert(i, x)
-
-    def remove(self, x):
-        self._add(len(self))
-        super().remove(x)
-
-    def clear(self):
-        self._add(len(self))
-        super().clear()
-
-    def __delitem__(self, i):
-        start, stop, _ = (i if isinstance(i, slice) else slice(i, i + 1)).indices(len(self))
-        self._add(len(self) - start)  # removed plus shifted
-        super().__delitem__(i)
-
-    def __setitem__(self, i, x):
-        if isinstance(i, slice):
-            x = list(x)
-            self._add(len(self) + len(x))
-        super().__setitem__(i, x)
-
-
 def test_join_and_leave_in_a_group_of_100k_move_nothing():
     async def main():
         async with cluster(1) as (a,):
             join_many(a, BIG, 100_000)
             row = a.pg.rows[BIG]
-            row[:] = [CountingList(row[0]), CountingList(row[1])]
-            CountingList.moved = 0
+            row[:] = [CountingMembers(row[0].newest_first()[::-1]),
+                      CountingMembers(row[1].newest_first()[::-1])]
+            Counting.moved = 0
             fresh = spawn_idle(a)
             for _ in range(1000):
                 a.pg.join(BIG, fresh)
             for _ in range(1000):
                 assert a.pg.leave(BIG, fresh) is True
-            assert CountingList.moved <= 5 * 2000  # a few elements per call, not the group
+            assert Counting.moved <= 5 * 2000  # a few elements per call, not the group
             assert len(a.pg.get_members(BIG)) == 100_000
     run(main())
 
@@ -524,20 +479,21 @@ def test_sync_and_cleanup_of_100k_members_move_each_a_few_times(monkeypatch):
     """Every list the receiving scope builds counts its work: a sync of n members and the
     cleanup of their departed node move O(n) elements in all, not O(n^2)."""
     n = 100_000
-    monkeypatch.setattr(peers, "stored", lambda pids: CountingList(pids[::-1]))
+    monkeypatch.setattr(MemberList, "of",
+                        classmethod(lambda cls, pids: CountingMembers(reversed(pids))))
 
     async def main():
         async with cluster(2, connect=False) as (a, b):
             join_many(a, BIG, n)
-            CountingList.moved = 0
+            Counting.moved = 0
             await b.connect(a.address)
             await wait_until(lambda: count(b.pg, BIG) == n, timeout=30)
             await settle([a, b])
-            synced = CountingList.moved
+            synced = Counting.moved
             assert synced <= 8 * n  # (a second sync, OTP's handshake, may move them again)
             await b.disconnect(a.name)
             await wait_until(lambda: count(b.pg, BIG) == 0 and not b.pg.inbound.busy)
-            assert CountingList.moved - synced <= 3 * n
+            assert Counting.moved - synced <= 3 * n
             assert b.pg.rows == {} and b.pg.holders == {} and b.pg.remote == {}
     run(main())
 
