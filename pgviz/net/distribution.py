@@ -178,7 +178,8 @@ class Distribution:
             if seed != self.address:
                 self.healer.seed(seed)
 
-    async def stop(self) -> None:
+    def _stop_listening(self) -> None:
+        """No more ticks, dials or new connections (what a stop and a crash share)."""
         self.running = False
         if self._tick_timer is not None:
             self._tick_timer.cancel()
@@ -190,6 +191,9 @@ class Distribution:
             self.network.unlisten(self.address)
         if self._server is not None:
             self._server.close()
+
+    async def stop(self) -> None:
+        self._stop_listening()
         for conn in list(self.conns.values()) + list(self._pending):
             if conn.state == "up":
                 conn.send(["BYE", "stopping"])
@@ -202,17 +206,7 @@ class Distribution:
         """Stop as a crashed machine does: no goodbye, no more ticks, nothing read or written,
         no new connections; peers learn it when their tick timers run out (then the sockets
         are dropped here too)."""
-        self.running = False
-        if self._tick_timer is not None:
-            self._tick_timer.cancel()
-        self.dialer.close()
-        self.healer.close()
-        for task in list(self._tasks):
-            task.cancel()
-        if self.network is not None:
-            self.network.unlisten(self.address)
-        if self._server is not None:
-            self._server.close()
+        self._stop_listening()
         frozen = list(self.conns.values()) + list(self._pending)
         for conn in frozen:
             conn.freeze()
