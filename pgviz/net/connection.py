@@ -29,10 +29,10 @@ from ..errors import (
 )
 from ..wire.codec import decode, encode
 from ..wire.frames import TICK, FrameDecoder, encode_frame
-from ..wire.handshake import Established, Handshake, PeerHello, begins_like_pgviz
+from ..wire.handshake import Established, Handshake, PeerHello
 from ..wire.mac import FrameOpener, FrameSealer
 from .link import Link
-from .tls import TLSSession, describe_tls_error, looks_like_tls
+from .tls import TLSSession, certificate_problem, describe_tls_error, transport_mismatch
 
 if TYPE_CHECKING:
     from .distribution import Distribution
@@ -167,37 +167,19 @@ class Connection(asyncio.BufferedProtocol):
     def _transport_mismatch(self, first: bytes) -> bool:
         """At the peer's first bytes: True (and this connection failed, the peer told why)
         when one side speaks TLS and the other does not."""
-        where = self._where()
-        tls_peer = looks_like_tls(first[:2])
-        if self._tls is not None and not tls_peer:
-            if not begins_like_pgviz(first[:6]):
-                self._fail(NotPgvizNode(f"{where} is not a pgviz node: it sent {first[:32]!r} "
-                                        "where a TLS handshake begins", first[:32]))
-            elif self.initiator:
-                self._fail(ConnectionRefused(
-                    f"{where} is a pgviz node without TLS, and this node uses TLS: start both "
-                    "with --tls-cert/--tls-key/--tls-ca, or neither", reason=Refusal.TLS_MISMATCH))
-            else:
-                # A plaintext pgviz initiator: refused in plaintext, so that it can read why.
-                self._hs.refuse("this node requires TLS: start yours with --tls-cert, --tls-key "
-                                "and --tls-ca (certificates from the same CA)",
-                                Refusal.TLS_MISMATCH)
-                self._write_raw(self._hs.data_to_send())
-                self._fail(ConnectionRefused(
-                    f"a pgviz node without TLS at {where} was refused: this node requires TLS",
-                    reason=Refusal.TLS_MISMATCH))
-            return True
-        if self._tls is None and tls_peer:
-            if not self.initiator:
-                self._hs.refuse("this node does not use TLS: start both with --tls-cert, "
-                                "--tls-key and --tls-ca, or neither", Refusal.TLS_MISMATCH)
-                self._write_raw(self._hs.data_to_send())
-            self._fail(ConnectionRefused(
-                f"{where} speaks TLS (it sent {first[:8]!r}), and this node does not: if it is "
-                "a pgviz node started with --tls-*, start this node with --tls-cert, --tls-key "
-                "and --tls-ca too", reason=Refusal.TLS_MISMATCH))
-            return True
-        return False
+        verdict = transport_mismatch(self._tls is not None, first, initiator=self.initiator,
+                                     where=self._where())
+        if verdict is None:
+            return False
+        if verdict.tell_peer:
+            # Refused in plaintext, so that a peer without TLS can read why.
+            self._hs.refuse(verdict.tell_peer, Refusal.TLS_MISMATCH)
+            self._write_raw(self._hs.data_to_send())
+        if verdict.foreign:
+            self._fail(NotPgvizNode(verdict.message, first[:32]))
+        else:
+            self._fail(ConnectionRefused(verdict.message, reason=Refusal.TLS_MISMATCH))
+        return True
 
     def _tls_receive(self, data: bytes) -> bytes:
         """Raw bytes in, plaintext out (b"" while TLS has nothing for us, or failed)."""
@@ -226,15 +208,9 @@ class Connection(asyncio.BufferedProtocol):
 
     def _certificate_problem(self, name: str) -> str | None:
         """With TLS: why the peer's certificate does not let it be `name` (None: it does)."""
-        names = self.peer_cert_names
-        if self._tls is None or names is None:
+        if self._tls is None:
             return None
-        short = name.partition("@")[0]
-        if short in names:
-            return None
-        shown = ", ".join(sorted(names)) or "no name"
-        return (f"{name} presented a TLS certificate for {shown}, not for {short}: each node "
-                "needs the certificate made for its own name")
+        return certificate_problem(name, self.peer_cert_names)
 
     def _where(self) -> str:
         return self.dial_address or self._peername() or "the peer"

@@ -23,6 +23,7 @@ from os import PathLike
 from typing import Any
 
 from ..errors import TLSConfigError
+from ..wire.handshake import begins_like_pgviz
 
 __all__ = ["TLSConfig", "TLSSession", "describe_tls_error", "looks_like_tls"]
 
@@ -162,3 +163,49 @@ class TLSSession:
             names = {str(value) for rdn in cert.get("subject", ()) for key, value in rdn
                      if key == "commonName"}
         return frozenset(names)
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """One side speaks TLS and the other does not: what to raise here (`message`; `foreign`:
+    not a pgviz node at all) and, if anything, the plaintext refusal the peer should read."""
+    message: str
+    foreign: bool = False
+    tell_peer: str = ""
+
+
+def transport_mismatch(tls_here: bool, first: bytes, *, initiator: bool,
+                       where: str) -> Mismatch | None:
+    """Judge the peer's first bytes against this node's use of TLS (None: they agree)."""
+    tls_peer = looks_like_tls(first[:2])
+    if tls_here and not tls_peer:
+        if not begins_like_pgviz(first[:6]):
+            return Mismatch(f"{where} is not a pgviz node: it sent {first[:32]!r} where a TLS "
+                            "handshake begins", foreign=True)
+        if initiator:
+            return Mismatch(f"{where} is a pgviz node without TLS, and this node uses TLS: "
+                            "start both with --tls-cert/--tls-key/--tls-ca, or neither")
+        return Mismatch(f"a pgviz node without TLS at {where} was refused: this node requires "
+                        "TLS", tell_peer="this node requires TLS: start yours with --tls-cert, "
+                        "--tls-key and --tls-ca (certificates from the same CA)")
+    if not tls_here and tls_peer:
+        return Mismatch(
+            f"{where} speaks TLS (it sent {first[:8]!r}), and this node does not: if it is a "
+            "pgviz node started with --tls-*, start this node with --tls-cert, --tls-key and "
+            "--tls-ca too",
+            tell_peer="" if initiator else "this node does not use TLS: start both with "
+            "--tls-cert, --tls-key and --tls-ca, or neither")
+    return None
+
+
+def certificate_problem(name: str, cert_names: frozenset[str] | set[str] | None) -> str | None:
+    """Why a peer whose certificate names `cert_names` cannot be the node `name` (None: it
+    can). The host part of a node name is not checked: certificates name nodes, not machines."""
+    if cert_names is None:
+        return None
+    short = name.partition("@")[0]
+    if short in cert_names:
+        return None
+    shown = ", ".join(sorted(cert_names)) or "no name"
+    return (f"{name} presented a TLS certificate for {shown}, not for {short}: each node needs "
+            "the certificate made for its own name")
