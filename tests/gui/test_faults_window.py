@@ -79,13 +79,13 @@ def test_the_partition_menu_isolates_a_node_splits_in_halves_and_heals_all(
                                                   [carol.session.name]]
     bar.partition_menu.aboutToShow.emit()
     menu_action(bar.partition_menu, "healAllAction").trigger()
-    qtbot.waitUntil(lambda: all(len(peers(w)) == 2 for w in (alice, bob, carol)), timeout=8000)
+    qtbot.waitUntil(lambda: all(len(peers(w)) == 2 for w in (alice, bob, carol)), timeout=20000)
     bar.partition_menu.aboutToShow.emit()
     menu_action(bar.partition_menu, "splitHalvesAction").trigger()
     qtbot.waitUntil(lambda: peers(alice) == ["bob"] and peers(carol) == [], timeout=5000)
     bar.partition_menu.aboutToShow.emit()
     menu_action(bar.partition_menu, "healAllAction").trigger()
-    qtbot.waitUntil(lambda: all(len(peers(w)) == 2 for w in (alice, bob, carol)), timeout=8000)
+    qtbot.waitUntil(lambda: all(len(peers(w)) == 2 for w in (alice, bob, carol)), timeout=20000)
 
 
 def test_whole_cluster_marks_members_a_node_has_not_seen_yet_or_still_shows(

@@ -119,4 +119,4 @@ def test_live_cluster_windows_agree_and_idle(qtbot, open_windows, run):
                     timeout=5000)  # a dot between two other nodes, in alice's window
     for w in (alice, bob, carol):
         qtbot.waitUntil(lambda w=w: not any(t.isActive() for t in w.findChildren(QTimer))
-                        and not w.view.animator.running, timeout=8000)
+                        and not w.view.animator.running, timeout=15000)

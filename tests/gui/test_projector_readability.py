@@ -13,7 +13,7 @@ from .drivers import click_member, hover, join_one
 def _members_in_view(qtbot, w, n):
     for _ in range(n):
         w.session.join("chat", [w.session.spawn_member()])
-    qtbot.waitUntil(lambda: len(w.view.members) == n, timeout=3000)
+    qtbot.waitUntil(lambda: len(w.view.members) == n, timeout=8000)
 
 
 def test_two_peers_fill_the_view_in_2d(qtbot, open_windows, run):
@@ -74,7 +74,7 @@ def test_presenter_mode_is_one_setting(qtbot, open_windows):
     assert alice.findChild(object, "presenterToolButton") is not None
     alice.actions_["presenter"].trigger()
     assert alice.presenter and alice.view.text_scale > 1.0
-    qtbot.waitUntil(lambda: badge.sizeHint().height() > normal, timeout=2000)
+    qtbot.waitUntil(lambda: badge.sizeHint().height() > normal, timeout=8000)
     assert alice.panel.broadcast_button.sizeHint().height() > 26
     alice.save_settings()
     alice.actions_["presenter"].trigger()
@@ -84,9 +84,9 @@ def test_presenter_mode_is_one_setting(qtbot, open_windows):
 def test_narrow_tall_window_puts_controls_under_the_view(qtbot, open_windows):
     (alice,) = open_windows("alice", size=(640, 1040))
     qtbot.waitUntil(lambda: alice.splitter.orientation() == Qt.Orientation.Vertical,
-                    timeout=2000)
+                    timeout=8000)
     assert alice.panel.columns == 2
-    qtbot.waitUntil(lambda: alice.view.height() > 420, timeout=2000)
+    qtbot.waitUntil(lambda: alice.view.height() > 420, timeout=8000)
     scroll = alice.side_scroll
     for name in ("connectButton", "spawnButton", "joinButton", "leaveButton", "killButton",
                  "broadcastButton", "sendButton", "monitorScopeButton", "disconnectButton"):
@@ -95,7 +95,7 @@ def test_narrow_tall_window_puts_controls_under_the_view(qtbot, open_windows):
         assert scroll.viewport().rect().contains(rect), f"{name} needs scrolling"
     alice.resize(1200, 780)
     qtbot.waitUntil(lambda: alice.splitter.orientation() == Qt.Orientation.Horizontal,
-                    timeout=2000)
+                    timeout=8000)
     assert alice.panel.columns == 1
 
 
@@ -107,13 +107,13 @@ def test_selecting_a_member_keeps_the_inbox_in_view_in_a_narrow_window(qtbot, op
     for presenter in (False, True):
         w.set_presenter(presenter)
         qtbot.waitUntil(lambda: w.splitter.orientation() == Qt.Orientation.Vertical,
-                        timeout=3000)
+                        timeout=8000)
         pid = join_one(qtbot, w, "chat")
-        qtbot.waitUntil(lambda pid=pid: any(m.pid == pid for m in w.view.members), timeout=3000)
+        qtbot.waitUntil(lambda pid=pid: any(m.pid == pid for m in w.view.members), timeout=8000)
         w.select_member(next(m for m in w.view.members if m.pid == pid))
         viewport = w.side_scroll.viewport()
         qtbot.waitUntil(lambda vp=viewport: w.panel.tabs.currentIndex() == 1
-                        and w.panel.height() <= vp.height() + 1, timeout=3000)
+                        and w.panel.height() <= vp.height() + 1, timeout=8000)
         tabs_bottom = w.panel.tabs.mapTo(viewport, w.panel.tabs.rect().bottomLeft()).y()
         assert tabs_bottom <= viewport.height()
         assert w.panel.inbox_list.isVisible() and w.panel.inbox_list.height() > 10
