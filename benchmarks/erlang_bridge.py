@@ -20,126 +20,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import os
-import queue
-import shutil
-import socket
-import subprocess
 import sys
-import threading
 import time
-from typing import Any
 
 import pgviz
-from pgviz.erlang import Atom, decode
+from pgviz.erlang import Atom
+from tests.erlang.beam import EPMD, ERL, SKIP_REASON, Beam, Epmd
+
+from .common import pct, result
 
 COOKIE = "bridge-bench"
-DRIVER = r"""
-pg:start_link(),
-Loop = fun Loop(B) ->
-    case io:get_line("") of
-        eof -> halt();
-        Line ->
-            {R, B2} = try
-                {ok, Toks, _} = erl_scan:string(Line),
-                {ok, Exprs} = erl_parse:parse_exprs(Toks),
-                {value, V, NB} = erl_eval:exprs(Exprs, B),
-                {{ok, V}, NB}
-            catch C:E -> {{error, C, E}, B}
-            end,
-            io:format("@@R ~s~n", [base64:encode(term_to_binary(R))]),
-            Loop(B2)
-    end
-end,
-Loop(erl_eval:new_bindings()).
-"""
-
-
-def result(name: str, value: float, unit: str, note: str) -> None:
-    print(f"RESULT\t{name}\t{float(value):.1f}\t{unit}\t{note}", flush=True)
-
-
-def pct(values: list[int], p: float) -> float:
-    s = sorted(values)
-    return float(s[min(len(s) - 1, int(len(s) * p / 100))])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Beam:
-    """An `erl -name` node evaluating one line of Erlang at a time from stdin."""
-
-    def __init__(self, name: str, epmd_port: int) -> None:
-        erl = shutil.which("erl")
-        if erl is None:
-            raise SystemExit("erlang_bridge: `erl` not found (apt-get install erlang-base)")
-        self.proc = subprocess.Popen(
-            [erl, "-name", name, "-setcookie", COOKIE, "-noshell", "-eval",
-             DRIVER.replace("\n", " ")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            env=dict(os.environ, ERL_EPMD_PORT=str(epmd_port)), start_new_session=True)
-        self._results: queue.Queue[bytes | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.call("ok.", 30)
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            if raw.startswith(b"@@R "):
-                self._results.put(base64.b64decode(raw[4:].strip()))
-        self._results.put(None)
-
-    def call(self, expr: str, timeout: float = 120.0) -> Any:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((" ".join(expr.split()) + "\n").encode())
-        self.proc.stdin.flush()
-        raw = self._results.get(timeout=timeout)
-        if raw is None:
-            raise RuntimeError("the BEAM exited")
-        value = decode(raw)
-        if value[0] != Atom("ok"):
-            raise RuntimeError(f"{expr}: {value}")
-        return value[1]
-
-    async def eval(self, expr: str, timeout: float = 120.0) -> Any:
-        return await asyncio.to_thread(self.call, expr, timeout)
-
-    def stop(self) -> None:
-        try:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-            self.proc.wait(5)
-        except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
-            self.proc.wait()
 
 
 async def measure(n: int, warm: int) -> None:
-    epmd_exe = shutil.which("epmd")
-    if epmd_exe is None:
-        raise SystemExit("erlang_bridge: `epmd` not found (apt-get install erlang-base)")
-    epmd_port = free_port()
-    epmd = subprocess.Popen([epmd_exe, "-port", str(epmd_port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    if ERL is None or EPMD is None:
+        raise SystemExit(f"erlang_bridge: {SKIP_REASON}")
+    epmd = Epmd()  # the BEAM driver the bridge's tests use (tests/erlang/beam.py)
+    epmd_port = epmd.port
     beams: list[Beam] = []
     node: pgviz.Node | None = None
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", epmd_port), 0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.02)
-        b1 = Beam("b1@127.0.0.1", epmd_port)
-        b2 = Beam("b2@127.0.0.1", epmd_port)
+        b1 = Beam("b1@127.0.0.1", COOKIE, epmd_port)
+        b2 = Beam("b2@127.0.0.1", COOKIE, epmd_port)
         beams += [b1, b2]
         assert await b1.eval("net_kernel:connect_node('b2@127.0.0.1').") is True
         node = pgviz.Node("pybench", cookie=COOKIE, protocol="erlang", epmd_port=epmd_port)
@@ -239,8 +141,7 @@ async def measure(n: int, warm: int) -> None:
             await node.stop()
         for b in beams:
             b.stop()
-        epmd.kill()
-        epmd.wait()
+        epmd.stop()
 
 
 async def _until(beam: Beam, expr: str) -> None:
