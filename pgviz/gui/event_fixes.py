@@ -8,15 +8,16 @@ They make up for what the model does not (yet) fold itself; both are plain event
   `nodedown` of A about B, the same `nodedown` as B would report it about A.
 * **A send before its deliver.** A window hears its peers' events forwarded over their links:
   a peer's `send` to this node can arrive *after* this node's own `deliver` of that frame, and
-  the frame then looks in flight forever. `replay_order(events)` moves each such `send` to just
-  before its `deliver` (a recording keeps the order the events arrived in).
+  the frame then looks in flight forever. `replay_order(events)` puts a recording (kept in the
+  order the events arrived) in causal order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..events import Deliver, Event, NodeDown, Send
+from ..events import Event, NodeDown
+from ..export.order import causal_order
 
 __all__ = ["mirrored", "replay_order"]
 
@@ -29,34 +30,11 @@ def mirrored(ev: Event) -> Event | None:
 
 
 def replay_order(events: Iterable[Event]) -> list[Event]:
-    """Events in an order the model folds correctly: every `send` before its `deliver`,
-    and every `nodedown` followed by its mirror."""
-    events = list(events)
-    first_deliver: dict[str, int] = {}
-    sent: set[str] = set()
-    late: dict[int, list[Event]] = {}   # deliver index -> sends that belong before it
-    late_ids: set[int] = set()          # positions of those sends
-    for i, ev in enumerate(events):
-        t = type(ev)
-        if t is Send:
-            assert isinstance(ev, Send)
-            fid = ev.id
-            j = first_deliver.get(fid) if fid else None
-            if j is not None and fid not in sent:
-                late.setdefault(j, []).append(ev)
-                late_ids.add(i)
-            sent.add(fid)
-        elif t is Deliver:
-            assert isinstance(ev, Deliver)
-            if ev.id and ev.id not in sent:
-                first_deliver.setdefault(ev.id, i)
+    """Events in an order the model folds correctly: the recording's causal order (each
+    node's own order kept, every `send` before its `deliver`: pgviz/export/order.py, which
+    the exports use too), and every `nodedown` followed by its mirror."""
     out: list[Event] = []
-    for i, ev in enumerate(events):
-        if i in late_ids:
-            continue
-        before = late.get(i)
-        if before:
-            out.extend(before)
+    for ev in causal_order(events):
         out.append(ev)
         mirror = mirrored(ev)
         if mirror is not None:
