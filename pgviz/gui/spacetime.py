@@ -20,6 +20,7 @@ flight and the clock is not paused.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 
@@ -30,6 +31,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QRegion,
     QShowEvent,
     QWheelEvent,
 )
@@ -38,7 +40,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from ..events import Event
 from ..export.filters import DEFAULT_FILTER, FrameFilter
 from .spacetime_cache import Draw, StaticLayer, make_key
-from .spacetime_geometry import Geometry, distance_to_segment
+from .spacetime_geometry import AXIS_HEIGHT, Geometry, distance_to_segment
 from .spacetime_history import Arrow, SpaceTimeHistory
 from .spacetime_paint import Highlight, Segment, paint_diagram, paint_dynamic
 from .theme import LIGHT, Theme
@@ -175,7 +177,14 @@ class SpaceTimeView(QWidget):
 
     def _auto_end(self) -> float:
         h = self.history
-        end = h.end if self._replay_time is None else min(h.end, self._replay_time)
+        if self._replay_time is not None:
+            # Pages, not a scroll: the view moves only when the playhead leaves it, so a
+            # scrub within a page reuses the drawn recording (see _paint_cached).
+            shown = Geometry(self.width(), self.height(), (), 0.0, self.scale)
+            page = max(1e-3, -shown.view_start)
+            t = min(h.end, self._replay_time) + 12 / self.scale - h.start
+            return h.start + page * max(1, math.ceil(t / page))
+        end = h.end
         if self._animating():
             end = self.now()
         return end + 12 / self.scale
@@ -239,14 +248,25 @@ class SpaceTimeView(QWidget):
         geo = self.geometry_now()
         now = self.now()
         replay = self._replay_time is not None
+        # A replay's static layer is the whole recording, drawn once and shown up to the
+        # playhead (a clip), so that moving the scrubber redraws nothing but what moves.
         key = make_key(version=self.history.version, frames=self.frames,
                        theme=self.theme.name, height=geo.height, width=geo.width,
                        scale=geo.scale, lanes=geo.lanes, highlight=self.highlight,
-                       font_size=self.font_size, replay_time=self._replay_time,
+                       font_size=self.font_size, replay=replay,
                        dpr=self.devicePixelRatioF())
-        draw = Draw(dict(history=self.history, now=now, frames=self.frames, theme=self.theme,
-                         highlight=self.highlight, font_size=self.font_size))
+        draw = Draw(dict(history=self.history, now=self.history.end if replay else now,
+                         frames=self.frames, theme=self.theme, highlight=self.highlight,
+                         font_size=self.font_size))
+        if replay:
+            playhead = geo.x(now)
+            p.save()
+            p.setClipRegion(QRegion(0, 0, geo.width, AXIS_HEIGHT)
+                            + QRegion(0, 0, max(0, int(playhead) + 1), geo.height))
         done = self._static.blit(p, geo, key, draw)
+        if replay:
+            p.restore()
+            done = [s for s in done if min(s.x1, s.x2) <= playhead]
         selected = None
         if self._selected is not None:
             selected = next((s for s in done if s.id == self._selected),

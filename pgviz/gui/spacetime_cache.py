@@ -38,7 +38,7 @@ class _Key:
     lanes: tuple[str, ...]
     highlight: object
     font_size: float
-    replay_time: float | None
+    replay: bool  # the whole history, shown up to the playhead
     dpr: float
 
 
