@@ -182,8 +182,9 @@ class SpaceTimeView(QWidget):
             # scrub within a page reuses the drawn recording (see _paint_cached).
             shown = Geometry(self.width(), self.height(), (), 0.0, self.scale)
             page = max(1e-3, -shown.view_start)
-            t = min(h.end, self._replay_time) + 12 / self.scale - h.start
-            return h.start + page * max(1, math.ceil(t / page))
+            start = h.start if h.start is not None else self._replay_time  # (empty history)
+            t = min(h.end, self._replay_time) + 12 / self.scale - start
+            return start + page * max(1, math.ceil(t / page))
         end = h.end
         if self._animating():
             end = self.now()
