@@ -37,8 +37,9 @@ from .tls import TLSSession, certificate_problem, describe_tls_error, transport_
 if TYPE_CHECKING:
     from .distribution import Distribution
 
-# The network's own control plane: never held by a paused link, never numbered as frames.
-URGENT = frozenset({"NETCTL", "EV", "EVENTS"})
+# The network's own control plane: never held by a paused link, never numbered as frames
+# (BACKSTAGE: the frames of the tools that stage a show, pgviz/runtime/backstage.py).
+URGENT = frozenset({"NETCTL", "EV", "EVENTS", "BACKSTAGE"})
 
 
 def _urgent(term: Any) -> bool:

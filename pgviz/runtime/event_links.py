@@ -159,8 +159,8 @@ class EventLinks:
             seen, term = term[1], term[2]
             if type(term) is not list or not term:
                 return
-        if term[0] in ("EV", "EVENTS"):
-            return  # the event system's own traffic is not an event
+        if term[0] in ("EV", "EVENTS", "BACKSTAGE"):
+            return  # the event system's own traffic, and the backstage's, is not an event
         lc = hub.tick(seen)
         frame_id = conn.frame_id(False) if conn is not None else ""
         hub.publish(Deliver(hub.node, time.time(), lc, frame_id, peer, hub.node,

@@ -24,6 +24,7 @@ from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
 from ..wire.render import safe_repr
 from ..wire.terms import Pid, Ref, short_node
+from .backstage import Backstage
 from .event_links import EventLinks
 from .hub import STREAM_LIMIT, EventHub, StampEvent
 from .process import Handler, Process
@@ -105,6 +106,10 @@ class RuntimeNode:
         self._router = Router(self._table, out, self._signals, dist, self._hub,
                               self._event_links, peer_faults)
         self._out = out
+        # Frames of the tools that stage a show (a lesson's conductor and agents), kept out
+        # of it: past a paused clock, no events.
+        self.backstage = Backstage(dist, peer_faults, self.name)
+        self._router.backstage = self.backstage
         self.running = False
 
     def _current_dist(self) -> Distribution | None:

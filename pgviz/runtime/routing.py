@@ -16,6 +16,7 @@ from .hub import EventHub
 
 if TYPE_CHECKING:
     from ..net import Distribution
+    from .backstage import Backstage
     from .signals import Signals
     from .table import ProcessTable
 
@@ -92,6 +93,7 @@ class Router:
         self._peer_faults = peer_faults
         self.node_monitors: dict[Pid, int] = {}
         self.node_callbacks: list[Callable[[str, str, str], None]] = []
+        self.backstage: Backstage | None = None
 
     # -- sending ----------------------------------------------------------------------------------------
     def send(self, dest: Pid | str | tuple[str, str], msg: Any) -> None:
@@ -189,6 +191,9 @@ class Router:
                 self._event_links.received(peer, term[1])
             elif op == "EVENTS":
                 self._event_links.peer_wants(peer, term[1])
+            elif op == "BACKSTAGE":
+                if self.backstage is not None:
+                    self.backstage.received(peer, term[1])
             else:
                 self._peer_faults.log(logging.WARNING, "unknown control message",
                                       "%s: unknown control message from %s ignored: %s",

@@ -1,0 +1,64 @@
+"""Backstage: frames for the tools that stage a show on the cluster (a lesson's conductor and
+the agents on its nodes), kept out of the show itself.
+
+A lesson pauses the network and then asks a node to join a group: the request must reach the
+node at once (a paused link holds every frame of the show), must not be what `step` releases,
+and must not appear as a frame in anyone's views or counts. So backstage frames travel as the
+network's own control plane does (urgent, past the link's queue, never numbered) and publish no
+event. A partition still cuts them: a cut link carries nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..ratelog import RateLimitedLog
+from ..wire.render import safe_repr
+
+if TYPE_CHECKING:
+    from ..net import Distribution
+
+__all__ = ["Backstage", "BACKSTAGE"]
+
+BACKSTAGE = "BACKSTAGE"  # the frame's head: ["BACKSTAGE", payload]
+
+Handler = Callable[[str, Any], None]
+
+
+class Backstage:
+    def __init__(self, dist: Callable[[], Distribution | None], faults: RateLimitedLog,
+                 node_name: str) -> None:
+        self._dist = dist
+        self._faults = faults
+        self._node_name = node_name
+        self._handler: Handler | None = None
+
+    def send(self, peer: str, payload: Any) -> bool:
+        """Send `payload` to `peer`'s backstage handler; False when not connected. Raises
+        LocalProtocolError for a payload that cannot be encoded or is too large."""
+        dist = self._dist()
+        if dist is None or not hasattr(dist, "control"):
+            return False  # Erlang's distribution has no backstage
+        return dist.send(peer, [BACKSTAGE, payload], urgent=True) >= 0
+
+    def serve(self, handler: Handler | None) -> None:
+        """handler(peer, payload) for every backstage frame a peer sends (None: ignore them).
+        It runs in the connection's read path: it must not block, and what it raises is
+        logged and dropped, never the link's problem."""
+        self._handler = handler
+
+    def received(self, peer: str, payload: Any) -> None:
+        handler = self._handler
+        if handler is None:
+            self._faults.log(logging.INFO, "backstage unserved",
+                             "%s: a backstage frame from %s, and nothing here serves them",
+                             self._node_name, peer)
+            return
+        try:
+            handler(peer, payload)
+        except Exception as exc:
+            self._faults.log(logging.WARNING, "backstage handler failed",
+                             "%s: backstage frame from %s dropped (%s): %s", self._node_name,
+                             peer, safe_repr(exc), safe_repr(payload))
