@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Backstage", "BACKSTAGE"]
 
-BACKSTAGE = "BACKSTAGE"  # the frame's head: ["BACKSTAGE", payload]
+BACKSTAGE = "BACKSTAGE"  # the frame: ["BACKSTAGE", topic, payload]
 
 Handler = Callable[[str, Any], None]
 
@@ -33,28 +33,34 @@ class Backstage:
         self._dist = dist
         self._faults = faults
         self._node_name = node_name
-        self._handler: Handler | None = None
+        self._handlers: dict[str, Handler] = {}
 
-    def send(self, peer: str, payload: Any) -> bool:
-        """Send `payload` to `peer`'s backstage handler; False when not connected. Raises
-        LocalProtocolError for a payload that cannot be encoded or is too large."""
+    def send(self, peer: str, topic: str, payload: Any) -> bool:
+        """Send `payload` to the handler of `topic` on `peer`; False when not connected.
+        Raises LocalProtocolError for a payload that cannot be encoded or is too large."""
         dist = self._dist()
         if dist is None or not hasattr(dist, "control"):
             return False  # Erlang's distribution has no backstage
-        return dist.send(peer, [BACKSTAGE, payload], urgent=True) >= 0
+        return dist.send(peer, [BACKSTAGE, topic, payload], urgent=True) >= 0
 
-    def serve(self, handler: Handler | None) -> None:
-        """handler(peer, payload) for every backstage frame a peer sends (None: ignore them).
-        It runs in the connection's read path: it must not block, and what it raises is
-        logged and dropped, never the link's problem."""
-        self._handler = handler
+    def serve(self, topic: str, handler: Handler | None) -> None:
+        """handler(peer, payload) for every backstage frame of `topic` a peer sends (None:
+        stop serving it). It runs in the connection's read path: it must not block, and what
+        it raises is logged and dropped, never the link's problem."""
+        if handler is None:
+            self._handlers.pop(topic, None)
+        else:
+            self._handlers[topic] = handler
 
-    def received(self, peer: str, payload: Any) -> None:
-        handler = self._handler
+    def serves(self, topic: str) -> bool:
+        return topic in self._handlers
+
+    def received(self, peer: str, topic: Any, payload: Any) -> None:
+        handler = self._handlers.get(topic) if type(topic) is str else None
         if handler is None:
             self._faults.log(logging.INFO, "backstage unserved",
-                             "%s: a backstage frame from %s, and nothing here serves them",
-                             self._node_name, peer)
+                             "%s: a backstage frame from %s about %s, which nothing here "
+                             "serves", self._node_name, peer, safe_repr(topic, 40))
             return
         try:
             handler(peer, payload)

@@ -193,7 +193,7 @@ class Router:
                 self._event_links.peer_wants(peer, term[1])
             elif op == "BACKSTAGE":
                 if self.backstage is not None:
-                    self.backstage.received(peer, term[1])
+                    self.backstage.received(peer, term[1], term[2])
             else:
                 self._peer_faults.log(logging.WARNING, "unknown control message",
                                       "%s: unknown control message from %s ignored: %s",

@@ -16,21 +16,21 @@ def test_a_backstage_frame_passes_a_paused_clock_and_is_no_event_of_the_show():
         async with Node("a", cookie="c" * 16) as a, Node("b", cookie="c" * 16) as b:
             await a.connect(b.address)
             got: list[tuple[str, object]] = []
-            b.backstage.serve(lambda peer, payload: got.append((peer, payload)))
+            b.backstage.serve("t", lambda peer, payload: got.append((peer, payload)))
             events = []
             a.add_listener(events.append, cluster=True)
             a.net.pause()
             await wait_until(lambda: b.net.clock.paused)
             a.send(("nobody", b.name), "held")  # a frame of the show: held by the pause
             await wait_until(lambda: len(a.net.held()) == 1)
-            assert a.backstage.send(b.name, ("hello", [1, 2]))
+            assert a.backstage.send(b.name, "t", ("hello", [1, 2]))
             await wait_until(lambda: got == [(a.name, ["hello", [1, 2]])] or
                              got == [(a.name, ("hello", [1, 2]))])
             assert len(a.net.held()) == 1  # still only the show's frame
             frames = [e for e in events if e.event in ("send", "deliver")]
             assert [e.summary for e in frames if e.src == a.name] == ["held → nobody"]
             assert not [e for e in frames if "hello" in e.summary]
-            assert not a.backstage.send("nobody@nowhere", 1)
+            assert not a.backstage.send("nobody@nowhere", "t", 1)
 
     run(main())
 
@@ -41,19 +41,19 @@ def test_a_frame_nobody_serves_or_a_handler_that_raises_keeps_the_link_up(caplog
     async def main():
         async with Node("a", cookie="c" * 16) as a, Node("b", cookie="c" * 16) as b:
             await a.connect(b.address)
-            assert a.backstage.send(b.name, "unserved")
-            await wait_until(lambda: "nothing here serves them" in caplog.text)
+            assert a.backstage.send(b.name, "t", "unserved")
+            await wait_until(lambda: "which nothing here serves" in caplog.text)
             seen = []
 
             def broken(peer, payload):
                 seen.append(payload)
                 raise RuntimeError("boom")
-            b.backstage.serve(broken)
-            assert a.backstage.send(b.name, "raises")
+            b.backstage.serve("t", broken)
+            assert a.backstage.send(b.name, "t", "raises")
             await wait_until(lambda: seen == ["raises"])
             got = []
-            b.backstage.serve(lambda peer, payload: got.append(payload))
-            assert a.backstage.send(b.name, "after")
+            b.backstage.serve("t", lambda peer, payload: got.append(payload))
+            assert a.backstage.send(b.name, "t", "after")
             await wait_until(lambda: got == ["after"])
             assert "backstage frame from a@127.0.0.1 dropped" in caplog.text
             assert b.name in a.nodes() and a.name in b.nodes()
