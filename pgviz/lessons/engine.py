@@ -27,7 +27,8 @@ from typing import Any
 
 from ..node import Node
 from .format import Expectation, Lesson, Step
-from .stage import LoopbackStage, Stage
+from .players import LocalPlayer
+from .stage import Cast, LoopbackStage, Stage
 from .world import ActionError, World
 
 __all__ = ["LessonRun", "StepResult", "Check"]
@@ -64,11 +65,16 @@ class LessonRun:
         self.on_step = on_step
         self.position = -1  # index of the step shown; -1: the lesson's nodes, no step yet
         self.world: World | None = None
+        self.cast: Cast = Cast({}, lambda: None)
         self._lock = asyncio.Lock()
 
     @property
     def nodes(self) -> dict[str, Node]:
-        return self.world.nodes if self.world is not None else {}
+        """The lesson's nodes that run in this process (a class's laptops do not)."""
+        if self.world is None:
+            return {}
+        return {name: p.node for name, p in self.world.players.items()
+                if isinstance(p, LocalPlayer)}
 
     @property
     def step(self) -> Step | None:
@@ -122,11 +128,19 @@ class LessonRun:
         step = self.step
         if step is None or self.world is None:
             return ()
-        return tuple(Check(e, *self.world.holds(e)) for e in step.expect)
+        return await self._measure(step)
+
+    async def _measure(self, step: Step) -> tuple[Check, ...]:
+        assert self.world is not None
+        held = await asyncio.gather(*(self.world.holds(e) for e in step.expect))
+        return tuple(Check(e, ok, actual) for e, (ok, actual) in zip(step.expect, held,
+                                                                      strict=True))
 
     async def _restart(self) -> None:
-        nodes = await self.stage.start(self.lesson.nodes, self.lesson.tick_time)
-        self.world = World(nodes)
+        self.world = None
+        started = await self.stage.start(self.lesson.nodes, self.lesson.tick_time)
+        self.cast = started if isinstance(started, Cast) else Cast.local(started)
+        self.world = World(self.cast.players, self.cast.net)
         self.position = -1
 
     async def _replay_to(self, index: int) -> StepResult | None:
@@ -140,6 +154,8 @@ class LessonRun:
         assert self.world is not None
         step = self.lesson.steps[index]
         self.position = index
+        if self.cast.show is not None:
+            self.cast.show(self.lesson.title, index, step)
         error = ""
         for action in step.do:
             try:
@@ -158,7 +174,7 @@ class LessonRun:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + step.wait
         while True:
-            checks = tuple(Check(e, *self.world.holds(e)) for e in step.expect)
+            checks = await self._measure(step)
             if all(c.ok for c in checks) or loop.time() >= deadline:
                 return checks
             await asyncio.sleep(0.02)

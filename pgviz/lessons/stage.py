@@ -1,22 +1,44 @@
 """Where a lesson runs: its nodes. `LoopbackStage` starts them as pgviz Nodes on this machine,
-connected as a full mesh (what `pgviz lesson` and the tests use); the app can hand the engine
-its own windows' nodes through any object with the same three members."""
+connected as a full mesh (what `pgviz lesson` and the tests use); the app hands the engine its
+own windows' nodes the same way. `ClusterStage` (cluster.py) casts the lesson on the nodes of
+a running cluster instead, through their lesson agents: a class's laptops, `pgviz demo`.
+
+A stage's `start` returns the lesson's nodes (started here), or a `Cast`: who plays each
+lesson node and who sets the cluster's network clock and faults."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..net.control import NetControl
 from ..node import Node
+from .format import Step
+from .players import LocalPlayer, Player
 
-__all__ = ["Stage", "LoopbackStage"]
+__all__ = ["Stage", "LoopbackStage", "Cast"]
+
+
+@dataclass
+class Cast:
+    players: dict[str, Player]  # lesson node name -> who plays it
+    net: Callable[[], NetControl | None]  # a running node's network control (cluster-wide)
+    show: Callable[[str, int, Step], None] | None = None  # (lesson title, index, step) to the class
+
+    @classmethod
+    def local(cls, nodes: dict[str, Node]) -> Cast:
+        def net() -> NetControl | None:
+            return next((n.net for n in nodes.values() if n.running), None)
+        return cls({name: LocalPlayer(node) for name, node in nodes.items()}, net)
 
 
 class Stage(Protocol):
-    async def start(self, names: Sequence[str], tick_time: float | None) -> dict[str, Node]:
-        """Fresh, connected nodes for these lesson names (each time: Back restarts)."""
+    async def start(self, names: Sequence[str], tick_time: float | None
+                    ) -> dict[str, Node] | Cast:
+        """Fresh, connected nodes for these lesson names (each time: Back starts again)."""
         ...
 
     async def stop(self) -> None: ...

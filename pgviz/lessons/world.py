@@ -1,16 +1,19 @@
-"""A lesson's actions carried out on real nodes, and its expectations measured on them."""
+"""A lesson's actions carried out by its players (pgviz/lessons/players.py: a node in this
+process, or one anywhere through its lesson agent), and its expectations measured on them."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import operator
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from ..node import Node
-from ..runtime import Pid, Process
+from ..net.control import NetControl
+from ..runtime import Pid
 from .format import Action, Expectation
+from .players import ActionError, Player
 
 __all__ = ["World", "LessonProcess", "ActionError"]
 
@@ -19,23 +22,29 @@ _COMPARE: dict[str, Callable[[int, int], bool]] = {
     ">": operator.gt, "<": operator.lt}
 
 
-class ActionError(RuntimeError):
-    """An action the cluster refused (a node that crashed, a step with nothing to release)."""
-
-
 @dataclass
 class LessonProcess:
-    """A process a lesson spawned: it keeps every message it receives (monitor news too)."""
+    """A process a lesson spawned: `node` is the lesson's name for its node."""
     name: str
     node: str
     pid: Pid
-    received: list[Any] = field(default_factory=list)
 
 
 class World:
-    def __init__(self, nodes: dict[str, Node]) -> None:
-        self.nodes = nodes
+    def __init__(self, players: dict[str, Player],
+                 net: Callable[[], NetControl | None]) -> None:
+        self.players = players
+        self._net = net  # who sets the cluster's clock and faults (they are cluster-wide)
         self.processes: dict[str, LessonProcess] = {}
+        self.crashed: set[str] = set()
+        self._last_received: dict[str, int] = {}
+
+    def node_name(self, lesson_node: str) -> str:
+        """The full name of the node that plays `lesson_node`."""
+        return self.players[lesson_node].name
+
+    def up(self, lesson_node: str) -> bool:
+        return lesson_node not in self.crashed and self.players[lesson_node].reachable()
 
     # -- actions -----------------------------------------------------------------------------
     async def run(self, action: Action) -> None:
@@ -49,98 +58,136 @@ class World:
         except Exception as exc:  # the cluster's own errors, told as the action's
             raise ActionError(f"{action.text}: {exc}") from exc
 
-    def _running(self, name: str) -> Node:
-        node = self.nodes[name]
-        if not node.running:
-            raise ActionError(f"node {name} is not running")
-        return node
+    def _player(self, lesson_node: str) -> Player:
+        if lesson_node in self.crashed:
+            raise ActionError(f"node {lesson_node} crashed earlier in the lesson")
+        return self.players[lesson_node]
 
-    def _any(self) -> Node:
-        """The network clock and faults are cluster-wide: any running node sets them."""
-        for node in self.nodes.values():
-            if node.running:
-                return node
-        raise ActionError("no node is running")
+    def _net_control(self) -> NetControl:
+        net = self._net()
+        if net is None:
+            raise ActionError("no node is running")
+        return net
 
-    def _process(self, name: str) -> tuple[Node, LessonProcess]:
+    def _process(self, name: str) -> tuple[Player, LessonProcess]:
         proc = self.processes[name]
-        return self._running(proc.node), proc
+        return self._player(proc.node), proc
 
-    def _do_spawn(self, node_name: str, name: str) -> None:
-        record = LessonProcess(name, node_name, Pid(node_name, 0, 0, 0))
+    async def _do_spawn(self, node_name: str, name: str) -> None:
+        pid = await self._player(node_name).do("spawn", name)
+        self.processes[name] = LessonProcess(name, node_name, pid)
 
-        async def keep(proc: Process) -> None:
-            while True:
-                record.received.append(await proc.receive())
+    async def _do_join(self, group: str, name: str) -> None:
+        player, _ = self._process(name)
+        await player.do("join", group, name)
 
-        record.pid = self._running(node_name).spawn(keep)
-        self.processes[name] = record
+    async def _do_leave(self, group: str, name: str) -> None:
+        player, _ = self._process(name)
+        await player.do("leave", group, name)
 
-    def _do_join(self, group: str, name: str) -> None:
-        node, proc = self._process(name)
-        node.pg.join(group, proc.pid)
+    async def _do_monitor(self, group: str, name: str) -> None:
+        player, _ = self._process(name)
+        await player.do("monitor", group, name)
 
-    def _do_leave(self, group: str, name: str) -> None:
-        node, proc = self._process(name)
-        node.pg.leave(group, proc.pid)
+    async def _do_broadcast(self, node_name: str, group: str, text: str,
+                            remote: str = "") -> None:
+        await self._player(node_name).do("broadcast", group, text, bool(remote))
 
-    def _do_monitor(self, group: str, name: str) -> None:
-        node, proc = self._process(name)
-        node.pg.monitor(group, proc.pid)
+    async def _do_kill(self, name: str) -> None:
+        player, _ = self._process(name)
+        await player.do("kill", name)
 
-    def _do_broadcast(self, node_name: str, group: str, text: str, remote: str = "") -> None:
-        self._running(node_name).pg.broadcast(group, text, exclude_local=bool(remote))
-
-    def _do_kill(self, name: str) -> None:
-        node, proc = self._process(name)
-        node.exit(proc.pid, "kill")
-
-    def _do_crash(self, node_name: str) -> None:
-        self._running(node_name).crash()
+    async def _do_crash(self, node_name: str) -> None:
+        await self._player(node_name).do("crash")
+        self.crashed.add(node_name)
 
     def _do_partition(self, *sides: str) -> None:
-        self._any().net.partition([[self.nodes[n].name for n in side.split(",")]
-                                   for side in sides])
+        self._net_control().partition([[self.node_name(n) for n in side.split(",")]
+                                       for side in sides])
 
     def _do_heal(self) -> None:
-        self._any().net.heal()
+        self._net_control().heal()
 
     def _do_slow(self, seconds: str) -> None:
-        self._any().net.slow(float(seconds))
+        self._net_control().slow(float(seconds))
 
     def _do_pause(self) -> None:
-        self._any().net.pause()
+        self._net_control().pause()
 
     def _do_resume(self) -> None:
-        self._any().net.resume()
+        self._net_control().resume()
 
     async def _do_step(self, count: str = "1") -> None:
+        """The oldest frame waiting between the lesson's nodes goes, one at a time: frames to
+        a class's other nodes (the teacher's, spectators') are not the lesson's to release."""
+        net = self._net_control()
+        if not net.clock.paused:
+            raise ActionError("step works while the clock is paused (pause first)")
         for _ in range(int(count)):
-            if await self._any().net.step() is None:
+            heads = [f for f in await self._held() if f[3]]
+            if not heads:
                 raise ActionError("step: no frame is waiting in the network")
+            oldest = min(heads, key=lambda f: f[2])
+            frame_id: str = oldest[0]
+            await net.step(frame_id)
+            await _until(functools.partial(self._gone, frame_id))
+
+    async def _held(self) -> list[list[Any]]:
+        cast = [p.name for n, p in self.players.items() if self.up(n)]
+        found = await asyncio.gather(*(self._ask(n, "held", cast) for n in self.players))
+        return [f for frames in found for f in frames or []]
+
+    async def _gone(self, frame_id: str) -> bool:
+        return frame_id not in {f[0] for f in await self._held()}
 
     async def _do_sleep(self, seconds: str) -> None:
         await asyncio.sleep(float(seconds))
 
     # -- expectations -------------------------------------------------------------------------
-    def measure(self, exp: Expectation) -> int:
+    async def _ask(self, lesson_node: str, op: str, *args: Any) -> Any:
+        """A measure of a node that is up; None for one that is down or does not answer."""
+        if not self.up(lesson_node):
+            return None
+        try:
+            return await self.players[lesson_node].do(op, *args)
+        except ActionError:
+            return None
+
+    async def measure(self, exp: Expectation) -> int:
         if exp.what == "members":
             group, node_name = exp.args
-            node = self.nodes[node_name]
-            return len(node.pg.get_members(group)) if node.running else 0
+            return len(await self._ask(node_name, "members", group) or [])
         if exp.what == "nodes":
-            node = self.nodes[exp.args[0]]
-            return len(node.nodes()) if node.running else 0
+            # On a class's cluster, only the lesson's nodes count (a teacher's own node,
+            # spectators' laptops are not in the lesson).
+            cast = {p.name for n, p in self.players.items() if n != exp.args[0]}
+            return len(cast.intersection(await self._ask(exp.args[0], "peers") or []))
         if exp.what == "received":
-            return len(self.processes[exp.args[0]].received)
+            name = exp.args[0]
+            proc = self.processes.get(name)
+            count = await self._ask(proc.node, "received", name) if proc else 0
+            if count is None:  # its node is gone: what it had received before
+                return self._last_received.get(name, 0)
+            self._last_received[name] = count
+            return int(count)
         if exp.what == "held":
-            return sum(len(n.net.held()) for n in self.nodes.values() if n.running)
+            return len(await self._held())
         if exp.what == "agreed":
-            views = {tuple(sorted(n.pg.get_members(exp.args[0])))
-                     for n in self.nodes.values() if n.running}
-            return int(len(views) <= 1)
+            views = await asyncio.gather(*(self._ask(n, "members", exp.args[0])
+                                           for n in self.players if self.up(n)))
+            return int(len({tuple(v) for v in views if v is not None}) <= 1)
         raise ValueError(f"unknown expectation {exp.what!r}")
 
-    def holds(self, exp: Expectation) -> tuple[bool, int]:
-        actual = self.measure(exp)
+    async def holds(self, exp: Expectation) -> tuple[bool, int]:
+        actual = await self.measure(exp)
         return _COMPARE[exp.op](actual, exp.value), actual
+
+
+async def _until(done: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Until the frame a step released has left its link (its holder may be another node)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await done():
+        if loop.time() > deadline:
+            raise ActionError("step: the frame did not leave its link")
+        await asyncio.sleep(0.005)

@@ -1,0 +1,165 @@
+"""The lesson agent: lets a teacher's lesson drive this node, from another process or laptop.
+
+Opt-in (`pgviz --lesson-agent`, `pgviz node --lesson-agent`, the app's Lessons menu; every
+window of `pgviz demo`): a node without an agent ignores lesson requests. With one, any node
+holding the cluster's cookie may spawn lesson processes here, join and leave them, broadcast,
+kill them and crash this node: the powers a lesson's `do` lines have, nothing more (no code
+runs, at most MAX_PROCESSES processes).
+
+Requests and replies are backstage frames (pgviz/runtime/backstage.py): they pass a paused
+network clock, are not what `step` releases, and are no frame in anyone's diagram.
+
+    request  (topic "lesson")        [ref, op, args]
+    reply    (topic "lesson-reply")  [ref, ok, value or error text]
+    show     (topic "lesson-show")   [lesson title, step number, step title, narration, look]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..node import Node
+from ..ratelog import RateLimitedLog
+from ..wire.render import safe_repr
+from .players import ActionError, LocalPlayer, check_request
+
+__all__ = ["LessonAgent", "AgentClient", "Shown", "NoAnswer"]
+
+log = logging.getLogger(__name__)
+
+REQUEST, REPLY, SHOW = "lesson", "lesson-reply", "lesson-show"
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A lesson step the conductor shows the class (for this node's window to display)."""
+    lesson: str
+    number: int
+    title: str
+    say: str
+    look: str
+
+
+class NoAnswer(ActionError):
+    """The node did not answer: it is gone, partitioned from the conductor, or runs no agent."""
+
+
+class LessonAgent:
+    def __init__(self, node: Node, on_show: Callable[[Shown], Any] | None = None) -> None:
+        self.node = node
+        self.player = LocalPlayer(node)
+        self.on_show = on_show
+        self.served = 0
+        self._faults = RateLimitedLog(log)
+        node.backstage.serve(REQUEST, self._request)
+        node.backstage.serve(SHOW, self._show)
+
+    def close(self) -> None:
+        """Stop serving (the lesson processes started here keep running until reset)."""
+        if self.node.backstage.serves(REQUEST):
+            self.node.backstage.serve(REQUEST, None)
+            self.node.backstage.serve(SHOW, None)
+
+    @property
+    def active(self) -> bool:
+        return self.node.backstage.serves(REQUEST)
+
+    def _request(self, peer: str, payload: Any) -> None:
+        if type(payload) is not list or len(payload) != 3 or type(payload[0]) is not int:
+            self._faults.log(logging.WARNING, "bad lesson request",
+                             "%s: a malformed lesson request from %s ignored: %s",
+                             self.node.name, peer, safe_repr(payload, 80))
+            return
+        ref, op, args = payload
+        try:
+            op, args = check_request(op, args)
+        except ActionError as exc:
+            self._reply(peer, ref, False, str(exc))
+            return
+        self.served += 1
+        if op == "crash":  # the reply first: after the crash nothing leaves this node
+            self._reply(peer, ref, True, None)
+            self.node.loop.call_soon(self.node.crash)
+            return
+        task = self.node.loop.create_task(self.player.do(op, *args))
+        task.add_done_callback(lambda t: self._done(peer, ref, t))
+
+    def _done(self, peer: str, ref: int, task: asyncio.Task[Any]) -> None:
+        exc = task.exception()
+        if exc is None:
+            self._reply(peer, ref, True, task.result())
+        elif isinstance(exc, ActionError):
+            self._reply(peer, ref, False, str(exc))
+        else:  # the cluster's own error (pg refused a name, ...), told as the action's
+            self._reply(peer, ref, False, f"{type(exc).__name__}: {exc}")
+
+    def _reply(self, peer: str, ref: int, ok: bool, value: Any) -> None:
+        self.node.backstage.send(peer, REPLY, [ref, ok, value])
+
+    def _show(self, peer: str, payload: Any) -> None:
+        if self.on_show is None:
+            return
+        if (type(payload) is not list or len(payload) != 5 or type(payload[1]) is not int
+                or not all(type(x) is str for i, x in enumerate(payload) if i != 1)):
+            return
+        self.on_show(Shown(payload[0][:200], payload[1], payload[2][:200], payload[3][:4000],
+                           payload[4][:200]))
+
+
+class AgentClient:
+    """The conductor's side: asks agents on other nodes and awaits their replies."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._waiting: dict[int, tuple[str, asyncio.Future[Any]]] = {}
+        node.backstage.serve(REPLY, self._reply)
+
+    def close(self) -> None:
+        self.node.backstage.serve(REPLY, None)
+        for _, fut in self._waiting.values():
+            if not fut.done():
+                fut.cancel()
+        self._waiting.clear()
+
+    async def call(self, peer: str, op: str, *args: Any, timeout: float = 5.0) -> Any:
+        # Random, so that no other request to the same node (one of ours that timed out, one
+        # forged in our name) has a reply that could be taken for this one's.
+        ref = secrets.randbits(62)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting[ref] = (peer, fut)
+        try:
+            if not self.node.running or not self.node.backstage.send(
+                    peer, REQUEST, [ref, op, list(args)]):
+                raise NoAnswer(f"{_short(peer)} is not connected")
+            try:
+                return await asyncio.wait_for(fut, timeout)
+            except TimeoutError:
+                raise NoAnswer(f"{_short(peer)} did not answer in {timeout:g} s (does it run "
+                               "a lesson agent? `pgviz --lesson-agent`)") from None
+        finally:
+            self._waiting.pop(ref, None)
+
+    def show(self, peer: str, shown: Shown) -> None:
+        self.node.backstage.send(peer, SHOW, [shown.lesson, shown.number, shown.title,
+                                              shown.say, shown.look])
+
+    def _reply(self, peer: str, payload: Any) -> None:
+        if type(payload) is not list or len(payload) != 3 or type(payload[0]) is not int:
+            return
+        ref, ok, value = payload
+        asked, fut = self._waiting.get(ref, ("", None))
+        if fut is None or fut.done() or asked != peer:
+            return
+        if ok is True:
+            fut.set_result(value)
+        else:
+            fut.set_exception(ActionError(f"{_short(peer)}: {str(value)[:300]}"))
+
+
+def _short(name: str) -> str:
+    return name.split("@", 1)[0]
