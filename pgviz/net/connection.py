@@ -377,13 +377,21 @@ class Connection(asyncio.BufferedProtocol):
         `urgent` frames (the network's own control plane: the clock, forwarded events) go
         past the link's queue: a paused network must still hear "resume"."""
         payload = encode(term)
+        if not urgent:
+            return self.send_payload(payload)
         frame = encode_frame(payload, self.dist.max_frame)
         if self.state != "up":
             return len(payload)
-        if urgent:
-            if not _urgent(term):
-                raise ValueError(f"only {sorted(URGENT)} frames go past the link's queue")
-            self._transport_write(frame)
+        if not _urgent(term):
+            raise ValueError(f"only {sorted(URGENT)} frames go past the link's queue")
+        self._transport_write(frame)
+        return len(payload)
+
+    def send_payload(self, payload: bytes) -> int:
+        """Queue one control term already encoded (codec.encode, or encode_send for the same
+        message to many pids); as send(), never urgent."""
+        frame = encode_frame(payload, self.dist.max_frame)
+        if self.state != "up":
             return len(payload)
         self.frames_out += 1
         link = self._link

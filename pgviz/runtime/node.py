@@ -336,6 +336,12 @@ class RuntimeNode:
         as in Erlang; only a message that cannot be encoded for a remote node raises."""
         self._router.send(dest, msg)
 
+    def send_each(self, pids: list[Pid], msg: Any) -> list[Pid]:
+        """`send(pid, msg)` to each pid (one frame per remote pid), `msg` encoded once for all
+        of them. LocalProtocolError when `msg` cannot be encoded (nothing sent); returns the
+        pids whose frame was too large (not sent to them)."""
+        return self._router.send_each(pids, msg)
+
     def send_multi(self, pids: list[Pid], msg: Any) -> None:
         """The same message to many pids: local ones directly, one frame per remote node."""
         self._router.send_multi(pids, msg)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..events import NodeDown, NodeUp
 from ..ratelog import RateLimitedLog
+from ..errors import LocalProtocolError
+from ..wire.codec import encode_message, encode_send
 from ..wire.render import escape_controls, safe_repr
 from ..wire.terms import Pid, Ref
 from .event_links import EventLinks
@@ -75,6 +77,23 @@ class Outbound:
         return True
 
 
+    def send_message(self, peer: str, to: Pid, msg: Any, message: bytes) -> bool:
+        """["SEND", to, msg] to `peer`, with `message` = codec.encode_message(msg) done once
+        by the caller for many such frames. The event links (Lamport clock, send events)
+        take the term itself."""
+        dist = self._dist()
+        if dist is None:
+            return False
+        conn = dist.conns.get(peer)
+        if conn is None:
+            return False
+        if self._hub.active or conn.peer_events:
+            self._event_links.send(conn, peer, ["SEND", to, msg])
+        else:
+            conn.send_payload(encode_send(to, message))
+        return True
+
+
 class Router:
     """Where a message goes (a local mailbox or a peer's connection), and what comes off the
     connections: the distribution's handler."""
@@ -86,6 +105,7 @@ class Router:
         self._procs = table.procs  # the same dict for the node's life: read on every send
         self._names = table.names
         self._dist_send = out.send
+        self._send_message = out.send_message
         self._signals = signals
         self._dist = dist
         self._hub = hub
@@ -120,6 +140,26 @@ class Router:
                 self._dist_send(node, ["REG_SEND", name, msg])
             return
         raise TypeError(f"cannot send to {dest!r}: expected a pid, a name or (name, node)")
+
+    def send_each(self, dests: list[Pid], msg: Any) -> list[Pid]:
+        """send(dest, msg) to each of `dests`, one SEND frame per remote pid as send() makes
+        (not send_multi's one frame per node: a pg peer scope, OTP's too, expects its own),
+        with `msg` encoded once for all of them. LocalProtocolError (msg cannot be encoded)
+        before anything is sent; returns the pids whose frame was refused as too large."""
+        me = self._table.name
+        message = b""
+        if any(type(d) is Pid and d[2] != me for d in dests):
+            message = encode_message(msg)
+        refused: list[Pid] = []
+        for dest in dests:
+            if type(dest) is not Pid or dest[2] == me:
+                self.send(dest, msg)
+                continue
+            try:
+                self._send_message(dest[2], dest, msg, message)
+            except LocalProtocolError:
+                refused.append(dest)
+        return refused
 
     def send_multi(self, pids: list[Pid], msg: Any) -> None:
         """The same message to many pids: local ones directly, one frame per remote node."""

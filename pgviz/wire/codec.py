@@ -33,7 +33,7 @@ from .render import safe_repr
 from .terms import Pid, Ref
 
 __all__ = [
-    "encode", "decode", "decode_plain", "check_shape",
+    "encode", "encode_message", "encode_send", "decode", "decode_plain", "check_shape",
     "EXT_PID", "EXT_REF", "EXT_TUPLE", "MAX_DEPTH", "MAX_ELEMENTS",
 ]
 
@@ -134,10 +134,11 @@ def _flat_pack(fields: list[Any]) -> bytes:
         _flat_packers.append(packer)
 
 
-def encode(term: Any) -> bytes:
+def encode(term: Any, *, _max_depth: int = MAX_DEPTH, _max_elements: int = MAX_ELEMENTS
+           ) -> bytes:
     """Serialise a term (None, bool, int, float, str, bytes, list, tuple, dict, Pid, Ref);
     LocalProtocolError for anything else or past the limits."""
-    check_shape(term, forbidden=_NOT_SENDABLE)
+    check_shape(term, _max_depth, _max_elements, forbidden=_NOT_SENDABLE)
     packer = _packers.pop() if _packers else msgpack.Packer(
         default=_default, strict_types=True, use_bin_type=True, buf_size=4096)
     try:
@@ -149,6 +150,29 @@ def encode(term: Any) -> bytes:
         raise LocalProtocolError(f"cannot encode {_short(term)}: {exc}") from exc
     finally:
         _packers.append(packer)
+
+
+# ["SEND", To, Msg] is msgpack's array header and "SEND", then To's bytes, then Msg's: the
+# same message to many pids is encoded once (encode_message) and only To differs per frame.
+_SEND_HEAD = b"\x93\xa4SEND"
+_PID_BYTES: dict[Pid, bytes] = {}
+
+
+def encode_message(msg: Any) -> bytes:
+    """`msg` encoded to be the Msg of encode_send: within the limits once it is wrapped in
+    ["SEND", To, Msg] (one level and three elements more)."""
+    return encode(msg, _max_depth=MAX_DEPTH - 1, _max_elements=MAX_ELEMENTS - 3)
+
+
+def encode_send(to: Pid, message: bytes) -> bytes:
+    """encode(["SEND", to, msg]), byte for byte, from `message` = encode_message(msg)."""
+    head = _PID_BYTES.get(to)
+    if head is None:
+        head = _SEND_HEAD + encode(to)
+        if len(_PID_BYTES) >= _CACHE_MAX:
+            _PID_BYTES.clear()
+        _PID_BYTES[to] = head
+    return head + message
 
 
 # -- decoding --------------------------------------------------------------------------------------

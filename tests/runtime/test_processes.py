@@ -263,3 +263,52 @@ def test_node_events_are_delivered_to_subscribers():
             msg = await w.next()
             assert msg[:2] == ("nodedown", b.name)
     run(main())
+
+
+def test_receive_with_a_timeout_takes_a_message_that_comes_before_it():
+    async def main():
+        async with cluster(1) as (a,):
+            got = []
+
+            async def worker(proc):
+                got.append(await proc.receive(timeout=5))
+                with pytest.raises(TimeoutError):
+                    await proc.receive(timeout=0.02)
+                got.append(await proc.receive(timeout=5, match=lambda m: m == "b"))
+                got.append(await proc.receive(timeout=0))
+
+            pid = a.spawn(worker)
+            await asyncio.sleep(0.01)
+            a.send(pid, "first")
+            await asyncio.sleep(0.1)
+            a.send(pid, "a")
+            a.send(pid, "b")
+            await wait_until(lambda: not a.is_alive(pid))
+            assert got == ["first", "b", "a"]
+            # the timers of the receives are cancelled, not left to fire later
+            assert not [h for h in a.loop._scheduled if not h.cancelled()  # noqa: SLF001
+                        and getattr(h, "_callback", None) is not None
+                        and h._callback.__name__ == "_wake"]  # noqa: SLF001
+    run(main())
+
+
+def test_send_each_sends_one_frame_per_pid_with_the_message_encoded_once():
+    async def main():
+        async with cluster(2) as (a, b):
+            got = []
+
+            async def collector(proc):
+                while True:
+                    got.append((proc.pid, await proc.receive()))
+
+            remote = [b.spawn(collector) for _ in range(3)]
+            local = a.spawn(collector)
+            msg = ("join", local, ("g", 1), [local])
+            assert a.send_each([remote[0], local, remote[1], remote[2]], msg) == []
+            await wait_until(lambda: len(got) == 4)
+            assert sorted(got) == sorted((p, msg) for p in [*remote, local])
+            with pytest.raises(pgviz.LocalProtocolError):
+                a.send_each([remote[0], local], {1, 2})  # unencodable: nobody gets it
+            await asyncio.sleep(0.05)
+            assert len(got) == 4
+    run(main())

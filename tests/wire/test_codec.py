@@ -175,3 +175,24 @@ def test_handshake_terms_are_plain_and_shallow():
     for bad in (encode(("a", "tuple")), encode([Pid("a@h", 1)]), encode([[["deep"]]])):
         with pytest.raises(RemoteProtocolError):
             decode_plain(bad)
+
+
+def test_encode_send_is_encode_of_the_send_term_byte_for_byte():
+    from pgviz.wire.codec import encode_message, encode_send
+
+    to = Pid("b@h", 9, 0, 1)
+    for msg in [("join", Pid("a@h", 3, 0, 7), "lat", to), {"k": [1, (2, b"x")]}, "x" * 300,
+                [[[]]]]:
+        assert encode_send(to, encode_message(msg)) == encode(["SEND", to, msg])
+        assert decode(encode_send(to, encode_message(msg))) == ["SEND", to, msg]
+
+
+def test_encode_message_leaves_room_for_the_send_wrapper():
+    from pgviz.wire.codec import MAX_DEPTH, encode_message
+
+    deep: object = 1
+    for _ in range(MAX_DEPTH):
+        deep = [deep]
+    encode(deep)  # fits alone
+    with pytest.raises(LocalProtocolError):
+        encode_message(deep)  # one level too deep inside ["SEND", To, Msg]
