@@ -103,6 +103,9 @@ def _node_options(p: argparse.ArgumentParser) -> None:
                    help="the address peers dial to reach this node, in its name and in what "
                    "it tells them (default: --host, or the machine's primary address when "
                    "--host is 0.0.0.0 or ::)")
+    p.add_argument("--lesson-agent", action="store_true",
+                   help="let a teacher's lesson drive this node from another process or laptop "
+                   "(spawn, join, leave, broadcast, crash; `pgviz lesson NAME --cluster ADDR`)")
     p.add_argument("--no-discovery", action="store_true",
                    help="do not announce this node on the LAN nor list the others (mDNS; "
                    "only a node listening beyond 127.0.0.1 is announced)")

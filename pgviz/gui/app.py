@@ -32,9 +32,11 @@ _KEEP: list[object] = []
 
 async def open_window(name: str, host: str = "127.0.0.1", port: int = 0,
                       cookie: str | None = None, whole_cluster: bool | None = None,
-                      discovery: bool = True, **options: Any) -> MainWindow:
+                      discovery: bool = True, lesson_agent: bool = False,
+                      **options: Any) -> MainWindow:
     """Start a node and open its window (the node is stopped when the window closes).
-    `whole_cluster`: show every node's links and members (None: as last time, else my node)."""
+    `whole_cluster`: show every node's links and members (None: as last time, else my node).
+    `lesson_agent`: lessons run from elsewhere may drive this node (pgviz/lessons/agent.py)."""
     node = Node(name, host=host, port=port, cookie=cookie, **options)
     if node.protocol == "erlang" and whole_cluster is None:
         # BEAM nodes report no events: the picture is this node's view of their members.
@@ -47,7 +49,11 @@ async def open_window(name: str, host: str = "127.0.0.1", port: int = 0,
         registry.register(node.name, node.address)
     except OSError as exc:
         log.warning("cannot write the local node registry: %s", exc)
-    return MainWindow(session, whole_cluster)
+    window = MainWindow(session, whole_cluster)
+    window.cookie, window.node_options = cookie, dict(options)
+    if lesson_agent:
+        window.lessons.set_agent(True)
+    return window
 
 
 async def connect_with_retry(window: MainWindow, address: str, timeout: float = 15.0) -> None:
@@ -85,11 +91,12 @@ async def restart_window(old: MainWindow, cookie: str | None, **options: Any) ->
     old.replacement = replacement
     addresses = list(old.net.peer_addresses)
     geometry, whole = old.geometry(), old.sync.whole
+    agent = old.lessons.agent is not None
     name, host = old.session.node.name, old.session.node.host
     try:
         await old.shutdown()
         new = await open_window(name, host=host, port=0, cookie=cookie, whole_cluster=whole,
-                                **options)
+                                lesson_agent=agent, **options)
     except BaseException as exc:
         replacement.set_exception(exc)
         raise
@@ -224,6 +231,7 @@ def run_gui(args: Any) -> int:
             window = await open_window(name, host=args.host, port=args.port,
                                        cookie=args.cookie, whole_cluster=whole,
                                        discovery=not getattr(args, "no_discovery", False),
+                                       lesson_agent=getattr(args, "lesson_agent", False),
                                        **options)
         except Exception as exc:
             print(f"pgviz: cannot start node {name}: {exc}", file=sys.stderr)

@@ -4,7 +4,8 @@ Ports are picked free up front; the first window listens on its port and every o
 is started with `--connect` to it (they retry while it starts; the mesh does the rest). Each
 window takes cell i of a grid on the screen (PGVIZ_TILE=i,n) and shows the whole cluster
 (PGVIZ_WHOLE_CLUSTER=1) and can restart its node under the same name after a crash
-(PGVIZ_DEMO=1, the node menu). Ctrl-C / SIGTERM stops them all;
+(PGVIZ_DEMO=1, the node menu). Every window lets lessons drive its node (--lesson-agent), and
+its Lessons menu casts a lesson on the demo's windows (Run lessons on this cluster). Ctrl-C / SIGTERM stops them all;
 the demo also ends when the last window has been closed.
 """
 
@@ -73,7 +74,8 @@ def run_demo(args) -> int:
     procs: list[subprocess.Popen] = []
     try:
         for i, (name, port) in enumerate(zip(names, ports, strict=True)):
-            cmd = [sys.executable, "-m", "pgviz", "gui", "--name", name,
+            # --lesson-agent: a lesson opened in any window is cast on all of them
+            cmd = [sys.executable, "-m", "pgviz", "gui", "--name", name, "--lesson-agent",
                    "--port", str(port), *(["--connect", first] if i else []), *verbose]
             # The cookie goes through the environment, not the command line (ps shows that).
             env = {**os.environ, "PGVIZ_COOKIE": cookie, "PGVIZ_TILE": f"{i},{n}",

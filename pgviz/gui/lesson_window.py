@@ -8,13 +8,16 @@ window → stays the network clock's Step (a lesson may pause the network and as
 step frames), so arrows there never jump a step by accident.
 
 Back restarts the lesson's nodes and replays the steps before (pgviz.lessons.engine): the node
-windows close and open again in the same places.
+windows close and open again in the same places. A lesson cast on a running cluster (a
+`ClusterStage`: a class's laptops, `pgviz demo`) has no node windows here: it highlights in
+the `views` it was given (the window it was opened from), and Back resets the cast's nodes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -29,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..lessons import Lesson, LessonRun, StepResult
+from ..lessons import ClusterStage, Lesson, LessonRun, StepResult
 from ..lessons.format import Highlight
 from .lesson_stage import WindowStage
 from .main_window import MainWindow
@@ -48,13 +51,15 @@ class LessonWindow(QMainWindow):
     closed = Signal()
     stepShown = Signal(object)  # noqa: N815: the StepResult shown (or None: before step 1)
 
-    def __init__(self, lesson: Lesson, stage: WindowStage | None = None) -> None:
+    def __init__(self, lesson: Lesson, stage: WindowStage | ClusterStage | None = None,
+                 views: Mapping[str, MainWindow] | None = None) -> None:
         super().__init__()
         named(self, "lessonWindow", f"Lesson: {lesson.title}")
         self.setWindowTitle(f"Lesson: {lesson.title} — pgviz")
         self.setWindowIcon(app_icon())
         self.lesson = lesson
         self.stage = stage if stage is not None else WindowStage()
+        self.views = dict(views or {})
         self.run = LessonRun(lesson, self.stage, on_step=self._on_step)
         self.result: StepResult | None = None
         self.busy = False
@@ -127,11 +132,28 @@ class LessonWindow(QMainWindow):
     # -- the node windows -----------------------------------------------------------------------
     @property
     def windows(self) -> dict[str, MainWindow]:
-        return self.stage.windows
+        """The node windows that show this lesson in this process."""
+        if isinstance(self.stage, WindowStage):
+            return self.stage.windows
+        return self.views
+
+    @property
+    def on_cluster(self) -> bool:
+        return isinstance(self.stage, ClusterStage)
+
+    def short(self, lesson_node: str) -> str:
+        """The short name of the node that plays `lesson_node` (the same name, on a stage of
+        this process's windows)."""
+        world = self.run.world
+        if world is None or lesson_node not in world.players:
+            return lesson_node
+        return world.node_name(lesson_node).split("@", 1)[0]
 
     # -- running --------------------------------------------------------------------------------
     def start(self) -> asyncio.Task[Any]:
-        return self._do(self.run.start(), "starting the lesson's nodes…")
+        return self._do(self._start(),
+                        "finding the cluster's nodes that let lessons drive them…"
+                        if self.on_cluster else "starting the lesson's nodes…")
 
     def next(self) -> asyncio.Task[Any] | None:
         if self.busy or (self.run.at_end and self.run.world is not None):
@@ -141,7 +163,14 @@ class LessonWindow(QMainWindow):
     def back(self) -> asyncio.Task[Any] | None:
         if self.busy or self.run.position < 0:
             return None
-        return self._do(self._back(), "going back: restarting the nodes and replaying…")
+        return self._do(self._back(), "going back: resetting the nodes and replaying…"
+                        if self.on_cluster else
+                        "going back: restarting the nodes and replaying…")
+
+    async def _start(self) -> None:
+        await self.run.start()
+        if self.run.position < 0:
+            self._show_intro()  # now with who plays each lesson node
 
     async def _back(self) -> None:
         result = await self.run.back()
@@ -183,9 +212,18 @@ class LessonWindow(QMainWindow):
 
     # -- showing --------------------------------------------------------------------------------
     def _show_intro(self) -> None:
-        nodes = ", ".join(self.lesson.nodes)
+        if self.on_cluster and self.run.world is not None:
+            nodes = ", ".join(f"{n} (played by {self.short(n)})" for n in self.lesson.nodes)
+            where = "on this cluster's nodes that let lessons drive them"
+        elif self.on_cluster:
+            nodes = ", ".join(self.lesson.nodes)
+            where = ("played by this cluster's nodes that let lessons drive them (`pgviz "
+                     "--lesson-agent`, or Lessons ▸ Let lessons drive this node)")
+        else:
+            nodes = ", ".join(self.lesson.nodes)
+            where = "one window each"
         self.step_title.setText(self.lesson.title)
-        self.narration.setText(f"{self.lesson.summary}\n\nNodes: {nodes} (one window each). "
+        self.narration.setText(f"{self.lesson.summary}\n\nNodes: {nodes}, {where}. "
                                "Press **Next** (PageDown, →) for step 1.")
         self.checks.clear()
         self._buttons()
@@ -224,10 +262,13 @@ class LessonWindow(QMainWindow):
                 diagram.set_highlight(None)
             elif kind == "process":
                 proc = world.processes.get(target[0]) if world is not None else None
-                diagram.set_highlight("node", [proc.node] if proc else [])
-                if proc is not None and proc.node == w.session.short_name:
+                short = self.short(proc.node) if proc is not None else ""
+                diagram.set_highlight("node", [short] if proc else [])
+                if proc is not None and short == w.session.short_name:
                     w.selection.select(str(proc.pid))
             else:
+                if kind in ("node", "link"):
+                    target = tuple(self.short(t) for t in target)
                 diagram.set_highlight(kind, target)
                 if kind == "node":
                     full = next((n for n in w.session.model.snapshot().nodes

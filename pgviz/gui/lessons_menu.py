@@ -1,14 +1,19 @@
 """The Lessons menu of every window: the shipped lessons, a lesson file, and Next/Back
 (PageDown/PageUp, what presentation clickers send) for the lesson running in this process.
 
-Opening a lesson opens its lesson window and one node window per lesson node, in this process
-(`LessonWindow`, `WindowStage`). A lesson file that cannot be used is reported with its line
-(`mine.toml:12: unknown node 'zed'`) in the window's log and status bar, never a traceback.
+Opening a lesson opens its lesson window and either one node window per lesson node, in this
+process (`WindowStage`), or, with "Run lessons on this cluster" ticked (the default in
+`pgviz demo`), casts it on the cluster this window belongs to: the nodes that let lessons
+drive them (`ClusterStage`, pgviz/lessons/cluster.py). "Let lessons drive this node" is that
+opt-in for this window's node; a step a teacher shows then appears in the window's lesson
+banner. A lesson file that cannot be used is reported with its line (`mine.toml:12: unknown
+node 'zed'`) in the window's log and status bar, never a traceback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,11 +21,21 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QWidget
 
-from ..lessons import Lesson, LessonError, load_lesson, shipped_lessons
+from ..lessons import (
+    ClusterStage,
+    Lesson,
+    LessonAgent,
+    LessonError,
+    Shown,
+    load_lesson,
+    shipped_lessons,
+)
 from .tiling import tile_rects
 
 if TYPE_CHECKING:
+    from .lesson_banner import LessonBanner
     from .lesson_window import LessonWindow
+    from .main_window import MainWindow
 
 __all__ = ["LessonsMenu", "open_lesson", "active_lesson", "place_lesson"]
 
@@ -44,10 +59,23 @@ def place_lesson(lesson_window: QWidget, node_windows: Sequence[QWidget]) -> Non
         w.setGeometry(*rect)
 
 
-def open_lesson(which: str | Lesson, report: Callable[[str, bool], None] | None = None
+def cluster_stage(window: MainWindow, cast: Mapping[str, str] | None = None) -> ClusterStage:
+    """A stage on the cluster `window` belongs to. A window whose node may be cast (it lets
+    lessons drive it) gets a conductor node of its own in this process, so that it can play;
+    a teacher's window conducts itself, a spectator of the lesson."""
+    node = window.session.node
+    if window.lessons.agent is None:
+        return ClusterStage(node=node, cast=cast)
+    return ClusterStage(seeds=[node.address], cast=cast, cookie=window.cookie, host=node.host,
+                        name="lesson", **window.node_options)
+
+
+def open_lesson(which: str | Lesson, report: Callable[[str, bool], None] | None = None,
+                on_cluster: MainWindow | None = None, cast: Mapping[str, str] | None = None
                 ) -> LessonWindow | None:
-    """Open lesson `which` (a shipped name or number, or a file) and start its nodes; None
-    (and a one-line report naming the line) when the lesson cannot be used."""
+    """Open lesson `which` (a shipped name or number, or a file) and start its nodes (or, with
+    `on_cluster`, cast it on that window's cluster); None (and a one-line report naming the
+    line) when the lesson cannot be used."""
     from .lesson_stage import WindowStage
     from .lesson_window import LessonWindow
 
@@ -61,8 +89,13 @@ def open_lesson(which: str | Lesson, report: Callable[[str, bool], None] | None 
     if previous is not None:
         previous.close()  # one lesson at a time: its nodes stop
     holder: list[LessonWindow] = []
-    stage = WindowStage(place=lambda windows: place_lesson(holder[0], windows))
-    window = LessonWindow(lesson, stage)
+    if on_cluster is not None:
+        window = LessonWindow(lesson, cluster_stage(on_cluster, cast),
+                              views={on_cluster.session.short_name: on_cluster})
+        place_lesson(window, [])
+    else:
+        stage = WindowStage(place=lambda windows: place_lesson(holder[0], windows))
+        window = LessonWindow(lesson, stage)
     holder.append(window)
     _ACTIVE.append(window)
     window.show()
@@ -71,8 +104,10 @@ def open_lesson(which: str | Lesson, report: Callable[[str, bool], None] | None 
 
 
 class LessonsMenu:
-    def __init__(self, owner: QWidget, report: Callable[[str, bool], None]) -> None:
+    def __init__(self, owner: QWidget, report: Callable[[str, bool], None],
+                 live: MainWindow | None = None) -> None:
         self.owner = owner
+        self.live = live  # a live node's window (a replay has no node to cast or drive)
         self.report = report
         self.dialog: QFileDialog | None = None
         self.menu = QMenu("&Lessons", owner)
@@ -93,6 +128,22 @@ class LessonsMenu:
         self.menu.addSeparator()
         self.actions["file"] = self._add("openLessonFileAction", "Open a lesson file…", (),
                                          self.ask_file)
+        self.menu.addSeparator()
+        self.on_cluster = self._add("lessonsOnClusterAction", "Run lessons on this &cluster",
+                                    (), lambda: None)
+        self.on_cluster.setCheckable(True)
+        self.on_cluster.setChecked(os.environ.get("PGVIZ_DEMO") == "1")
+        self.on_cluster.setToolTip("Cast a lesson on this cluster's nodes that let lessons "
+                                   "drive them, instead of opening windows of its own")
+        self.agent: LessonAgent | None = None
+        self.banner: LessonBanner | None = None
+        self.drive = self._add("lessonAgentAction", "Let lessons &drive this node", (),
+                               lambda: self.set_agent(self.drive.isChecked()))
+        self.drive.setCheckable(True)
+        self.on_cluster.setVisible(live is not None)
+        self.drive.setVisible(live is not None)
+        self.drive.setToolTip("A teacher's lesson, from another laptop or window, may spawn "
+                              "processes here, join, leave, broadcast, and crash this node")
         self.menu.addSeparator()
         self.actions["next"] = self._add("nextStepAction", "Next step", ("PgDown",),
                                          lambda: self._forward("next"))
@@ -126,11 +177,40 @@ class LessonsMenu:
             lesson.next() if what == "next" else lesson.back()
 
     def open(self, which: str) -> LessonWindow | None:
-        window = open_lesson(which, self.report)
+        on = self.live if self.on_cluster.isChecked() else None
+        window = open_lesson(which, self.report, on_cluster=on)
         if window is not None:
-            self.report(f"lesson {window.lesson.title}: starting its nodes", False)
+            where = "on this cluster" if on is not None else "starting its nodes"
+            self.report(f"lesson {window.lesson.title}: {where}", False)
         self.sync()
         return window
+
+    # -- this node in others' lessons -------------------------------------------------------------
+    def set_agent(self, on: bool) -> None:
+        """Let lessons drive this window's node (a lesson agent), or stop letting them."""
+        if self.live is None:
+            return
+        node = self.live.session.node
+        if on and self.agent is None and node.running:
+            self.agent = LessonAgent(node, on_show=self._shown)
+            self.report("lessons may drive this node (Lessons ▸ Let lessons drive this node)",
+                        False)
+        elif not on and self.agent is not None:
+            self.agent.close()
+            self.agent = None
+            self.report("lessons no longer drive this node", False)
+        self.drive.setChecked(self.agent is not None)
+
+    def _shown(self, shown: Shown) -> None:
+        from .lesson_banner import LessonBanner
+
+        if self.live is None:
+            return
+        if self.banner is None:
+            self.banner = LessonBanner(self.live)
+            self.live.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self.banner)
+        self.banner.show_step(shown)
+        self.report(f"lesson {shown.lesson}, step {shown.number}: {shown.title}", False)
 
     def ask_file(self) -> QFileDialog:
         if self.dialog is not None:

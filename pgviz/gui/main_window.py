@@ -89,6 +89,10 @@ class MainWindow(QMainWindow):
     def __init__(self, session: NodeSession, whole_cluster: bool | None = None) -> None:
         super().__init__()
         self.session = session
+        # How this window's node was started (open_window sets them): a lesson's conductor
+        # started from here joins the cluster with the same cookie and options (TLS).
+        self.cookie: str | None = None
+        self.node_options: dict[str, Any] = {}
         self.setObjectName("mainWindow")
         self.setAccessibleName(f"pgviz node {session.short_name}")
         self.setWindowTitle(window_title(session.short_name, session.node.address))
@@ -152,7 +156,7 @@ class MainWindow(QMainWindow):
                                   self.view, self.report,
                                   lambda: f"pgviz-{session.short_name}-"
                                           + time.strftime("%Y%m%d-%H%M%S"))
-        self.lessons = LessonsMenu(self, self.report)
+        self.lessons = LessonsMenu(self, self.report, live=self)
         self.keys_overlay = KeysOverlay(self)
         build_menu_bar(self, self.actions_, self.exports.menu, self.diagram.action,
                        self.lessons.menu)

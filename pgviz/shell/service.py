@@ -25,6 +25,7 @@ from collections.abc import Awaitable
 from typing import Protocol, TypeVar
 
 from ..errors import PgvizError
+from ..lessons import LessonAgent
 from ..net import registry
 from ..node import Node
 from ..trace import describe
@@ -108,6 +109,11 @@ async def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         log.warning("cannot write the local node registry: %s", exc)
     shell = Shell(node, out.emit)
+    if getattr(args, "lesson_agent", False):
+        # A lesson run from elsewhere drives this node; each step it shows is an event here.
+        LessonAgent(node, on_show=lambda shown: out.emit({
+            "event": "lesson", "lesson": shown.lesson, "step": shown.number,
+            "title": shown.title, "look": shown.look}))
     discovery = await start_discovery(node, out.emit) if lan.wanted(args, node) else None
     shell.discovery = discovery
     try:
