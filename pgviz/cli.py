@@ -84,13 +84,7 @@ def _node_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_port, default=0, help="port to listen on (default: any free)")
-    p.add_argument("--cookie-file", default=None, metavar="PATH",
-                   help="read the shared secret from PATH, a file only you can read (chmod 600)")
-    p.add_argument("--cookie", default=None, metavar="SECRET",
-                   help="the shared secret itself; avoid it: every user of this machine can "
-                   "read it with ps (use --cookie-file or $PGVIZ_COOKIE). Default: "
-                   "$PGVIZ_COOKIE, else the file $PGVIZ_COOKIE_FILE, else "
-                   "~/.config/pgviz/cookie (created with a random secret)")
+    _cookie_options(p)
     p.add_argument("--connect", type=_address_or_node, action="append", default=[],
                    metavar="ADDR",
                    help="connect to host:port at start (repeatable)")
@@ -109,16 +103,7 @@ def _node_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-discovery", action="store_true",
                    help="do not announce this node on the LAN nor list the others (mDNS; "
                    "only a node listening beyond 127.0.0.1 is announced)")
-    tls = p.add_argument_group(
-        "TLS", "all three together: every link is TLS with mutual authentication, and only "
-        "nodes with a certificate from the same CA, made for the name they claim, connect "
-        "(pgviz tls init DIR --nodes alice,bob makes them)")
-    tls.add_argument("--tls-cert", default=None, metavar="PEM",
-                     help="this node's certificate (DIR/NAME.pem)")
-    tls.add_argument("--tls-key", default=None, metavar="PEM",
-                     help="this node's private key (DIR/NAME-key.pem, chmod 600)")
-    tls.add_argument("--tls-ca", default=None, metavar="PEM",
-                     help="the CA certificate that signs every node's (DIR/ca.pem)")
+    _tls_options(p)
     erlang = p.add_argument_group(
         "Erlang", "join a real Erlang/Elixir cluster: Erlang's distribution protocol, EPMD, "
         "OTP's own pg scope (connect to nodes by name: --connect beam@127.0.0.1)")
@@ -132,6 +117,43 @@ def _node_options(p: argparse.ArgumentParser) -> None:
     erlang.add_argument("--net-ticktime", type=_seconds, default=None, metavar="S",
                         help="Erlang's net_ticktime (default 60: the BEAM's)")
     _verbose(p)
+
+
+def _cookie_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cookie-file", default=None, metavar="PATH",
+                   help="read the shared secret from PATH, a file only you can read (chmod 600)")
+    p.add_argument("--cookie", default=None, metavar="SECRET",
+                   help="the shared secret itself; avoid it: every user of this machine can "
+                   "read it with ps (use --cookie-file or $PGVIZ_COOKIE). Default: "
+                   "$PGVIZ_COOKIE, else the file $PGVIZ_COOKIE_FILE, else "
+                   "~/.config/pgviz/cookie (created with a random secret)")
+
+
+def _tls_options(p: argparse.ArgumentParser) -> None:
+    tls = p.add_argument_group(
+        "TLS", "all three together: every link is TLS with mutual authentication, and only "
+        "nodes with a certificate from the same CA, made for the name they claim, connect "
+        "(pgviz tls init DIR --nodes alice,bob makes them)")
+    tls.add_argument("--tls-cert", default=None, metavar="PEM",
+                     help="this node's certificate (DIR/NAME.pem)")
+    tls.add_argument("--tls-key", default=None, metavar="PEM",
+                     help="this node's private key (DIR/NAME-key.pem, chmod 600)")
+    tls.add_argument("--tls-ca", default=None, metavar="PEM",
+                     help="the CA certificate that signs every node's (DIR/ca.pem)")
+
+
+def _cast(text: str) -> dict[str, str]:
+    """alice=ana,bob=bob@10.0.0.7 -> {"alice": "ana", "bob": "bob@10.0.0.7"}"""
+    cast: dict[str, str] = {}
+    for part in text.split(","):
+        lesson_node, sep, node = part.strip().partition("=")
+        if not sep or not lesson_node or not node or any(c.isspace() for c in part.strip()):
+            raise argparse.ArgumentTypeError(
+                f"not a cast: {text!r} (expected LESSON_NODE=NODE,..., e.g. alice=ana,bob=ben)")
+        if lesson_node in cast:
+            raise argparse.ArgumentTypeError(f"{lesson_node} is cast twice in {text!r}")
+        cast[lesson_node] = node
+    return cast
 
 
 def _verbose(p: argparse.ArgumentParser) -> None:
@@ -223,12 +245,32 @@ def build_parser() -> argparse.ArgumentParser:
     lesson = sub.add_parser(
         "lesson", help="open the app on a lesson (shipped: 1, 2, 3, or a lesson file)",
         description="Open a lesson: a lesson window (narration, checks, Next/Back on PageDown/"
-        "PageUp) and one app window per lesson node, all in this process on this machine. "
+        "PageUp) and one app window per lesson node, all in this process on this machine; "
+        "or, with --cluster, cast it on a class's running cluster. "
         "Without NAME, list the shipped lessons. The lesson file format is in "
         f"resources/lessons/README.md. Needs Qt: {INSTALL_GUI}.")
     lesson.add_argument("name", nargs="?", metavar="NAME",
                         help="a shipped lesson's number or name (1, netsplit, "
                         "2-netsplit) or a lesson file (.toml)")
+    cls = lesson.add_argument_group(
+        "a class's cluster", "with --cluster, the lesson is cast on a running cluster "
+        "instead: its nodes started with --lesson-agent (students' laptops, pgviz demo "
+        "windows) play the lesson's nodes, and this window is the teacher's, a spectator "
+        "node that conducts")
+    cls.add_argument("--cluster", type=_address, action="append", default=[], metavar="ADDR",
+                     help="a node of the cluster (host:port; repeatable)")
+    cls.add_argument("--cast", type=_cast, default=None, metavar="A=NODE,...",
+                     help="who plays which lesson node (default: the node of the same short "
+                     "name, else the others in order of name)")
+    cls.add_argument("--node-name", type=_name, default="teacher", metavar="NAME",
+                     help="this window's node (default teacher)")
+    cls.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (0.0.0.0 across a LAN; default 127.0.0.1)")
+    cls.add_argument("--port", type=_port, default=0, help="port to listen on (default: any)")
+    cls.add_argument("--no-discovery", action="store_true",
+                     help="do not announce this node on the LAN (mDNS)")
+    _cookie_options(lesson)
+    _tls_options(lesson)
     _verbose(lesson)
     tls = sub.add_parser("tls", help="certificates for TLS links (pgviz tls init DIR --nodes "
                          "alice,bob)", description="Certificates for TLS links between nodes.")
@@ -343,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         return int(args.run(args))
     if args.command == "lesson":
-        return _lesson(args.name)
+        return _lesson(args)
     if args.command in ("gui", "node"):
         problem = _check_tls(args)
         if problem:
@@ -433,10 +475,16 @@ def _tls_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lesson(name: str | None) -> int:
+def _lesson(args: argparse.Namespace) -> int:
     """Read the lesson first: a missing or malformed one is exit status 2 and one line naming
     the file and line, before any window."""
     from .lessons import LessonError, load_lesson, shipped_lessons
+
+    name = args.name
+    if not args.cluster and (args.cast or args.cookie or args.cookie_file or args.tls_cert):
+        sys.stderr.write("pgviz lesson: --cast, --cookie and --tls-* are for a class's "
+                         "cluster: add --cluster ADDR\n")
+        return 2
 
     if name is None:
         print("Shipped lessons (pgviz lesson NUMBER | NAME | FILE.toml):")
@@ -448,12 +496,29 @@ def _lesson(name: str | None) -> int:
     except (LessonError, OSError) as exc:
         sys.stderr.write(f"pgviz lesson: {exc}\n")
         return 2
+    if args.cast:
+        unknown = [n for n in args.cast if n not in lesson.nodes]
+        if unknown:
+            sys.stderr.write(f"pgviz lesson: --cast names {', '.join(unknown)}, which "
+                             f"{lesson.name} does not have (its nodes: "
+                             f"{', '.join(lesson.nodes)})\n")
+            return 2
+    if args.cluster:
+        problem = _check_tls(args)
+        if problem:
+            sys.stderr.write(f"pgviz: {problem}\n")
+            return 2
+        try:
+            args.cookie = resolve_cookie(args.cookie, file=args.cookie_file, bind_host=args.host)
+        except CookieError as exc:
+            sys.stderr.write(f"pgviz: {exc}\n")
+            return 2
     problem = _missing_qt() or _no_display()
     if problem:
         sys.stderr.write(f"pgviz: {problem}\n")
         return 2
     from .gui.lesson_app import run_lesson
-    return run_lesson(lesson)
+    return run_lesson(lesson, args if args.cluster else None)
 
 
 def _replay(path: str) -> int:
