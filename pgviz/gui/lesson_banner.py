@@ -1,17 +1,25 @@
 """The lesson step a teacher shows, in a student's window: a dock at the top of a node window
 whose node plays in a lesson run from elsewhere (another laptop, another window of
 `pgviz demo`). The teacher's lesson agent request carries the step (pgviz/lessons/agent.py);
-the narration appears where the class is already looking."""
+the narration appears where the class is already looking.
+
+Compact on purpose: the window is small in a tiled classroom and its graph is what matters,
+so the step's title is the dock's title and the narration takes at most three lines (all of it
+in the tooltip; the teacher's lesson window has it large)."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
 
 from ..lessons import Shown
 from .side_panel import named
 
 __all__ = ["LessonBanner"]
+
+_LINES = 3
 
 
 class LessonBanner(QDockWidget):
@@ -21,32 +29,28 @@ class LessonBanner(QDockWidget):
         self.setAllowedAreas(Qt.DockWidgetArea.TopDockWidgetArea
                              | Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        body = QWidget()
-        lay = QVBoxLayout(body)
-        lay.setContentsMargins(10, 4, 10, 6)
-        lay.setSpacing(2)
-        self.title = named(QLabel(), "lessonBannerTitle", "Lesson step")
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.title.setWordWrap(True)
         self.say = named(QLabel(), "lessonBannerSay", "What the teacher says")
         self.say.setWordWrap(True)
-        self.say.setTextFormat(Qt.TextFormat.MarkdownText)
-        self.look = named(QLabel(), "lessonBannerLook", "What to look at")
-        lay.addWidget(self.title)
-        lay.addWidget(self.say)
-        lay.addWidget(self.look)
-        self.setWidget(body)
+        self.say.setTextFormat(Qt.TextFormat.RichText)
+        self.say.setContentsMargins(10, 2, 10, 4)
+        self.say.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        line = self.say.fontMetrics().lineSpacing()
+        # fixed: a dock ignores a wrapped label's height for its width, and cuts a line in half
+        self.say.setFixedHeight(line * _LINES + 12)
+        self.setWidget(self.say)
         self.shown: Shown | None = None
         self.hide()
 
+    @property
+    def title(self) -> str:
+        return self.windowTitle()
+
     def show_step(self, shown: Shown) -> None:
         self.shown = shown
-        self.setWindowTitle(f"Lesson: {shown.lesson}")
-        self.title.setText(f"Step {shown.number}: {shown.title}")
-        self.say.setText(shown.say)
-        self.look.setText(f"Look at: {shown.look}" if shown.look else "")
-        self.look.setVisible(bool(shown.look))
+        self.setWindowTitle(f"Lesson ▸ Step {shown.number}: {shown.title}")
+        text = html.escape(" ".join(shown.say.split()))
+        look = f" <i>— look at: {html.escape(shown.look)}</i>" if shown.look else ""
+        self.say.setText(text + look)
+        self.say.setToolTip(f"{shown.lesson}\n\nStep {shown.number}: {shown.title}\n\n"
+                            f"{shown.say}" + (f"\n\nLook at: {shown.look}" if shown.look else ""))
         self.show()

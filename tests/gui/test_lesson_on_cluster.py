@@ -37,7 +37,7 @@ def test_a_lesson_from_the_menu_drives_the_clusters_windows(qtbot, run, open_win
                             and bob.lessons.banner.shown is not None
                             and bob.lessons.banner.shown.number == i + 1, timeout=5000)
             assert bob.lessons.banner.isVisible()
-            assert bob.lessons.banner.title.text() == f"Step {i + 1}: {lw.lesson.steps[i].title}"
+            assert bob.lessons.banner.title == f"Lesson ▸ Step {i + 1}: {lw.lesson.steps[i].title}"
         assert carol.lessons.banner is None  # not driven, not told
         # the lesson's processes run in the driven windows' nodes ("spawn bob watcher")
         watcher = lw.run.world.processes["watcher"]
