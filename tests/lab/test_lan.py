@@ -147,3 +147,39 @@ def test_tls_links_between_machines_and_a_plaintext_one_refused(lab, tmp_path):
             for n in (a, b, plain):
                 await n.close()
     run(main(), timeout=90)
+
+
+def test_a_lesson_cast_from_a_teachers_machine_on_two_student_machines(lab):
+    """Lesson 3 (pause, joins held in the network, step) run from machine 2 on the lesson
+    agents of machines 0 and 1, over the bridge: the lesson's requests pass the paused
+    network, its frames are stepped one by one, and each student sees every step."""
+    async def main():
+        import asyncio
+        import json
+        import os
+        import sys
+
+        net = lab(3)
+        alice = await _machine(net, 0, "alice", "--no-discovery", "--lesson-agent")
+        bob = await _machine(net, 1, "bob", "--no-discovery", "--lesson-agent",
+                             f"--seed={alice.address}")
+        try:
+            await alice.event("nodeup", timeout=20, node=bob.name)
+            proc = await asyncio.create_subprocess_exec(
+                *net.prefix(2), sys.executable, "-m", "tests.lab.lesson_probe",
+                "joins-in-flight", alice.address, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, env=dict(os.environ, PGVIZ_COOKIE=COOKIE),
+                cwd=os.getcwd())
+            out, err = await asyncio.wait_for(proc.communicate(), 90)
+            lines = [json.loads(line) for line in out.decode().splitlines()]
+            assert proc.returncode == 0, (lines, err.decode()[-2000:])
+            *steps, cast = lines
+            assert len(steps) >= 4 and all(s["ok"] for s in steps), steps
+            assert cast["cast"] == {"alice": alice.name, "bob": bob.name}
+            assert cast["teacher"] == f"teacher@{net.address(2)}"
+            for i in range(1, len(steps) + 1):
+                await bob.event("lesson", timeout=10, step=i)
+        finally:
+            await alice.close()
+            await bob.close()
+    run(main(), timeout=150)
