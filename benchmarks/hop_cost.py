@@ -72,18 +72,28 @@ async def run(rounds: int, repeat: int) -> None:
         conn_a = a._dist.conns[b.name]  # type: ignore[union-attr]  # noqa: SLF001
         conn_b = b._dist.conns[a.name]  # type: ignore[union-attr]  # noqa: SLF001
 
-        # The frame a join sends, as the connection sends it.
+        # The frame a join sends, as the connection sends it (a pg broadcast hands the
+        # connection its encoded payload; older trees called send(term)).
         sent: list[Any] = []
         real_send = conn_a.send
+        real_payload = getattr(conn_a, "send_payload", None)
 
         def capture(term: Any, **kw: Any) -> int:
             sent.append(term)
             return real_send(term, **kw)
+
+        def capture_payload(payload: bytes) -> int:
+            sent.append(decode(payload))
+            return real_payload(payload)  # type: ignore[misc]
         setattr(conn_a, "send", capture)  # noqa: B010
+        if real_payload is not None:
+            setattr(conn_a, "send_payload", capture_payload)  # noqa: B010
         p = a.spawn(idle)
         a.pg.join("lat", p)
         a.pg.leave("lat", p)
         del conn_a.send
+        if real_payload is not None:
+            del conn_a.send_payload
         join_term, leave_term = sent[0], sent[1]
         await asyncio.sleep(0.05)
 

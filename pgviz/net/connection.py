@@ -348,7 +348,8 @@ class Connection(asyncio.BufferedProtocol):
                 self.close(f"protocol error from {self.peer_name}: {exc}",
                            log_level=logging.WARNING, kind="protocol error", abort=True)
                 return
-            if not _urgent(term):
+            if not (type(term) is list and term and type(term[0]) is str
+                    and term[0] in URGENT):  # _urgent(term), inline: once per frame
                 self.frames_in += 1  # numbered as the sender did: urgent frames are not
             try:
                 dist._received(self, term, len(frame))

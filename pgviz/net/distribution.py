@@ -51,6 +51,10 @@ MAX_GOSSIP_QUEUE = 256  # gossip dials waiting, from all peers together
 GOSSIP_DIALS = 8  # concurrent dials started by gossip
 
 
+# The frames this layer handles itself; every other one goes to the handler (the runtime).
+# (Only a str head reaches the set test: a peer's term may start with a list or a dict.)
+_DIST_OPS = frozenset({"PEERS", "NETCTL", "BYE"})
+
 Verdict = tuple[str, str]  # (Refusal code, reason for people)
 
 
@@ -454,24 +458,25 @@ class Distribution:
     def _received(self, conn: Connection, term: Any, size: int) -> None:
         name = conn.peer_name
         assert name is not None
-        if type(term) is list and term and term[0] == "PEERS":
+        head = term[0] if type(term) is list and term else None
+        if type(head) is not str or head not in _DIST_OPS:
+            self.handler.dist_message(name, term, size)  # the runtime's: SEND, LINK, ...
+        elif head == "PEERS":
             if self.mesh:
                 self._on_peers(term)
-        elif type(term) is list and term and term[0] == "NETCTL":
+        elif head == "NETCTL":
             try:
                 self.control.received(name, term)
             except (TypeError, ValueError) as exc:
                 self.faultlog.log(logging.WARNING, "bad NETCTL",
                                   "%s: bad network control message from %s ignored: %s",
                                   self.name, name, exc)
-        elif type(term) is list and term and term[0] == "BYE":
+        else:  # BYE
             if len(term) > 1 and term[1] == "disconnect":
                 self._blocked.add(name)
             conn.goodbye = True
             conn.close(f"{name} said goodbye ({term[1] if len(term) > 1 else '?'})",
                        log_level=logging.INFO)
-        else:
-            self.handler.dist_message(name, term, size)
 
     def _on_peers(self, term: list[Any]) -> None:
         peers = term[1] if len(term) > 1 and isinstance(term[1], list) else []

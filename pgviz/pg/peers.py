@@ -79,7 +79,8 @@ class PeerProtocol:
 
     # == the server side: messages from peers, monitors and node events ==
     def _handle(self, msg: Any, origin: str | None) -> None:
-        """One message for the scope process, handled after those before it (inbound)."""
+        """One message for the scope process, handled after those before it (inbound). (The
+        scope's process calls `inbound.handle` itself: one call less per message.)"""
         self.inbound.handle(msg, origin)
 
     def _dispatch(self, msg: Any, origin: str | None) -> Job | None:
@@ -130,8 +131,10 @@ class PeerProtocol:
         if type(peer) is not Pid or peer[2] != origin:
             raise ValueError(f"a scope pid that is not {origin}'s")
         if type(pids) is Pid:
-            pids = [pids]
-        elif not all_pids(pids):
+            if pids[2] != origin:
+                raise ValueError(f"members that are not {origin}'s")
+            return
+        if not all_pids(pids):
             return  # not a pid list: refused by the handler's own check
         if not all_of_node(pids, origin):
             raise ValueError(f"members that are not {origin}'s")

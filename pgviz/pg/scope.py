@@ -110,7 +110,8 @@ class Scope(PeerProtocol):
         self._boot()
 
     def _boot(self) -> None:
-        self._proc: Process = self.node.spawn_handler(self._handle, name=self.name,
+        # Messages go straight to the inbound queue (see PeerProtocol._handle).
+        self._proc: Process = self.node.spawn_handler(self.inbound.handle, name=self.name,
                                                       system=True)
         self.pid: Pid = self._proc.pid
         self.node.monitor_nodes(self.pid)

@@ -191,7 +191,11 @@ class Router:
             op = term[0]
             if op == "SEND":
                 _, to, msg = term
-                self._deliver_remote(peer, to, msg)
+                # (the process table's local(), inline: every message from a peer comes here)
+                if to[2] == self._table.name and to[4] == self._table.creation:
+                    proc = self._procs.get(to[0])
+                    if proc is not None:
+                        proc._deliver_network(msg, peer)
             elif op == "SEND_MULTI":
                 _, pids, msg = term
                 procs, me, creation = self._procs, self._table.name, self._table.creation
@@ -243,11 +247,6 @@ class Router:
             self._peer_faults.log(logging.WARNING, "malformed control message",
                                   "%s: malformed control message from %s ignored (%s): %s",
                                   self._table.name, peer, safe_repr(exc), safe_repr(term))
-
-    def _deliver_remote(self, peer: str, to: Pid, msg: Any) -> None:
-        proc = self._table.local(to)
-        if proc is not None:
-            proc._deliver_network(msg, peer)
 
     def dist_nodeup(self, peer: str) -> None:
         self._hub.emit(NodeUp, peer=peer)

@@ -102,7 +102,9 @@ def _default(obj: Any) -> Any:
     if cls is Pid:
         ext = _PID_EXT.get(obj)
         if ext is None:
-            ext = msgpack.ExtType(EXT_PID, _flat_pack(list(obj.fields)))
+            # (ExtType's own __new__ checks its arguments in Python: ours are right.)
+            ext = tuple.__new__(msgpack.ExtType,
+                                (EXT_PID, _flat_pack([obj[2], obj[0], obj[3], obj[4]])))
             if len(_PID_EXT) >= _CACHE_MAX:
                 _PID_EXT.clear()
             _PID_EXT[obj] = ext
@@ -201,8 +203,8 @@ def _ext_hook(code: int, data: bytes) -> Any:
         if pid is None:
             fields = _flat_unpack(data)
             if not (type(fields) is list and len(fields) == 4 and type(fields[0]) is str
-                    and len(fields[0]) <= MAX_NODE_NAME
-                    and all(type(x) is int for x in fields[1:])):
+                    and len(fields[0]) <= MAX_NODE_NAME and type(fields[1]) is int
+                    and type(fields[2]) is int and type(fields[3]) is int):
                 raise RemoteProtocolError("malformed pid")
             pid = Pid(*fields)
             if len(_PID_DEC) >= _CACHE_MAX:

@@ -36,22 +36,31 @@ class FrameDecoder:
 
     def feed(self, data: bytes) -> list[bytes]:
         buf = self._buf
-        buf += data
+        if buf:
+            buf += data
+            src: bytes | bytearray = buf
+        else:
+            # Nothing left over (the usual case): frames are cut from `data` itself, one
+            # copy each, and only an unfinished tail is kept.
+            src = data if type(data) is bytes else bytes(data)
         frames: list[bytes] = []
         pos = 0
-        end = len(buf)
+        end = len(src)
         while end - pos >= 4:
-            (length,) = _HEADER.unpack_from(buf, pos)
+            (length,) = _HEADER.unpack_from(src, pos)
             if length > self.max_size:
                 self._buf = bytearray()
                 raise FrameTooLarge(
                     f"peer announced a frame of {length} bytes; the maximum is {self.max_size}")
             if end - pos - 4 < length:
                 break
-            frames.append(bytes(buf[pos + 4:pos + 4 + length]))
+            frames.append(bytes(src[pos + 4:pos + 4 + length]))
             pos += 4 + length
-        if pos:
-            del buf[:pos]
+        if src is buf:
+            if pos:
+                del buf[:pos]
+        elif pos < end:
+            buf += src[pos:]
         return frames
 
     def take_rest(self) -> bytes:
