@@ -34,6 +34,9 @@ def qt_loop(qapp, tmp_path_factory):
 def _qasync_running(qt_loop, tmp_path, monkeypatch):
     monkeypatch.setenv("PGVIZ_REGISTRY_DIR", str(tmp_path / "registry"))
     monkeypatch.setenv("PGVIZ_RECORDINGS_DIR", str(tmp_path / "recordings"))
+    # Each test's windows remember in a place of its own: a window of an earlier test that
+    # closed with its diagram open must not open the next test's "alice" with it.
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
     asyncio.set_event_loop(qt_loop)
     asyncio.events._set_running_loop(qt_loop)
     try:
