@@ -18,6 +18,7 @@ are {"bytes": hex}).
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -25,7 +26,8 @@ from .wire.terms import Pid
 
 __all__ = [
     "Event", "FrameEvent", "NodeUp", "NodeDown", "Join", "Leave", "ScopeView", "Spawn", "Exit", "Send", "Deliver",
-    "Fault", "Clock", "Overflow", "EVENT_KINDS", "EventError",
+    "Fault", "Clock", "Overflow", "Received", "Unwatched", "EVENT_KINDS", "EventError",
+    "frame_position",
 ]
 
 
@@ -133,7 +135,13 @@ class Exit(Event):
 class FrameEvent(Event):
     """One frame on the link src -> dst. `id` is unique in the cluster and the same for the
     frame's send and deliver; `kind` is "user" for a user's message, else the pg or
-    distribution message's name."""
+    distribution message's name.
+
+    A frame's id is its link's tag (one connection, one direction: it ends with a letter)
+    followed by the frame's number on that link, counted from 1 in the order the frames were
+    queued ("5f0c…i17"); see `frame_position`. Frames on one link arrive in that order, and
+    a frame lost on the way takes its link down with it: so once a frame is delivered,
+    every frame before it on its link arrived too."""
     id: str
     src: str
     dst: str
@@ -182,10 +190,39 @@ class Overflow(Event):
     event: ClassVar[str] = "overflow"
 
 
+@dataclass(frozen=True, slots=True)
+class Received(Event):
+    """`node` has received every frame `peer` sent it on their link up to and including the
+    frame `id` (a watermark, sent to a new watcher with the node's state): the delivers of
+    those frames happened before the watcher could hear them."""
+    peer: str
+    id: str
+    event: ClassVar[str] = "received"
+
+
+@dataclass(frozen=True, slots=True)
+class Unwatched(Event):
+    """The cluster-wide listeners of `node` stop hearing `peer`'s events (their link went
+    down): what `peer` would report from now on (the deliver of a frame sent to it) they
+    will not hear, until the link is back and `peer` sends its state again."""
+    peer: str
+    event: ClassVar[str] = "unwatched"
+
+
 EVENT_KINDS: dict[str, type[Event]] = {
     cls.event: cls for cls in (NodeUp, NodeDown, Join, Leave, ScopeView, Spawn, Exit, Send,
-                               Deliver, Fault, Clock, Overflow)
+                               Deliver, Fault, Clock, Overflow, Received, Unwatched)
 }
+
+_POSITION = re.compile(r"(.*\D)(\d+)")
+
+
+def frame_position(frame_id: str) -> tuple[str, int] | None:
+    """(link tag, number on that link) of a frame id, or None for an id of another form
+    (made up by hand): frames with the same tag are on one link, in the order of their
+    numbers."""
+    m = _POSITION.fullmatch(frame_id)
+    return (m[1], int(m[2])) if m is not None else None
 
 _CONVERTED = frozenset({"pid", "pids", "group", "groups"})
 _NAMES: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}

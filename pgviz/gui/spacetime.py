@@ -200,16 +200,17 @@ class SpaceTimeView(QWidget):
             return False
         now = self.now() if self._replay_time is not None else self._clock()
         for arrow in reversed(self.history.arrows[-200:]):
-            if (arrow.delivered is None and arrow.lost is None and self.frames.shows(arrow.kind)
+            if (arrow.fate is None and self.frames.shows(arrow.kind)
                     and self._still_travelling(arrow, now)):
                 return True
         return False
 
     def _still_travelling(self, arrow: Arrow, now: float) -> bool:
         """Its arrow still grows: within its travel time (pauses left out) and a grace of
-        STALE_AFTER seconds. A window may hear a peer's send and never the deliver (it was
-        reported before the cluster-wide subscription reached that peer): such an arrow is
-        still drawn in flight, but it no longer keeps a timer running."""
+        STALE_AFTER seconds. An arrow whose deliver this window has not heard and whose
+        fate nothing has told yet (the history closes it when a later frame on its link is
+        delivered, its receiver's watermark covers it, its link goes down: model/ledger.py)
+        is still drawn in flight, but it no longer keeps a timer running."""
         return self.history.network_elapsed(arrow, now) < max(arrow.travel, 0.0) + STALE_AFTER
 
     def _changed(self) -> None:

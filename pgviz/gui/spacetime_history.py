@@ -13,10 +13,23 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..events import Clock, Deliver, Event, Exit, Fault, Join, Leave, NodeDown, NodeUp, Send
+from ..events import (
+    Clock,
+    Deliver,
+    Event,
+    Exit,
+    Fault,
+    Join,
+    Leave,
+    NodeDown,
+    NodeUp,
+    Received,
+    Send,
+    Unwatched,
+)
 from ..export.filters import category
 from ..export.labels import group_text
-from ..model import InFlight, Snapshot
+from ..model import FrameLedger, InFlight, Snapshot
 
 __all__ = ["SpaceTimeHistory", "Arrow", "Mark", "Band"]
 
@@ -25,7 +38,11 @@ LIMIT = 20_000
 
 @dataclass(slots=True)
 class Arrow:
-    """One frame: from (sent, src) to (delivered, dst); delivered None while in flight."""
+    """One frame: from (sent, src) to (delivered, dst); delivered None while in flight.
+    `fate` says how it ended (model/ledger.py): "delivered", "arrived" (its own deliver was
+    never heard: `delivered` is when that became known, an upper bound, and it is drawn
+    faint, without a head), "lost" (at `lost`), "unknown" (at `unknown`: its receiver went
+    out of sight)."""
     id: str
     src: str
     dst: str
@@ -36,6 +53,8 @@ class Arrow:
     travel: float = 0.0
     delivered: float | None = None
     lost: float | None = None  # when its link went down with it on board
+    unknown: float | None = None  # when its receiver went out of sight
+    fate: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +90,7 @@ class SpaceTimeHistory:
         self._lane_set: set[str] = set()
         self._by_id: dict[str, Arrow] = {}
         self.in_flight: dict[str, Arrow] = {}  # sent, neither delivered nor lost (yet)
-        self._early: dict[str, Deliver] = {}  # delivered before their send was seen
+        self._frames = FrameLedger(self._ended)  # the model's rules for how a frame ends
         self._cuts: set[tuple[str, str]] = set()
         self._paused = False
 
@@ -105,6 +124,10 @@ class SpaceTimeHistory:
             self._fault(ev)
         elif isinstance(ev, Clock):
             self._clock(ev)
+        elif isinstance(ev, Received):
+            self._frames.received(ev)
+        elif isinstance(ev, Unwatched):
+            self._frames.unwatched(ev.node, ev.peer, ev.t)
         if len(self.marks) > 2 * self.limit:
             del self.marks[:self.limit]
 
@@ -117,40 +140,38 @@ class SpaceTimeHistory:
         self._lane(ev.dst)
         arrow = Arrow(ev.id, ev.src, ev.dst, ev.kind, category(ev.kind), ev.summary, ev.t,
                       ev.travel)
-        early = self._early.pop(ev.id, None)
-        if early is not None:
-            arrow.delivered = max(early.t, ev.t)
         arrows = self.arrows
         if not arrows or arrows[-1].sent <= ev.t:
             arrows.append(arrow)
         else:  # forwarded events of several nodes race a little
             arrows.insert(bisect.bisect_right(arrows, ev.t, key=lambda a: a.sent), arrow)
         self._by_id[ev.id] = arrow
-        if arrow.delivered is None:
-            self.in_flight[ev.id] = arrow
+        self.in_flight[ev.id] = arrow
+        self._frames.send(ev)  # may end it at once (its deliver came first)
         if len(arrows) > self.limit:
             for old in arrows[:len(arrows) - self.limit]:
                 self._by_id.pop(old.id, None)
-                self.in_flight.pop(old.id, None)
+                if self.in_flight.pop(old.id, None) is not None:
+                    self._frames.forget(old.id)
             del arrows[:len(arrows) - self.limit]
 
     def _deliver(self, ev: Deliver) -> None:
-        arrow = self._by_id.get(ev.id)
+        self._frames.deliver(ev)
+
+    def _ended(self, frame: InFlight, fate: str, t: float) -> None:
+        """The ledger's verdict on a frame (or a better one, later)."""
+        arrow = self._by_id.get(frame.id)
         if arrow is None:
-            self._early[ev.id] = ev
-            if len(self._early) > 10_000:
-                del self._early[next(iter(self._early))]
             return
-        arrow.delivered = max(ev.t, arrow.sent)
-        self.in_flight.pop(ev.id, None)
+        self.in_flight.pop(frame.id, None)
+        arrow.fate = fate
+        arrow.delivered = max(t, arrow.sent) if fate in ("delivered", "arrived") else None
+        arrow.lost = t if fate == "lost" else None
+        arrow.unknown = t if fate == "unknown" else None
 
     def _nodedown(self, ev: NodeDown) -> None:
         self.marks.append(Mark(ev.t, ev.node, "nodedown", ev.peer, ev.reason))
-        pair = {ev.node, ev.peer}
-        for arrow in list(self.in_flight.values()):  # frames still on that link are gone
-            if {arrow.src, arrow.dst} == pair:
-                arrow.lost = ev.t
-                del self.in_flight[arrow.id]
+        self._frames.link_down(ev.node, ev.peer, ev.t)  # frames still on that link are gone
 
     def _fault(self, ev: Fault) -> None:
         pair = (min(ev.src, ev.dst), max(ev.src, ev.dst))

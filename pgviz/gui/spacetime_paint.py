@@ -222,19 +222,25 @@ def _arrow_colours(theme: Theme) -> dict[str, QColor]:
             "distribution": theme.qcolor("control_dot"), "tick": theme.qcolor("control_dot")}
 
 
+def _ended_by(a: Arrow, now: float) -> float | None:
+    """When the arrow ended (arrived, lost, or went out of sight) if that was by `now`."""
+    for end in (a.delivered, a.lost, a.unknown):
+        if end is not None and end <= now:
+            return end
+    return None
+
+
 def arrows_done(arrows: Iterable[Arrow], now: float) -> Iterable[Arrow]:
-    """Arrows that arrived (or were lost) by `now`."""
+    """Arrows that arrived (or were lost, or went out of sight) by `now`."""
     for a in arrows:
-        if (a.delivered is not None and a.delivered <= now) or (a.lost is not None
-                                                                and a.lost <= now):
+        if _ended_by(a, now) is not None:
             yield a
 
 
 def arrows_moving(arrows: Iterable[Arrow], now: float) -> Iterable[Arrow]:
     """Arrows sent by `now` and still on their way then."""
     for a in arrows:
-        if a.sent <= now and not ((a.delivered is not None and a.delivered <= now)
-                                  or (a.lost is not None and a.lost <= now)):
+        if a.sent <= now and _ended_by(a, now) is None:
             yield a
 
 
@@ -257,6 +263,7 @@ def draw_arrows(p: QPainter, geo: Geometry, history: SpaceTimeHistory, arrows: I
     dim: list[QLineF] = []
     dots: list[tuple[str, QPointF]] = []
     lost: list[QPointF] = []
+    unknown: list[QPointF] = []  # its receiver went out of sight: how it ended is not known
     segments: list[Segment] = []
     paused_at = history.pause_started() if history.paused else None
     lit_kind = highlight.target[0] if highlight and highlight.kind == "frames" else None
@@ -270,16 +277,15 @@ def draw_arrows(p: QPainter, geo: Geometry, history: SpaceTimeHistory, arrows: I
             continue
         x1 = left + (arrow.sent - t0) * scale
         if not moving:
-            done = arrow.delivered if arrow.delivered is not None and arrow.delivered <= now \
-                else arrow.lost
+            done = _ended_by(arrow, now)
             assert done is not None
             if done < t_left:
                 continue
             x2 = left + (done - t0) * scale
-            if arrow.delivered is None or arrow.delivered > now:  # lost on the way
+            if arrow.delivered is None or arrow.delivered > now:  # lost, or out of sight
                 k = history.progress(arrow, done)
                 y2 = y1 + (y2 - y1) * (0.5 if k is None else k)
-                lost.append(QPointF(x2, y2))
+                (lost if done == arrow.lost else unknown).append(QPointF(x2, y2))
         else:
             at = paused_at if paused_at is not None and paused_at < now else now
             k = history.progress(arrow, at)
@@ -289,8 +295,11 @@ def draw_arrows(p: QPainter, geo: Geometry, history: SpaceTimeHistory, arrows: I
         target = batches[arrow.category]
         if lit_kind is not None and arrow.kind != lit_kind and arrow.category != lit_kind:
             target = dim
+        heard = arrow.fate != "arrived"  # arrived, its deliver never heard: by then, not then
+        if not heard:
+            target = dim
         target.append(QLineF(x1, y1, x2, y2))
-        if not moving and arrow.delivered is not None and arrow.delivered <= now:
+        if not moving and heard and arrow.delivered is not None and arrow.delivered <= now:
             dx, dy = x2 - x1, y2 - y1
             length = math.hypot(dx, dy) or 1.0
             ux, uy = dx / length * HEAD, dy / length * HEAD
@@ -312,6 +321,10 @@ def draw_arrows(p: QPainter, geo: Geometry, history: SpaceTimeHistory, arrows: I
         p.setPen(QPen(theme.qcolor("danger"), 2.0))
         p.drawLines([QLineF(pt.x() - 4, pt.y() - 4, pt.x() + 4, pt.y() + 4) for pt in lost]
                     + [QLineF(pt.x() - 4, pt.y() + 4, pt.x() + 4, pt.y() - 4) for pt in lost])
+    if unknown:
+        p.setPen(QPen(theme.qcolor("muted"), 1.5))
+        for pt in unknown:
+            p.drawEllipse(pt, 3.5, 3.5)
     if dots:
         p.setPen(QPen(theme.qcolor("user_ring"), 1.2))
         for cat, pt in dots:

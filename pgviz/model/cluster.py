@@ -3,8 +3,9 @@
 No Qt and no node here: the model is fed events (`feed(ev)`), live from a node's listener,
 from a recording, or from a lesson, and the views draw its `snapshot()`. Membership is kept
 *as each node sees it*: during a partition two nodes hold two different truths, and the model
-shows both. A frame is "in flight" from its `send` until the `deliver` with the same id (or
-until the sender reports its link down: a crashed link's frames are simply gone).
+shows both. A frame is "in flight" from its `send` until the model knows how it ended
+(ledger.py): its `deliver`, a later frame on its link delivered (FIFO), its link down, or the
+node that would report it out of sight; `fate(id)` says which, and no deliver is made up.
 """
 
 from __future__ import annotations
@@ -25,30 +26,18 @@ from ..events import (
     NodeDown,
     NodeUp,
     Overflow,
+    Received,
     ScopeView,
     Send,
     Spawn,
+    Unwatched,
 )
 from ..wire.terms import Pid
+from .ledger import FATES, FrameLedger, InFlight
 
 __all__ = ["ClusterModel", "Snapshot", "InFlight", "GroupKey"]
 
 GroupKey = tuple[str, Any]  # (scope, group)
-EARLY_LIMIT = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class InFlight:
-    """A frame sent and not yet delivered."""
-    id: str
-    src: str
-    dst: str
-    kind: str
-    size: int
-    summary: str
-    sent_t: float
-    sent_lc: int
-    travel: float = 0.0  # network seconds on its link (slow motion + latency; 0 live)
 
 
 @dataclass(frozen=True)
@@ -68,6 +57,10 @@ class Snapshot:
     # the stretches the network clock was paused, (start, end or None while paused), wall t
     pauses: tuple[tuple[float, float | None], ...] = ()
     dropped: int = 0  # events a slow listener lost (overflow)
+    # frames ended so far by fate: "delivered", "arrived" (its deliver unheard), "lost",
+    # "unknown" (see ledger.py)
+    fates: Mapping[str, int] = field(
+        default_factory=lambda: MappingProxyType(dict.fromkeys(FATES, 0)))
     selected: str | None = None
 
     @property
@@ -128,8 +121,7 @@ class ClusterModel:
         self._up: dict[tuple[str, str], bool] = {}  # (reporter, peer) -> link up as it says
         self._views: dict[str, dict[GroupKey, list[Pid]]] = {}
         self._processes: dict[str, set[Pid]] = {}
-        self._in_flight: dict[str, InFlight] = {}
-        self._early: dict[str, None] = {}  # delivered before their send was seen (bounded)
+        self._frames = FrameLedger()
         self._faults: dict[tuple[str, str, str], Fault] = {}
         self._clock: Clock | None = None
         self._pauses: list[tuple[float, float | None]] = []
@@ -166,9 +158,7 @@ class ClusterModel:
         self._up[(ev.peer, ev.node)] = False
         # Frames still on that link will never arrive (either way: the link is gone).
         self._traffic = None
-        for fid, msg in list(self._in_flight.items()):
-            if {msg.src, msg.dst} == {ev.node, ev.peer}:
-                del self._in_flight[fid]
+        self._frames.link_down(ev.node, ev.peer, ev.t)
 
     def _join(self, ev: Join) -> None:
         row = self._views.setdefault(ev.node, {}).setdefault((ev.scope, ev.group), [])
@@ -203,19 +193,19 @@ class ClusterModel:
     def _send(self, ev: Send) -> None:
         self._nodes.setdefault(ev.dst)
         self._traffic = None
-        if ev.id in self._early:
-            # Forwarded events of two nodes race: this frame's deliver came in first.
-            del self._early[ev.id]
-            return
-        self._in_flight[ev.id] = InFlight(ev.id, ev.src, ev.dst, ev.kind, ev.size, ev.summary,
-                                          ev.t, ev.lc, ev.travel)
+        self._frames.send(ev)
 
     def _deliver(self, ev: Deliver) -> None:
         self._traffic = None
-        if self._in_flight.pop(ev.id, None) is None:
-            self._early[ev.id] = None
-            if len(self._early) > EARLY_LIMIT:  # sends never seen (their node not watched)
-                del self._early[next(iter(self._early))]
+        self._frames.deliver(ev)
+
+    def _received(self, ev: Received) -> None:
+        self._traffic = None
+        self._frames.received(ev)
+
+    def _unwatched(self, ev: Unwatched) -> None:
+        self._traffic = None
+        self._frames.unwatched(ev.node, ev.peer, ev.t)
 
     def _fault(self, ev: Fault) -> None:
         key = (ev.src, ev.dst, ev.what if ev.what in ("delay", "hold") else "cut")
@@ -252,8 +242,7 @@ class ClusterModel:
         other._views = {n: {k: list(v) for k, v in view.items()}
                         for n, view in self._views.items()}
         other._processes = {n: set(p) for n, p in self._processes.items()}
-        other._in_flight = dict(self._in_flight)
-        other._early = dict(self._early)
+        other._frames = self._frames.copy()
         other._faults = dict(self._faults)
         other._clock, other._dropped, other._selected = self._clock, self._dropped, self._selected
         other._pauses = list(self._pauses)
@@ -270,6 +259,13 @@ class ClusterModel:
             self._snapshot = None
 
     # -- reading -----------------------------------------------------------------------------------
+    def fate(self, frame_id: str) -> str | None:
+        """How a frame ended: "delivered", "arrived" (a later frame on its link was
+        delivered, its own deliver never heard), "lost" (its link went down with it),
+        "unknown" (the node that would report it went out of sight); None while in flight
+        or unknown here."""
+        return self._frames.fate(frame_id)
+
     def snapshot(self) -> Snapshot:
         snap = self._snapshot
         if snap is None:
@@ -284,11 +280,13 @@ class ClusterModel:
                     n: MappingProxyType({k: tuple(v) for k, v in view.items()})
                     for n, view in self._views.items()}),
                 processes=MappingProxyType({n: frozenset(p) for n, p in self._processes.items()}),
-                in_flight=tuple(sorted(self._in_flight.values(), key=lambda m: m.sent_lc)),
+                in_flight=tuple(sorted(self._frames.in_flight.values(),
+                                       key=lambda m: m.sent_lc)),
                 faults=tuple(self._faults.values()),
                 clock=self._clock,
                 pauses=tuple(self._pauses),
                 dropped=self._dropped,
+                fates=MappingProxyType(dict(self._frames.counts)),
                 selected=self._selected,
             )
             self._snapshot = snap
@@ -303,7 +301,8 @@ class ClusterModel:
         if traffic is None:
             traffic = Snapshot(
                 version=self._version, t=self._t,
-                in_flight=tuple(sorted(self._in_flight.values(), key=lambda m: m.sent_lc)),
+                in_flight=tuple(sorted(self._frames.in_flight.values(),
+                                       key=lambda m: m.sent_lc)),
                 clock=self._clock, pauses=tuple(self._pauses))
             self._traffic = traffic
         return traffic
@@ -322,4 +321,6 @@ _FOLD: dict[type[Event], Any] = {
     Fault: ClusterModel._fault,
     Clock: ClusterModel._clock_changed,
     Overflow: ClusterModel._overflow,
+    Received: ClusterModel._received,
+    Unwatched: ClusterModel._unwatched,
 }

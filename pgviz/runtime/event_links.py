@@ -11,6 +11,12 @@
   link keeps up: past FORWARD_BACKLOG bytes queued for the watcher, events are dropped and
   counted, then reported as an `overflow` event.
 * A forwarded event is believed only about its sender: one naming another node is refused.
+* A watcher cannot hear what a node delivered before the watcher's subscription reached it
+  (the subscription reaches peers one by one, and again after each reconnect), yet it may
+  have heard the send: with its state, a node tells a new watcher how far it has received on
+  each link (`received` events, one per peer), so the watcher's model closes those frames
+  without inventing their delivers. When a watched peer's link goes down, this node tells its
+  own cluster listeners that peer is out of their sight (`unwatched`).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..events import Deliver, Event, EventError, Overflow, Send
+from ..events import Deliver, Event, EventError, Overflow, Received, Send, Unwatched
 from .hub import EventHub
 
 if TYPE_CHECKING:
@@ -91,6 +97,9 @@ class EventLinks:
 
     def nodedown(self, peer: str) -> None:
         self._stop_forwarding(peer)
+        if self.hub.wants_cluster:
+            # For this node's cluster listeners only: other watchers may still hear `peer`.
+            self.hub.publish_remote(self.hub.stamp(Unwatched, peer=peer))
 
     # -- what a peer asks of us ------------------------------------------------------------------------
     def peer_wants(self, peer: str, mode: Any) -> None:
@@ -98,17 +107,27 @@ class EventLinks:
             raise ValueError(f"EVENTS mode {mode!r}")
         dist = self._dist()
         conn = dist.connection(peer) if dist is not None else None
-        if conn is None:
+        if dist is None or conn is None:
             return
         conn.peer_events = mode
         if mode == "cluster":
             if peer not in self._forwarders:
                 # What happened before the watcher came, then what happens from now on.
-                for ev in self._state():
+                for ev in [*self._state(), *self._watermarks(dist)]:
                     conn.send(["EV", ev.to_dict()], urgent=True)
                 self._forwarders[peer] = self.hub.add_listener(partial(self._forward, peer))
         else:
             self._stop_forwarding(peer)
+
+    def _watermarks(self, dist: Distribution) -> list[Event]:
+        """How far this node has received on each link: the frames whose delivers a new
+        watcher missed (it may have heard their sends from their senders)."""
+        out: list[Event] = []
+        for peer in dist.nodes():
+            conn = dist.connection(peer)
+            if conn is not None and conn.frames_in:
+                out.append(self.hub.stamp(Received, peer=peer, id=conn.frame_id(False)))
+        return out
 
     def _stop_forwarding(self, peer: str) -> None:
         unsubscribe = self._forwarders.pop(peer, None)
@@ -121,7 +140,7 @@ class EventLinks:
         conn = dist.connection(peer) if dist is not None else None
         if conn is None or ev.node != self.hub.node:
             return
-        if conn.write_buffer_size > FORWARD_BACKLOG:
+        if conn.write_buffer_size > FORWARD_BACKLOG and _backlog(conn) > FORWARD_BACKLOG:
             self._dropped[peer] = self._dropped.get(peer, 0) + 1
             return
         dropped = self._dropped.pop(peer, 0)
@@ -145,8 +164,9 @@ class EventLinks:
         send event if this node is."""
         hub = self.hub
         lc = hub.tick()
+        numbered = conn.frames_out
         size = conn.send(["LC", lc, term])
-        if hub.active:
+        if hub.active and conn.frames_out != numbered:  # not sent (the link is closing): no id
             hub.publish(Send(hub.node, time.time(), lc, conn.frame_id(True), hub.node, peer,
                              frame_kind(term, self.protocol_tags), size,
                              frame_summary(term, self._summarize), conn.travel))
@@ -167,3 +187,10 @@ class EventLinks:
                             frame_kind(term, self.protocol_tags), size,
                             frame_summary(term, self._summarize)))
 
+
+def _backlog(conn: Connection) -> int:
+    """Bytes an urgent frame (a forwarded event) waits behind: the connection's buffers, not
+    the frames its link holds (paused, slowed, delayed), which urgent frames go past."""
+    link = conn.link
+    held = link.queued if link is not None and len(link) else 0
+    return conn.write_buffer_size - held
