@@ -154,15 +154,9 @@ class PeerSender:
 
     def broadcast(self, peers: Iterable[Pid], msg: tuple[Any, ...]) -> None:
         if not self.out and not self.budget.is_big(msg):
-            # One encoding for every peer (a join reaches N-1 of them); a frame refused as
-            # too large goes in halves, as send_or_split does it.
-            try:
-                refused = self.node.send_each(list(peers), msg)
-            except LocalProtocolError:
-                for peer in peers:
-                    self.send_or_split(peer, msg)
-                return
-            for peer in refused:
+            # One encoding for every peer (a join reaches N-1 of them); a peer whose send was
+            # refused gets the message in halves, as send_or_split does it.
+            for peer in self.node.send_each(list(peers), msg):
                 self._send_split(peer, msg)
         else:
             for peer in peers:

@@ -338,8 +338,8 @@ class RuntimeNode:
 
     def send_each(self, pids: list[Pid], msg: Any) -> list[Pid]:
         """`send(pid, msg)` to each pid (one frame per remote pid), `msg` encoded once for all
-        of them. LocalProtocolError when `msg` cannot be encoded (nothing sent); returns the
-        pids whose frame was too large (not sent to them)."""
+        of them. Returns the pids whose send raised LocalProtocolError (unencodable, or a frame
+        too large): those were not sent to; the others were."""
         return self._router.send_each(pids, msg)
 
     def send_multi(self, pids: list[Pid], msg: Any) -> None:

@@ -77,21 +77,17 @@ class Outbound:
         return True
 
 
-    def send_message(self, peer: str, to: Pid, msg: Any, message: bytes) -> bool:
-        """["SEND", to, msg] to `peer`, with `message` = codec.encode_message(msg) done once
-        by the caller for many such frames. The event links (Lamport clock, send events)
-        take the term itself."""
+    def payload_sender(self, peer: str) -> Callable[[bytes], int] | None:
+        """`send_payload` of the connection to `peer` when it takes msgpack terms already
+        encoded (a pgviz link whose frames nobody watches); None otherwise (not connected, an
+        Erlang link, the event links' Lamport clock): send() then takes the term."""
         dist = self._dist()
-        if dist is None:
-            return False
+        if dist is None or self._hub.active:
+            return None
         conn = dist.conns.get(peer)
-        if conn is None:
-            return False
-        if self._hub.active or conn.peer_events:
-            self._event_links.send(conn, peer, ["SEND", to, msg])
-        else:
-            conn.send_payload(encode_send(to, message))
-        return True
+        if conn is None or conn.peer_events:
+            return None
+        return getattr(conn, "send_payload", None)
 
 
 class Router:
@@ -105,7 +101,7 @@ class Router:
         self._procs = table.procs  # the same dict for the node's life: read on every send
         self._names = table.names
         self._dist_send = out.send
-        self._send_message = out.send_message
+        self._payload_sender = out.payload_sender
         self._signals = signals
         self._dist = dist
         self._hub = hub
@@ -144,19 +140,23 @@ class Router:
     def send_each(self, dests: list[Pid], msg: Any) -> list[Pid]:
         """send(dest, msg) to each of `dests`, one SEND frame per remote pid as send() makes
         (not send_multi's one frame per node: a pg peer scope, OTP's too, expects its own),
-        with `msg` encoded once for all of them. LocalProtocolError (msg cannot be encoded)
-        before anything is sent; returns the pids whose frame was refused as too large."""
+        with `msg` encoded once for all the pgviz links that take encoded terms. Returns the
+        pids whose send raised LocalProtocolError (unencodable, too large): not sent to."""
         me = self._table.name
-        message = b""
-        if any(type(d) is Pid and d[2] != me for d in dests):
-            message = encode_message(msg)
+        message: bytes | None = None
         refused: list[Pid] = []
         for dest in dests:
-            if type(dest) is not Pid or dest[2] == me:
-                self.send(dest, msg)
-                continue
             try:
-                self._send_message(dest[2], dest, msg, message)
+                if type(dest) is not Pid or dest[2] == me:
+                    self.send(dest, msg)
+                    continue
+                send_payload = self._payload_sender(dest[2])
+                if send_payload is None:
+                    self._dist_send(dest[2], ["SEND", dest, msg])
+                    continue
+                if message is None:
+                    message = encode_message(msg)
+                send_payload(encode_send(dest, message))
             except LocalProtocolError:
                 refused.append(dest)
         return refused
