@@ -20,9 +20,11 @@ from .events import (
     NodeDown,
     NodeUp,
     Overflow,
+    Received,
     ScopeView,
     Send,
     Spawn,
+    Unwatched,
 )
 from .wire.render import escape_controls, safe_repr
 from .wire.terms import Pid, Ref, short_node
@@ -170,5 +172,9 @@ def _describe(ev: Event) -> str:
         return f"@  clock {ev.mode}" + (f" {ev.seconds:g} s" if ev.mode == "slow" else "")
     if isinstance(ev, Overflow):
         return f"?  {ev.dropped} events lost (a listener fell behind)"
+    if isinstance(ev, Received):
+        return f"<= everything from {short_node(ev.peer)} up to {ev.id} arrived"
+    if isinstance(ev, Unwatched):
+        return f"-  no longer hears {short_node(ev.peer)}'s events"
     fields = {k: v for k, v in ev.to_dict().items() if k not in ("event", "node", "t", "lc")}
     return f"{ev.event} {fields}"

@@ -80,3 +80,12 @@ def test_headless_trace_flag_prints_trace_events():
     assert spawned[0]["text"].startswith("tracer") and "spawned <tracer." in spawned[0]["text"]
     joins = [e["trace"] for e in traces if e["trace"]["event"] == "join"]
     assert joins and joins[0]["group"] == "g" and joins[0]["scope"] == "pg"
+
+
+def test_the_frame_watermark_and_a_lost_watch_read_as_sentences():
+    from pgviz.events import Received, Unwatched
+
+    got = Received("a@h", 1.0, 7, peer="b@h", id="b>a#12")
+    lost = Unwatched("a@h", 1.0, 8, peer="c@h")
+    assert describe(got) == "a     7 <= everything from b up to b>a#12 arrived"
+    assert describe(lost) == "a     8 -  no longer hears c's events"
