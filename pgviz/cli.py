@@ -152,6 +152,8 @@ def _cast(text: str) -> dict[str, str]:
                 f"not a cast: {text!r} (expected LESSON_NODE=NODE,..., e.g. alice=ana,bob=ben)")
         if lesson_node in cast:
             raise argparse.ArgumentTypeError(f"{lesson_node} is cast twice in {text!r}")
+        if node in cast.values():
+            raise argparse.ArgumentTypeError(f"{node} plays two parts in {text!r}")
         cast[lesson_node] = node
     return cast
 

@@ -51,6 +51,8 @@ class LessonBanner(QDockWidget):
         text = html.escape(" ".join(shown.say.split()))
         look = f" <i>— look at: {html.escape(shown.look)}</i>" if shown.look else ""
         self.say.setText(text + look)
-        self.say.setToolTip(f"{shown.lesson}\n\nStep {shown.number}: {shown.title}\n\n"
-                            f"{shown.say}" + (f"\n\nLook at: {shown.look}" if shown.look else ""))
+        # Escaped: Qt would take text that looks like HTML as rich text.
+        tip = (f"{shown.lesson}\n\nStep {shown.number}: {shown.title}\n\n{shown.say}"
+               + (f"\n\nLook at: {shown.look}" if shown.look else ""))
+        self.say.setToolTip(html.escape(tip).replace("\n", "<br>"))
         self.show()

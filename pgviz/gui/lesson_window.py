@@ -150,8 +150,10 @@ class LessonWindow(QMainWindow):
         return world.node_name(lesson_node).split("@", 1)[0]
 
     # -- running --------------------------------------------------------------------------------
-    def start(self) -> asyncio.Task[Any]:
-        return self._do(self._start(),
+    def start(self, after: asyncio.Future[Any] | None = None) -> asyncio.Task[Any]:
+        """Start the lesson (`after`: once the previous lesson has stopped, so that the two
+        never drive the same nodes)."""
+        return self._do(self._start(after),
                         "finding the cluster's nodes that let lessons drive them…"
                         if self.on_cluster else "starting the lesson's nodes…")
 
@@ -167,7 +169,9 @@ class LessonWindow(QMainWindow):
                         if self.on_cluster else
                         "going back: restarting the nodes and replaying…")
 
-    async def _start(self) -> None:
+    async def _start(self, after: asyncio.Future[Any] | None) -> None:
+        if after is not None:
+            await asyncio.shield(after)
         await self.run.start()
         if self.run.position < 0:
             self._show_intro()  # now with who plays each lesson node
@@ -291,6 +295,13 @@ class LessonWindow(QMainWindow):
     async def shutdown(self) -> None:
         if self.stopped.done():
             return
+        # A start or step still running (a find that waits for agents, a step's `wait`) is
+        # cancelled, not waited for: closing the window ends the lesson now.
+        me = asyncio.current_task()
+        running = [t for t in self._tasks if not t.done() and t is not me]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
         try:
             await self.run.stop()
         finally:

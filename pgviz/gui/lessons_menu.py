@@ -67,7 +67,7 @@ def cluster_stage(window: MainWindow, cast: Mapping[str, str] | None = None) -> 
     if window.lessons.agent is None:
         return ClusterStage(node=node, cast=cast)
     return ClusterStage(seeds=[node.address], cast=cast, cookie=window.cookie, host=node.host,
-                        name="lesson", **window.node_options)
+                        **window.node_options)
 
 
 def open_lesson(which: str | Lesson, report: Callable[[str, bool], None] | None = None,
@@ -99,7 +99,7 @@ def open_lesson(which: str | Lesson, report: Callable[[str, bool], None] | None 
     holder.append(window)
     _ACTIVE.append(window)
     window.show()
-    window.start()
+    window.start(after=previous.stopped if previous is not None else None)
     return window
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from ..node import Node
 from ..ratelog import RateLimitedLog
 from ..wire.render import safe_repr
-from .players import ActionError, LocalPlayer, check_request
+from .players import ActionError, LocalPlayer, check_reply, check_request
 
 __all__ = ["LessonAgent", "AgentClient", "Shown", "NoAnswer"]
 
@@ -50,24 +50,37 @@ class NoAnswer(ActionError):
 
 
 class LessonAgent:
+    """Serves lesson requests on `node`. Each conductor (a teacher's node) has a player of its
+    own here: its processes are its own, its reset kills only them, and when the conductor
+    leaves the cluster (a teacher's laptop closed mid-lesson) they are killed too."""
+
+    MAX_CONDUCTORS = 8
+
     def __init__(self, node: Node, on_show: Callable[[Shown], Any] | None = None) -> None:
         self.node = node
-        self.player = LocalPlayer(node)
+        self.players: dict[str, LocalPlayer] = {}  # conductor -> its lesson's processes here
         self.on_show = on_show
         self.served = 0
         self._faults = RateLimitedLog(log)
         node.backstage.serve(REQUEST, self._request)
         node.backstage.serve(SHOW, self._show)
+        node.add_node_callback(self._node_event)
 
     def close(self) -> None:
-        """Stop serving (the lesson processes started here keep running until reset)."""
-        if self.node.backstage.serves(REQUEST):
-            self.node.backstage.serve(REQUEST, None)
-            self.node.backstage.serve(SHOW, None)
+        """Stop serving; the lesson processes started here are killed."""
+        self.node.backstage.unserve(REQUEST, self._request)
+        self.node.backstage.unserve(SHOW, self._show)
+        for player in self.players.values():
+            player.run("reset", [])
+        self.players.clear()
 
     @property
     def active(self) -> bool:
-        return self.node.backstage.serves(REQUEST)
+        return self.node.backstage.handler(REQUEST) == self._request
+
+    def _node_event(self, event: str, peer: str, _reason: str) -> None:
+        if event == "nodedown" and peer in self.players:
+            self.players.pop(peer).run("reset", [])
 
     def _request(self, peer: str, payload: Any) -> None:
         if type(payload) is not list or len(payload) != 3 or type(payload[0]) is not int:
@@ -76,33 +89,38 @@ class LessonAgent:
                              self.node.name, peer, safe_repr(payload, 80))
             return
         ref, op, args = payload
+        player = self.players.get(peer)
+        if player is None:
+            if len(self.players) >= self.MAX_CONDUCTORS:
+                self._reply(peer, ref, False, f"{self.node.short_name} already plays in "
+                            f"{self.MAX_CONDUCTORS} lessons")
+                return
+            player = self.players[peer] = LocalPlayer(self.node)
+        self.served += 1
         try:
-            op, args = check_request(op, args)
+            if op == "crash":  # the reply first: after the crash nothing leaves this node
+                check_request(op, args)
+                self._reply(peer, ref, True, None)
+                self.node.loop.call_soon(self.node.crash)
+                return
+            value = player.run(op, args)
         except ActionError as exc:
             self._reply(peer, ref, False, str(exc))
-            return
-        self.served += 1
-        if op == "crash":  # the reply first: after the crash nothing leaves this node
-            self._reply(peer, ref, True, None)
-            self.node.loop.call_soon(self.node.crash)
-            return
-        task = self.node.loop.create_task(self.player.do(op, *args))
-        task.add_done_callback(lambda t: self._done(peer, ref, t))
-
-    def _done(self, peer: str, ref: int, task: asyncio.Task[Any]) -> None:
-        exc = task.exception()
-        if exc is None:
-            self._reply(peer, ref, True, task.result())
-        elif isinstance(exc, ActionError):
-            self._reply(peer, ref, False, str(exc))
-        else:  # the cluster's own error (pg refused a name, ...), told as the action's
+        except Exception as exc:  # the cluster's own error (pg refused a name, ...)
             self._reply(peer, ref, False, f"{type(exc).__name__}: {exc}")
+        else:
+            self._reply(peer, ref, True, value)
 
     def _reply(self, peer: str, ref: int, ok: bool, value: Any) -> None:
-        self.node.backstage.send(peer, REPLY, [ref, ok, value])
+        try:
+            self.node.backstage.send(peer, REPLY, [ref, ok, value])
+        except Exception as exc:  # too large to send (a huge view): say so instead
+            self.node.backstage.send(peer, REPLY, [ref, False, f"the answer cannot be sent: "
+                                                                f"{type(exc).__name__}"])
 
     def _show(self, peer: str, payload: Any) -> None:
-        if self.on_show is None:
+        # Only a conductor this node plays for may put its lesson in this node's window.
+        if self.on_show is None or peer not in self.players:
             return
         if (type(payload) is not list or len(payload) != 5 or type(payload[1]) is not int
                 or not all(type(x) is str for i, x in enumerate(payload) if i != 1)):
@@ -120,7 +138,7 @@ class AgentClient:
         node.backstage.serve(REPLY, self._reply)
 
     def close(self) -> None:
-        self.node.backstage.serve(REPLY, None)
+        self.node.backstage.unserve(REPLY, self._reply)
         for _, fut in self._waiting.values():
             if not fut.done():
                 fut.cancel()
@@ -137,7 +155,7 @@ class AgentClient:
                     peer, REQUEST, [ref, op, list(args)]):
                 raise NoAnswer(f"{_short(peer)} is not connected")
             try:
-                return await asyncio.wait_for(fut, timeout)
+                return check_reply(op, await asyncio.wait_for(fut, timeout))
             except TimeoutError:
                 raise NoAnswer(f"{_short(peer)} did not answer in {timeout:g} s (does it run "
                                "a lesson agent? `pgviz --lesson-agent`)") from None

@@ -35,6 +35,7 @@ __all__ = ["ClusterStage", "RemotePlayer"]
 log = logging.getLogger(__name__)
 
 _HELLO_TIMEOUT = 1.5
+_ASK_SILENT_AGAIN = 2.0  # a peer without an agent may get one (a student ticks the box)
 _SETTLE = 0.3  # seconds without a new peer before the casting is decided
 
 
@@ -60,7 +61,7 @@ class RemotePlayer:
 
 class ClusterStage:
     def __init__(self, *, node: Node | None = None, seeds: Sequence[str] = (),
-                 cast: Mapping[str, str] | None = None, name: str = "lesson",
+                 cast: Mapping[str, str] | None = None, name: str | None = None,
                  cookie: str | None = None, host: str = "127.0.0.1",
                  find_timeout: float = 20.0, answer_timeout: float = 5.0,
                  **node_options: Any) -> None:
@@ -70,7 +71,9 @@ class ClusterStage:
         self._own = node is None
         self.seeds = list(seeds)
         self.cast = dict(cast or {})
-        self.name = name
+        # Unique: two windows of `pgviz demo` may each conduct a lesson (or one after another
+        # before the first conductor is gone), and peers refuse a second node of one name.
+        self.name = name or f"lesson-{secrets.token_hex(2)}"
         self.cookie = cookie
         self.host = host
         self.find_timeout = find_timeout
@@ -141,31 +144,38 @@ class ClusterStage:
     # -- casting ----------------------------------------------------------------------------------
     async def _find(self, names: Sequence[str]) -> list[str]:
         """The cluster's nodes with a lesson agent, once enough answered and no new peer has
-        appeared for a moment (gossip connects the conductor to everyone)."""
+        appeared for a moment (gossip connects the conductor to everyone). On Back, the nodes
+        of the last casting must all be back: a part is never handed to someone else."""
         assert self.client is not None and self.node is not None
         client, node = self.client, self.node
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.find_timeout
         agents: set[str] = set()
-        silent: set[str] = set()
+        silent: dict[str, float] = {}  # peer -> when to ask it again
         seen: frozenset[str] = frozenset()
         settled_at = loop.time()
+        again = [p.name for p in self.players.values()]
+        wanted = again or list(self.cast.values())
         while True:
             peers = frozenset(node.nodes())
             if peers != seen:
                 seen, settled_at = peers, loop.time()
-            ask = [p for p in peers if p not in agents]
+            now = loop.time()
+            ask = [p for p in peers if p not in agents and silent.get(p, 0.0) <= now]
             answers = await asyncio.gather(
                 *(client.call(p, "hello", timeout=_HELLO_TIMEOUT) for p in ask),
                 return_exceptions=True)
             for peer, answer in zip(ask, answers, strict=True):
-                (silent.add if isinstance(answer, BaseException) else agents.add)(peer)
-            silent -= agents
-            wanted = set(self.cast.values())
-            enough = (all(self._match(w, agents) for w in wanted) if wanted
-                      else len(agents) >= len(names))
+                if isinstance(answer, BaseException):
+                    silent[peer] = loop.time() + _ASK_SILENT_AGAIN
+                else:
+                    agents.add(peer)
+                    silent.pop(peer, None)
+            agents &= peers
+            enough = (len(agents) >= len(names)
+                      and all(self._match(w, agents) for w in wanted))
             if enough and loop.time() - settled_at >= _SETTLE:
-                return sorted(agents & peers)
+                return sorted(agents)
             if loop.time() > deadline:
                 gone = [(n, p.name) for n, p in self.players.items() if p.name not in agents]
                 if gone:  # the cast of the last run, not all back
@@ -174,7 +184,7 @@ class ClusterStage:
                         f"{who} does not answer; if the lesson crashed it, restart it (in "
                         "`pgviz demo`: its node menu ▸ Restart under the same name) and try "
                         "again")
-                raise ActionError(self._too_few(names, agents, silent))
+                raise ActionError(self._too_few(names, agents, set(silent) - agents))
             await asyncio.sleep(0.1)
 
     @staticmethod
@@ -186,8 +196,8 @@ class ClusterStage:
 
     def _too_few(self, names: Sequence[str], agents: set[str], silent: set[str]) -> str:
         found = ", ".join(sorted(agents)) or "none"
-        if self.cast:
-            missing = [w for w in self.cast.values() if not self._match(w, agents)]
+        missing = [w for w in self.cast.values() if not self._match(w, agents)]
+        if missing:
             head = f"the cast names {', '.join(missing)}, which "
             head += "is" if len(missing) == 1 else "are"
             head += " not a connected node with a lesson agent"
@@ -207,20 +217,26 @@ class ClusterStage:
                                   f"does not have (its nodes: {', '.join(names)})")
         casting: dict[str, str] = {}
         free = list(agents)
-        for n in names:  # as told, else the node called like the lesson node
-            full = self._match(self.cast.get(n, n), free)
+        last = {n: p.name for n, p in self.players.items()}  # on Back: the same casting
+        for n in names:  # as before, as told, else the node called like the lesson node
+            full = self._match(last.get(n) or self.cast.get(n, n), free)
             if full is not None:
                 casting[n] = full
                 free.remove(full)
+            elif n in self.cast:
+                raise ActionError(f"{n} is cast as {self.cast[n]}, which is not a free node "
+                                  f"with a lesson agent (free: {', '.join(free) or 'none'})")
         for n in names:  # the rest in order of name
             if n not in casting:
+                if not free:
+                    raise ActionError(self._too_few(names, set(agents), set()))
                 casting[n] = free.pop(0)
         return {n: casting[n] for n in names}
 
     # -- resetting --------------------------------------------------------------------------------
     @staticmethod
     def _heal(net: NetControl) -> None:
-        if net.sides or net.cuts:
+        if net.sides or net.cuts or net.latencies():
             net.heal()
         if not net.clock.live:
             net.slow(0)
@@ -231,6 +247,7 @@ class ClusterStage:
         by_name = {p.name: n for n, p in self.players.items()}
         results = await asyncio.gather(*(p.do("reset") for p in self.players.values()),
                                        return_exceptions=True)
+        killed: list[str] = []
         for (lesson_node, player), result in zip(self.players.items(), results, strict=True):
             if isinstance(result, NoAnswer):
                 raise ActionError(
@@ -239,19 +256,31 @@ class ClusterStage:
                     "and try again") from result
             if isinstance(result, BaseException):
                 raise result
+            killed += result
+        # Until the last run is gone from the network: its nodes see each other again, no
+        # frame of it waits on a link (a slow-motion frame keeps its old due time), no node
+        # still lists a process it killed. A replayed `pause` would freeze those otherwise.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.find_timeout
-        cast = set(by_name)
+        cast = sorted(by_name)
+        players = list(self.players.values())
         while True:
-            views = await asyncio.gather(*(p.do("peers") for p in self.players.values()))
-            apart = [(by_name[p.name], by_name[q]) for p, view in
-                     zip(self.players.values(), views, strict=True)
-                     for q in sorted(cast - set(view) - {p.name})]
-            if not apart:
+            views, held, stale = await asyncio.gather(
+                asyncio.gather(*(p.do("peers") for p in players)),
+                asyncio.gather(*(p.do("held", cast) for p in players)),
+                asyncio.gather(*(p.do("sees", killed) for p in players)))
+            apart = [(by_name[p.name], by_name[q]) for p, view in zip(players, views, strict=True)
+                     for q in sorted(set(cast) - set(view) - {p.name})]
+            waiting = sum(len(h) for h in held)
+            listed = sorted({pid for s in stale for pid in s})
+            if not apart and not waiting and not listed:
                 return
             if loop.time() > deadline:
                 pairs = ", ".join(f"{a}-{b}" for a, b in apart[:6])
-                raise ActionError(f"the lesson's nodes do not all see each other ({pairs})")
+                raise ActionError(
+                    f"the lesson's nodes do not all see each other ({pairs})" if apart else
+                    f"{waiting} frames of the last run still wait in the network" if waiting
+                    else f"the last run's processes are still listed ({', '.join(listed[:4])})")
             await asyncio.sleep(0.05)
 
     def _show(self, title: str, index: int, step: Step) -> None:

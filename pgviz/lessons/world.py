@@ -132,6 +132,9 @@ class World:
             await net.step(frame_id)
             await _until(functools.partial(self._gone, frame_id))
 
+    def _cast(self) -> list[str]:
+        return [p.name for p in self.players.values()]
+
     async def _held(self) -> list[list[Any]]:
         cast = [p.name for n, p in self.players.items() if self.up(n)]
         found = await asyncio.gather(*(self._ask(n, "held", cast) for n in self.players))
@@ -154,9 +157,9 @@ class World:
             return None
 
     async def measure(self, exp: Expectation) -> int:
-        if exp.what == "members":
+        if exp.what == "members":  # members of the lesson's nodes: spectators' do not count
             group, node_name = exp.args
-            return len(await self._ask(node_name, "members", group) or [])
+            return len(await self._ask(node_name, "members", group, self._cast()) or [])
         if exp.what == "nodes":
             # On a class's cluster, only the lesson's nodes count (a teacher's own node,
             # spectators' laptops are not in the lesson).
@@ -173,7 +176,8 @@ class World:
         if exp.what == "held":
             return len(await self._held())
         if exp.what == "agreed":
-            views = await asyncio.gather(*(self._ask(n, "members", exp.args[0])
+            names = self._cast()
+            views = await asyncio.gather(*(self._ask(n, "members", exp.args[0], names)
                                            for n in self.players if self.up(n)))
             return int(len({tuple(v) for v in views if v is not None}) <= 1)
         raise ValueError(f"unknown expectation {exp.what!r}")

@@ -41,6 +41,9 @@ class Backstage:
         dist = self._dist()
         if dist is None or not hasattr(dist, "control"):
             return False  # Erlang's distribution has no backstage
+        conn = dist.conns.get(peer)
+        if conn is None or conn.state != "up":
+            return False  # (a link still closing would swallow it)
         return dist.send(peer, [BACKSTAGE, topic, payload], urgent=True) >= 0
 
     def serve(self, topic: str, handler: Handler | None) -> None:
@@ -51,6 +54,14 @@ class Backstage:
             self._handlers.pop(topic, None)
         else:
             self._handlers[topic] = handler
+
+    def unserve(self, topic: str, handler: Handler) -> None:
+        """Stop serving `topic` if `handler` still serves it (not one that took over since)."""
+        if self._handlers.get(topic) == handler:
+            del self._handlers[topic]
+
+    def handler(self, topic: str) -> Handler | None:
+        return self._handlers.get(topic)
 
     def serves(self, topic: str) -> bool:
         return topic in self._handlers

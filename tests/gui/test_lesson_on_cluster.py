@@ -52,3 +52,15 @@ def test_a_lesson_from_the_menu_drives_the_clusters_windows(qtbot, run, open_win
     assert alice.session.node.net.clock.live
     # the conductor node the menu started (alice could be cast) has left the cluster
     qtbot.waitUntil(lambda: len(alice.session.node.nodes()) == 2, timeout=15000)
+
+
+def test_closing_the_lesson_window_while_it_looks_for_players_ends_it_now(qtbot, open_windows):
+    (alice,) = open_windows("alice")  # nobody lets lessons drive them: the search goes on
+    alice.lessons.on_cluster.setChecked(True)
+    lw = alice.lessons.open("2")
+    assert lw is not None
+    qtbot.waitUntil(lambda: lw.busy, timeout=5000)
+    lw.close()  # the search would wait 20 s for agents; closing does not wait for it
+    qtbot.waitUntil(lw.stopped.done, timeout=8000)
+    assert not lw.isVisible() and active_lesson() is None
+    assert not alice.stopped.done()
