@@ -7,9 +7,9 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..errors import LocalProtocolError
 from ..events import NodeDown, NodeUp
 from ..ratelog import RateLimitedLog
-from ..errors import LocalProtocolError
 from ..wire.codec import encode_message, encode_send
 from ..wire.render import escape_controls, safe_repr
 from ..wire.terms import Pid, Ref
