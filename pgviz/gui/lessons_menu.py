@@ -90,12 +90,15 @@ def open_lesson(which: str | Lesson, report: Callable[[str, bool], None] | None 
         previous.close()  # one lesson at a time: its nodes stop
     holder: list[LessonWindow] = []
     if on_cluster is not None:
-        window = LessonWindow(lesson, cluster_stage(on_cluster, cast),
-                              views={on_cluster.session.short_name: on_cluster})
+        stage = cluster_stage(on_cluster, cast)
+        window = LessonWindow(lesson, stage, views={on_cluster.session.short_name: on_cluster})
+        if os.environ.get("PGVIZ_DEMO") == "1":
+            # Every demo window is the presenter's: a clicker aimed at any of them steps it.
+            stage.on_key = lambda what: window.next() if what == "next" else window.back()
         place_lesson(window, [])
     else:
-        stage = WindowStage(place=lambda windows: place_lesson(holder[0], windows))
-        window = LessonWindow(lesson, stage)
+        window = LessonWindow(lesson, WindowStage(
+            place=lambda windows: place_lesson(holder[0], windows)))
     holder.append(window)
     _ACTIVE.append(window)
     window.show()
@@ -175,6 +178,8 @@ class LessonsMenu:
         lesson = active_lesson()
         if lesson is not None:
             lesson.next() if what == "next" else lesson.back()
+        elif self.agent is not None:  # a lesson run from another window's process (demo)
+            self.agent.press(what)
 
     def open(self, which: str) -> LessonWindow | None:
         on = self.live if self.on_cluster.isChecked() else None

@@ -12,6 +12,8 @@ network clock, are not what `step` releases, and are no frame in anyone's diagra
     request  (topic "lesson")        [ref, op, args]
     reply    (topic "lesson-reply")  [ref, ok, value or error text]
     show     (topic "lesson-show")   [lesson title, step number, step title, narration, look]
+    key      (topic "lesson-key")    "next" | "back": a clicker aimed at a driven window (only
+                                     a conductor that asked for them listens: `pgviz demo`)
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ __all__ = ["LessonAgent", "AgentClient", "Shown", "NoAnswer"]
 
 log = logging.getLogger(__name__)
 
-REQUEST, REPLY, SHOW = "lesson", "lesson-reply", "lesson-show"
+REQUEST, REPLY, SHOW, KEY = "lesson", "lesson-reply", "lesson-show", "lesson-key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ class LessonAgent:
         self.node = node
         self.players: dict[str, LocalPlayer] = {}  # conductor -> its lesson's processes here
         self.on_show = on_show
+        self.shown_by: str | None = None  # the conductor of the last step shown here
         self.served = 0
         self._faults = RateLimitedLog(log)
         node.backstage.serve(REQUEST, self._request)
@@ -125,8 +128,16 @@ class LessonAgent:
         if (type(payload) is not list or len(payload) != 5 or type(payload[1]) is not int
                 or not all(type(x) is str for i, x in enumerate(payload) if i != 1)):
             return
+        self.shown_by = peer
         self.on_show(Shown(payload[0][:200], payload[1], payload[2][:200], payload[3][:4000],
                            payload[4][:200]))
+
+    def press(self, key: str) -> bool:
+        """Pass Next/Back ("next", "back") to the conductor whose step this node shows; False
+        when none has shown one (or it is gone)."""
+        if key not in ("next", "back") or self.shown_by is None:
+            return False
+        return self.node.backstage.send(self.shown_by, KEY, key)
 
 
 class AgentClient:
@@ -137,7 +148,19 @@ class AgentClient:
         self._waiting: dict[int, tuple[str, asyncio.Future[Any]]] = {}
         node.backstage.serve(REPLY, self._reply)
 
+    def listen_keys(self, on_key: Callable[[str], Any], cast: Callable[[], set[str]]) -> None:
+        """on_key("next" | "back") when a node of `cast()` passes a key (`pgviz demo`: every
+        window is the same person's, so a clicker aimed at any of them steps the lesson)."""
+        def key(peer: str, payload: Any) -> None:
+            if payload in ("next", "back") and peer in cast():
+                on_key(payload)
+        self._key = key
+        self.node.backstage.serve(KEY, key)
+
     def close(self) -> None:
+        key = getattr(self, "_key", None)
+        if key is not None:
+            self.node.backstage.unserve(KEY, key)
         self.node.backstage.unserve(REPLY, self._reply)
         for _, fut in self._waiting.values():
             if not fut.done():

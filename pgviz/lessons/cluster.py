@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..net.control import NetControl
@@ -64,7 +64,7 @@ class ClusterStage:
                  cast: Mapping[str, str] | None = None, name: str | None = None,
                  cookie: str | None = None, host: str = "127.0.0.1",
                  find_timeout: float = 20.0, answer_timeout: float = 5.0,
-                 **node_options: Any) -> None:
+                 on_key: Callable[[str], Any] | None = None, **node_options: Any) -> None:
         if node is None and not seeds:
             raise ValueError("a cluster stage needs a running node or a seed address")
         self.node = node
@@ -79,6 +79,8 @@ class ClusterStage:
         self.find_timeout = find_timeout
         self.answer_timeout = answer_timeout
         self.node_options = node_options
+        # on_key("next" | "back"): the cast's nodes may step the lesson (`pgviz demo`)
+        self.on_key = on_key
         self.client: AgentClient | None = None
         self.players: dict[str, RemotePlayer] = {}
 
@@ -121,6 +123,9 @@ class ClusterStage:
             await self.node.start()
         if self.client is None:
             self.client = AgentClient(self.node)
+            if self.on_key is not None:
+                self.client.listen_keys(self.on_key, lambda: {p.name for p in
+                                                              self.players.values()})
         if self.seeds and not self.node.nodes():
             await self._connect_seeds()
         return self.client

@@ -181,3 +181,40 @@ def test_nonsense_from_an_agent_is_an_action_error_and_its_bounds_hold():
             await stop_all(nodes)
 
     run(main(), timeout=60)
+
+
+def test_a_clicker_aimed_at_a_driven_node_steps_the_lesson_only_when_the_conductor_asks():
+    async def main():
+        nodes, agents, _ = await cluster(["alice", "bob", "zoe"])
+        keys: list[str] = []
+        lesson = load_lesson("joins-in-flight")
+        lesson_run = LessonRun(lesson, ClusterStage(seeds=[nodes[0].address], cookie=COOKIE,
+                                                    on_key=keys.append))
+        other = LessonRun(lesson, ClusterStage(seeds=[nodes[0].address], cookie=COOKIE,
+                                               cast={"alice": "zoe", "bob": "alice"}))
+        try:
+            assert not agents["bob"].press("next")  # no step shown there yet: nowhere to go
+            await lesson_run.start()
+            assert (await lesson_run.next()).ok
+            await wait_until(lambda: agents["bob"].shown_by is not None)
+            assert agents["bob"].press("next") and agents["bob"].press("back")
+            await wait_until(lambda: keys == ["next", "back"])
+            # zoe plays no part in it: its keys are not the lesson's
+            conductor = agents["bob"].shown_by
+            agents["zoe"].shown_by = conductor
+            assert agents["zoe"].press("next")
+            # a round trip on the same link (FIFO): the key has arrived, and was refused
+            await lesson_run.stage.client.call(nodes[2].name, "hello")
+            assert keys == ["next", "back"]
+            # a lesson that did not ask for keys ignores them
+            await other.start()
+            assert (await other.next()).ok
+            await wait_until(lambda: agents["zoe"].shown_by not in (None, agents["bob"].shown_by))
+            assert agents["zoe"].press("next")
+            assert (await lesson_run.check()) and keys == ["next", "back"]
+        finally:
+            await other.stop()
+            await lesson_run.stop()
+            await stop_all(nodes)
+
+    run(main(), timeout=90)
