@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from ..lessons import ClusterStage, Lesson, LessonRun, StepResult
 from ..lessons.format import Highlight
+from .lesson_look import show_look
 from .lesson_stage import WindowStage
 from .main_window import MainWindow
 from .side_panel import named
@@ -251,35 +252,18 @@ class LessonWindow(QMainWindow):
         """What the step points at, in every node window: its diagram and its graph."""
         world = self.run.world
         for w in self.windows.values():
-            if w.stopped.done():
-                continue
-            diagram = w.diagram.view
             if look is None:
-                diagram.set_highlight(None)
-                w.selection.select(None)
-                continue
-            kind, target = look.kind, look.target
-            if kind not in ("node", "process"):
-                w.selection.select(None)  # the last step's node or process no longer
-            if kind == "diagram":
-                w.diagram.show()
-                diagram.set_highlight(None)
-            elif kind == "process":
-                proc = world.processes.get(target[0]) if world is not None else None
-                short = self.short(proc.node) if proc is not None else ""
-                diagram.set_highlight("node", [short] if proc else [])
-                if proc is not None and short == w.session.short_name:
-                    w.selection.select(str(proc.pid))
+                show_look(w, None)
+            elif look.kind == "process":
+                proc = world.processes.get(look.target[0]) if world is not None else None
+                if proc is None:
+                    show_look(w, "process")
+                else:
+                    show_look(w, "process", (self.short(proc.node),), str(proc.pid))
+            elif look.kind in ("node", "link"):
+                show_look(w, look.kind, tuple(self.short(t) for t in look.target))
             else:
-                if kind in ("node", "link"):
-                    target = tuple(self.short(t) for t in target)
-                diagram.set_highlight(kind, target)
-                if kind == "node":
-                    full = next((n for n in w.session.model.snapshot().nodes
-                                 if n.split("@", 1)[0] == target[0]), None)
-                    w.selection.select(full)
-                elif kind == "group":
-                    w.panel.group_combo.setEditText(target[0])
+                show_look(w, look.kind, look.target)
 
     # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -30,6 +30,7 @@ from ..lessons import (
     load_lesson,
     shipped_lessons,
 )
+from .lesson_look import parse_look, show_look
 from .tiling import tile_rects
 
 if TYPE_CHECKING:
@@ -215,6 +216,11 @@ class LessonsMenu:
             self.banner = LessonBanner(self.live)
             self.live.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self.banner)
         self.banner.show_step(shown)
+        look = parse_look(shown.look) if shown.look else None
+        if look is None:
+            show_look(self.live, None)
+        elif look[0] != "process":  # (a process is the teacher's name for it: not known here)
+            show_look(self.live, *look)
         self.report(f"lesson {shown.lesson}, step {shown.number}: {shown.title}", False)
 
     def ask_file(self) -> QFileDialog:

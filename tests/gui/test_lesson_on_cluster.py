@@ -37,6 +37,11 @@ def test_a_lesson_from_the_menu_drives_the_clusters_windows(qtbot, run, open_win
                             and bob.lessons.banner.shown is not None
                             and bob.lessons.banner.shown.number == i + 1, timeout=5000)
             assert bob.lessons.banner.isVisible()
+            if i == 1:  # look = "diagram": it opens in the driven windows too
+                assert bob.diagram.isVisible() and carol.diagram.isHidden()
+            if i == 2:  # look = "frames join": bob's own diagram lights the join arrows
+                assert bob.diagram.view.highlight.kind == "frames"
+                assert bob.diagram.view.highlight.target == ("join",)
             assert bob.lessons.banner.title == f"Lesson ▸ Step {i + 1}: {lw.lesson.steps[i].title}"
         assert carol.lessons.banner is None  # not driven, not told
         # the lesson's processes run in the driven windows' nodes ("spawn bob watcher")
