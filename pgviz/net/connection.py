@@ -2,9 +2,10 @@
 
 Lifecycle: handshake (bounded in time and bytes) -> up (frames of msgpack control terms, ticks)
 -> closed with a reason that is logged and reported as the nodedown reason. Writes are coalesced:
-every send() in one loop iteration goes out in one transport write. The transport's buffer is
-bounded: past `max_buffer` bytes queued for a peer that does not read, the connection is closed
-with a logged reason rather than growing memory or dropping messages silently.
+a frame sent right after another (COALESCE_WINDOW) waits for the end of the loop iteration and
+goes out in one transport write with the rest; a lone frame is written at once. The transport's
+buffer is bounded: past `max_buffer` bytes queued for a peer that does not read, the connection
+is closed with a logged reason rather than growing memory or dropping messages silently.
 
 Layers of one connection's bytes, bottom up: TLS (when the distribution has a TLSConfig; see
 tls.py), then frames -- sealed with a MAC when the link is not TLS (see wire/mac.py) -- then
@@ -60,6 +61,11 @@ log = logging.getLogger(__name__)
 # threshold, so an mmap, page faults and a munmap for every frame that arrives: ~18 us per
 # read on this machine, more than all of pgviz's own work on a pg hop.
 READ_SIZE = 256 * 1024
+# A frame queued less than this long (loop seconds) after this link's last write waits for
+# the end of the loop iteration, coalesced with whatever else is sent in it; one queued later
+# is written at once. Far below a pgviz round trip (~100 us on loopback), so a reply or a
+# lone notification never waits; a burst (a broadcast flood) is coalesced as before.
+COALESCE_WINDOW = 30e-6
 
 
 class Connection(asyncio.BufferedProtocol):
@@ -403,11 +409,16 @@ class Connection(asyncio.BufferedProtocol):
             return len(payload)
         self._wbuf.append(frame)
         if not self._flush_pending:
-            # The first frame of a loop iteration goes out at once (latency); the ones that
-            # follow in the same iteration are coalesced into one write (throughput).
-            self._flush_pending = True
-            self._write_now()
-            self.dist.loop.call_soon(self._flush)
+            loop = self.dist.loop
+            if loop.time() - self.last_send >= COALESCE_WINDOW:
+                # A lone frame goes out at once (latency), and nothing is scheduled: no
+                # extra loop turn after each reply of a quiet link.
+                self._write_now()
+            else:
+                # Within a burst: this frame and the ones that follow in this loop iteration
+                # are coalesced into one write, on the next turn (throughput).
+                self._flush_pending = True
+                loop.call_soon(self._flush)
         return len(payload)
 
     def send_tick(self) -> None:
