@@ -215,7 +215,6 @@ class PeerProtocol:
         pids = list(pid_or_pids) if is_list else [pid_or_pids]
         if origin is None and not all_of_node(pids, peer[2]):
             self.mixed.add(peer)
-        self._join_remote_rows(group, pids)
         groups = entry[1]
         known = groups.get(group)
         if known is None:
@@ -223,6 +222,9 @@ class PeerProtocol:
             self.holders[group] = self.holders.get(group, 0) + 1
         else:
             known.add_all(pids)
+        # Last, and handing `pids` over: built above, and neither table keeps it (MemberList
+        # copies), so the only subscriber may have it without a copy.
+        self._join_remote_rows(group, pids, owned=True)
 
     def _on_leave(self, peer: Any, pid_or_pids: Any, groups: Any) -> None:
         entry = self.remote.get(peer)
@@ -235,7 +237,6 @@ class PeerProtocol:
             check_group(g)
         is_list = type(pid_or_pids) is not Pid
         pids = list(pid_or_pids) if is_list else [pid_or_pids]
-        self._leave_remote_rows(pids, groups, is_list)
         peer_groups = entry[1]
         for g in groups:
             # OTP crashes with {badkey, G} when g is missing here (spec 9.3); it is a no-op.
@@ -246,6 +247,8 @@ class PeerProtocol:
             if not known:
                 del peer_groups[g]
                 self._unhold(g)
+        # Last, and handing `pids` over (built above, kept by no table): see _on_join.
+        self._leave_remote_rows(pids, groups, is_list, owned=True)
 
     def _on_down(self, ref: Any, pid: Any) -> Job | None:
         entry = self.local.get(pid)
@@ -301,16 +304,18 @@ class PeerProtocol:
                 local.subtract(pids)
         self._notify("leave", group, pids)
 
-    def _join_remote_rows(self, group: Any, pids: list[Pid]) -> None:
+    def _join_remote_rows(self, group: Any, pids: list[Pid], owned: bool = False) -> None:
         row = self.rows.get(group)
         if row is None:
             self.rows[group] = [MemberList.of(pids), MemberList()]
         else:
             row[0].add_all(pids)
-        self._notify("join", group, pids)
+        self._notify("join", group, pids, owned)
 
-    def _leave_remote_rows(self, pids: list[Pid], groups: list[Any], is_list: bool) -> None:
-        for group in groups:
+    def _leave_remote_rows(self, pids: list[Pid], groups: list[Any], is_list: bool,
+                           owned: bool = False) -> None:
+        last = len(groups) - 1
+        for i, group in enumerate(groups):
             row = self.rows.get(group)
             if row is None:
                 continue
@@ -324,7 +329,7 @@ class PeerProtocol:
                 all_.subtract(pids)
                 if not all_ and not row[1]:
                     del self.rows[group]
-            self._notify("leave", group, pids)
+            self._notify("leave", group, pids, owned and i == last)  # the list's last use
 
     def _leave_departed(self, group: Any, pids: MemberList, peer: Pid, alone: bool) -> Job:
         """A departed peer's list for `group` (oldest first) leaves: `All -- PeerPids`, the row
@@ -384,14 +389,26 @@ class PeerProtocol:
         return bool(self.scope_monitors or group in self.monitored_groups
                     or self.node.events_active)
 
-    def _notify(self, kind: str, group: Any, pids: list[Pid]) -> None:
+    def _notify(self, kind: str, group: Any, pids: list[Pid], owned: bool = False) -> None:
+        """Tell the subscribers of the scope and of `group`; each gets its own copy of `pids`
+        (copying.py), except, when the caller hands the list over (`owned`: built for this
+        notification, read by nobody once the handler returns), the only subscriber: it gets
+        the list itself, one copy less on a watcher's hop."""
         node = self.node
-        for ref, sub in self.scope_monitors.items():
-            node.send(sub, (ref, kind, group, pids))  # each gets its own copy (copying.py)
+        scope_monitors = self.scope_monitors
         subs = self.monitored_groups.get(group)
-        if subs:
-            for sub, ref in subs:
-                node.send(sub, (ref, kind, group, pids))  # each gets its own copy (copying.py)
+        if owned and len(scope_monitors) + (len(subs) if subs else 0) == 1:
+            if subs:
+                sub, ref = subs[0]
+            else:
+                ref, sub = next(iter(scope_monitors.items()))
+            node.send_owned(sub, (ref, kind, group, pids))
+        else:
+            for ref, sub in scope_monitors.items():
+                node.send(sub, (ref, kind, group, pids))  # each gets its own copy
+            if subs:
+                for sub, ref in subs:
+                    node.send(sub, (ref, kind, group, pids))  # each gets its own copy
         if node.events_active:
             node.emit(Join if kind == "join" else Leave, scope=self.name, group=group,
                       pids=tuple(pids))

@@ -336,6 +336,13 @@ class RuntimeNode:
         as in Erlang; only a message that cannot be encoded for a remote node raises."""
         self._router.send(dest, msg)
 
+    def send_owned(self, dest: Pid | str | tuple[str, str], msg: Any) -> None:
+        """`send(dest, msg)` from a caller that hands `msg` over: it keeps no reference to
+        anything mutable in it (a list it has just built, say) and gives it to no one else. A
+        local receiver then gets it as it is, without the copy that isolates a local message
+        from its sender (there is nobody left to isolate it from)."""
+        self._router.send_owned(dest, msg)
+
     def send_each(self, pids: list[Pid], msg: Any) -> list[Pid]:
         """`send(pid, msg)` to each pid (one frame per remote pid), `msg` encoded once for all
         of them. Returns the pids whose send raised LocalProtocolError (unencodable, or a frame

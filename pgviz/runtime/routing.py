@@ -137,6 +137,18 @@ class Router:
             return
         raise TypeError(f"cannot send to {dest!r}: expected a pid, a name or (name, node)")
 
+    def send_owned(self, dest: Pid | str | tuple[str, str], msg: Any) -> None:
+        """send(), for a caller that hands `msg` over: it keeps no reference to anything
+        mutable in it and passes none of it to anyone else. A process of this node then gets
+        it without the isolation copy (nobody is left who could change it); elsewhere it is
+        send()."""
+        if type(dest) is Pid and dest[2] == self._table.name:
+            proc = self._procs.get(dest[0]) if dest[4] == self._table.creation else None
+            if proc is not None and proc.alive:
+                proc._enqueue(msg)
+            return
+        self.send(dest, msg)
+
     def send_each(self, dests: list[Pid], msg: Any) -> list[Pid]:
         """send(dest, msg) to each of `dests`, one SEND frame per remote pid as send() makes
         (not send_multi's one frame per node: a pg peer scope, OTP's too, expects its own),

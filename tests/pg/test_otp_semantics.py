@@ -276,3 +276,29 @@ def test_pids_are_hashable_ordered_and_distinct_from_tuples():
     assert p < q and len({p, Pid("a@h", 1, 0, 1)}) == 1
     assert p != Pid("a@h", 1, 0, 2)  # another incarnation
     assert p != ("a@h", 1, 0, 1)
+
+
+def test_remote_notifications_are_the_subscribers_own_lists():
+    """A peer's join and leave reach the only subscriber without a copy (the scope handed the
+    list over) and several subscribers with one list each: whatever a subscriber does to its
+    list changes neither the scope's view nor another subscriber's message."""
+    async def main():
+        async with cluster(2) as (a, b):
+            p1, p2 = spawn_idle(a), spawn_idle(a)
+            only, w1, w2 = Inbox(b), Inbox(b), Inbox(b)
+            ro, _ = b.pg.monitor("g", only.pid)
+            a.pg.join("g", [p1, p2])
+            got = await only.next()
+            assert got == (ro, "join", "g", [p1, p2])
+            got[3].clear()
+            assert b.pg.get_members("g") == [p1, p2]
+            r1, _ = b.pg.monitor_scope(w1.pid)
+            r2, _ = b.pg.monitor_scope(w2.pid)
+            a.pg.leave("g", p1)
+            seen = [await w.next() for w in (only, w1, w2)]
+            assert seen == [(ro, "leave", "g", [p1]), (r1, "leave", "g", [p1]),
+                            (r2, "leave", "g", [p1])]
+            assert len({id(m[3]) for m in seen}) == 3
+            seen[0][3].append(p2)
+            assert seen[1][3] == [p1] == seen[2][3] and b.pg.get_members("g") == [p2]
+    run(main())
