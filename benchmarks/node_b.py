@@ -9,7 +9,9 @@ when stdin closes, so it dies with node A (as OTP's peer node with its control o
 
 Processes it runs (mirroring pg_bench.erl's functions that A spawns on B):
 * registered `lat_watcher` (lat_watcher/1): on ("hello", Parent) it calls pg.monitor("lat"),
-  answers (self, "ready"), then reports (self, "join"|"leave", time.time_ns()) per event;
+  answers (self, "ready"), then reports (self, "join"|"leave", time.time_ns()) per event (and,
+  for mesh.py's `cpu=1`, on ("cpu", "read", Pid) the process's CPU seconds since
+  ("cpu", "mark"));
 * registered `bcast_coll` (bcast_collector/2) and N members of group "bcast" (bcast_member/1);
 * `--conv-members`: N idle members in G groups ("cg", i % G), joined one list per group.
 
@@ -43,12 +45,17 @@ async def lat_watcher(proc: pgviz.Process, node: pgviz.Node) -> None:
     me = proc.pid
     send = node.send
     receive = proc.receive
+    mark = time.process_time()
     while True:
         m = await receive()
         if type(m) is tuple and m[0] == ref:
             send(parent, (me, m[1], time.time_ns()))
         elif m == "stop":
             return
+        elif m == ("cpu", "mark"):  # mesh.py --set cpu=1: this node's CPU from here
+            mark = time.process_time()
+        elif type(m) is tuple and m[:2] == ("cpu", "read"):
+            send(m[2], (me, "cpu", time.process_time() - mark))
 
 
 async def bcast_member(proc: pgviz.Process, node: pgviz.Node, coll: pgviz.Pid) -> None:
