@@ -10,14 +10,16 @@ from ..support import Inbox, cluster, run, wait_until
 
 
 def _count_writes(conn) -> list[bytes]:
+    """The connection's writes to its transport (not the transport's own method: uvloop's is
+    read-only)."""
     writes: list[bytes] = []
-    write = conn._transport.write
+    write = conn._write
 
     def counting(data: bytes) -> None:
         writes.append(bytes(data))
         write(data)
 
-    conn._transport.write = counting
+    conn._write = counting
     return writes
 
 
