@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from . import cli_types as argtype
 from ._version import __version__
 from .errors import CookieError, TLSConfigError
 from .names import default_name
@@ -23,74 +24,19 @@ from .net.cookie import read_cookie_file, resolve_cookie
 __all__ = ["main", "build_parser", "default_name"]
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {value}")
-    return value
-
-
-def _name(text: str) -> str:
-    if not text or any(c.isspace() for c in text) or text.count("@") > 1 or text.startswith("@"):
-        raise argparse.ArgumentTypeError(f"not a node name: {text!r} (like alice or alice@host)")
-    return text
-
-
-def _address(text: str) -> str:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise argparse.ArgumentTypeError(f"not an address: {text!r} (expected host:port)")
-    return text
-
-
-def _address_or_node(text: str) -> str:
-    """host:port, or an Erlang node's name@host (looked up in its host's EPMD)."""
-    if "@" in text and ":" not in text and not text.startswith("@") and text.count("@") == 1:
-        return text
-    try:
-        return _address(text)
-    except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(
-            f"not an address: {text!r} (expected host:port, or name@host of an Erlang "
-            "node with --protocol erlang)") from None
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text}")
-    return value
-
-
 def _node_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--name", type=_name, default=None,
+    p.add_argument("--name", type=argtype.name, default=None,
                    help="node name (default: a short generated one); @host is added if missing")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=_port, default=0, help="port to listen on (default: any free)")
+    p.add_argument("--port", type=argtype.port, default=0, help="port to listen on (default: any free)")
     _cookie_options(p)
-    p.add_argument("--connect", type=_address_or_node, action="append", default=[],
+    p.add_argument("--connect", type=argtype.address_or_node, action="append", default=[],
                    metavar="ADDR",
                    help="connect to host:port at start (repeatable)")
-    p.add_argument("--tick-time", type=_seconds, default=None, metavar="S",
+    p.add_argument("--tick-time", type=argtype.seconds, default=None, metavar="S",
                    help="seconds of silence after which a peer is considered down (default 8)")
-    p.add_argument("--seed", type=_address, action="append", default=[], metavar="ADDR",
+    p.add_argument("--seed", type=argtype.address, action="append", default=[], metavar="ADDR",
                    help="a node to dial at start and again whenever its link is lost, until "
                    "it answers (repeatable; also $PGVIZ_SEEDS, comma-separated)")
     p.add_argument("--advertise", default=None, metavar="HOST",
@@ -109,12 +55,12 @@ def _node_options(p: argparse.ArgumentParser) -> None:
         "OTP's own pg scope (connect to nodes by name: --connect beam@127.0.0.1)")
     erlang.add_argument("--protocol", choices=("pgviz", "erlang"), default="pgviz",
                         help="pgviz's own protocol (default) or Erlang's distribution")
-    erlang.add_argument("--epmd-port", type=_port, default=None, metavar="N",
+    erlang.add_argument("--epmd-port", type=argtype.port, default=None, metavar="N",
                         help="the EPMD to register with and ask (default 4369, "
                         "as ERL_EPMD_PORT on the BEAM)")
     erlang.add_argument("--start-epmd", action="store_true",
                         help="start an EPMD if none runs (default: never start one)")
-    erlang.add_argument("--net-ticktime", type=_seconds, default=None, metavar="S",
+    erlang.add_argument("--net-ticktime", type=argtype.seconds, default=None, metavar="S",
                         help="Erlang's net_ticktime (default 60: the BEAM's)")
     _verbose(p)
 
@@ -142,22 +88,6 @@ def _tls_options(p: argparse.ArgumentParser) -> None:
                      help="the CA certificate that signs every node's (DIR/ca.pem)")
 
 
-def _cast(text: str) -> dict[str, str]:
-    """alice=ana,bob=bob@10.0.0.7 -> {"alice": "ana", "bob": "bob@10.0.0.7"}"""
-    cast: dict[str, str] = {}
-    for part in text.split(","):
-        lesson_node, sep, node = part.strip().partition("=")
-        if not sep or not lesson_node or not node or any(c.isspace() for c in part.strip()):
-            raise argparse.ArgumentTypeError(
-                f"not a cast: {text!r} (expected LESSON_NODE=NODE,..., e.g. alice=ana,bob=ben)")
-        if lesson_node in cast:
-            raise argparse.ArgumentTypeError(f"{lesson_node} is cast twice in {text!r}")
-        if node in cast.values():
-            raise argparse.ArgumentTypeError(f"{node} plays two parts in {text!r}")
-        cast[lesson_node] = node
-    return cast
-
-
 def _verbose(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="log more on stderr: -v info, -vv debug")
@@ -166,20 +96,6 @@ def _verbose(p: argparse.ArgumentParser) -> None:
 COMMANDS = ("gui", "node", "demo", "replay", "export", "lesson", "tls")
 INSTALL_GUI = "pip install 'pgviz[gui]'"
 INSTALL_TLS = "pip install 'pgviz[tls]'"
-
-
-def _shell_commands_help() -> str:
-    from .shell.commands import COMMANDS as SHELL_COMMANDS
-
-    lines = ["shell commands (one per line on stdin; `help` lists them too):"]
-    lines += [f"  {usage}" for usage in SHELL_COMMANDS.values()]
-    lines += ["",
-              "stdin: in a terminal the shell has line editing, history (Up/Down) and Tab",
-              "completion of commands, groups, processes and nodes; from a pipe or a file it",
-              "reads one command per line, and the end of input does not stop the node",
-              "(--exit-on-eof does). --no-shell reads nothing. SIGTERM or SIGINT stops the",
-              "node cleanly (peers are told goodbye), exit status 0."]
-    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,10 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
                          description="The desktop app: one window that is one node of the "
                          f"cluster. Needs Qt: {INSTALL_GUI}.")
     _node_options(gui)
+    from .shell.commands import help_epilog as shell_help_epilog
+
     node = sub.add_parser("node", help="a headless node with a command shell on stdin",
                           description="A headless node with a command shell: in a terminal, "
                           "from a script or pipe, or none at all (--no-shell, as a service).",
-                          epilog=_shell_commands_help(),
+                          epilog=shell_help_epilog(),
                           formatter_class=argparse.RawDescriptionHelpFormatter)
     _node_options(node)
     node.add_argument("--join", action="append", default=[], metavar="GROUP",
@@ -227,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="several app windows on this machine, already connected",
                           description=f"Several app windows on this machine, already "
                           f"connected. Needs Qt: {INSTALL_GUI}.")
-    demo.add_argument("--nodes", type=_positive_int, default=3, help="how many (default 3)")
+    demo.add_argument("--nodes", type=argtype.positive_int, default=3, help="how many (default 3)")
     demo.add_argument("--cookie-file", default=None, metavar="PATH",
                       help="read the windows' shared secret from PATH (default: a random one)")
     demo.add_argument("--cookie", default=None, metavar="SECRET",
@@ -259,16 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
         "instead: its nodes started with --lesson-agent (students' laptops, pgviz demo "
         "windows) play the lesson's nodes, and this window is the teacher's, a spectator "
         "node that conducts")
-    cls.add_argument("--cluster", type=_address, action="append", default=[], metavar="ADDR",
+    cls.add_argument("--cluster", type=argtype.address, action="append", default=[], metavar="ADDR",
                      help="a node of the cluster (host:port; repeatable)")
-    cls.add_argument("--cast", type=_cast, default=None, metavar="A=NODE,...",
+    cls.add_argument("--cast", type=argtype.cast, default=None, metavar="A=NODE,...",
                      help="who plays which lesson node (default: the node of the same short "
                      "name, else the others in order of name)")
-    cls.add_argument("--node-name", type=_name, default="teacher", metavar="NAME",
+    cls.add_argument("--node-name", type=argtype.name, default="teacher", metavar="NAME",
                      help="this window's node (default teacher)")
     cls.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (0.0.0.0 across a LAN; default 127.0.0.1)")
-    cls.add_argument("--port", type=_port, default=0, help="port to listen on (default: any)")
+    cls.add_argument("--port", type=argtype.port, default=0, help="port to listen on (default: any)")
     cls.add_argument("--no-discovery", action="store_true",
                      help="do not announce this node on the LAN (mDNS)")
     _cookie_options(lesson)
@@ -283,24 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
         "DIR/NAME.pem and DIR/NAME-key.pem (keys chmod 600). Run again on the same DIR to add "
         f"nodes with the same CA. Needs {INSTALL_TLS}.")
     init.add_argument("dir", metavar="DIR", help="where to write the files (created if needed)")
-    init.add_argument("--nodes", required=True, type=_node_list, metavar="NAMES",
+    init.add_argument("--nodes", required=True, type=argtype.node_list, metavar="NAMES",
                       help="comma-separated node names (alice,bob,...): the --name each node "
                       "is started with")
-    init.add_argument("--days", type=_positive_int, default=365,
+    init.add_argument("--days", type=argtype.positive_int, default=365,
                       help="how long the certificates are valid (default 365)")
     _verbose(init)
     return parser
-
-
-def _node_list(text: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError("no node names (like alice,bob)")
-    for n in names:
-        short = n.partition("@")[0]
-        if not short or not all(c.isalnum() or c in "-_." for c in short):
-            raise argparse.ArgumentTypeError(f"not a node name: {n!r} (letters, digits, - _ .)")
-    return list(dict.fromkeys(n.partition("@")[0] for n in names))
 
 
 def _with_command(argv: list[str]) -> list[str]:
@@ -407,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for seed in os.environ.get("PGVIZ_SEEDS", "").split(","):
         try:
-            _address(seed.strip()) if seed.strip() else None
+            argtype.address(seed.strip()) if seed.strip() else None
         except argparse.ArgumentTypeError as exc:
             sys.stderr.write(f"pgviz: $PGVIZ_SEEDS: {exc}\n")
             return 2
@@ -448,32 +355,14 @@ def _tls_init(args: argparse.Namespace) -> int:
         sys.stderr.write(f"pgviz: making certificates needs the cryptography package: "
                          f"{INSTALL_TLS}\n(nodes that only use them need nothing more)\n")
         return 2
-    from .net.certs import CA_CERT, CA_KEY, init_classroom, node_files
+    from .net.certs import classroom_instructions, init_classroom
 
     try:
         made = init_classroom(args.dir, args.nodes, days=args.days)
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"pgviz: {exc}\n")
         return 2
-    d = made.directory
-    ca_state = "new" if made.ca_new else "kept"
-    out = [f"pgviz tls: in {d}/ (valid {made.days} days)",
-           f"  {CA_CERT:<26} the classroom CA ({ca_state}): give it to every node",
-           f"  {CA_KEY:<26} the CA's private key: keep it, never hand it out; run "
-           f"`pgviz tls init {d} --nodes NAME` again to add nodes"]
-    for name in made.nodes:
-        cert, key = node_files(d, name)
-        out.append(f"  {cert.name + ', ' + key.name:<26} node {name}: its certificate and "
-                   "private key (chmod 600), for that node only")
-    first = made.nodes[0]
-    cert, key = node_files(d, first)
-    out += ["", "Start each node with its own name, certificate and key, and the CA, e.g.:",
-            f"  pgviz node --name {first} --tls-cert {cert} --tls-key {key} "
-            f"--tls-ca {d / CA_CERT}",
-            "(the same flags for the app: pgviz --name ... --tls-cert ...). Every link is then",
-            "TLS with both certificates checked; a node connects only if its certificate is",
-            "from this CA and made for the --name it uses. The cookie is still needed."]
-    print("\n".join(out))
+    print(classroom_instructions(made))
     return 0
 
 
@@ -481,6 +370,7 @@ def _lesson(args: argparse.Namespace) -> int:
     """Read the lesson first: a missing or malformed one is exit status 2 and one line naming
     the file and line, before any window."""
     from .lessons import LessonError, load_lesson, shipped_lessons
+    from .lessons.casting import cast_problem
 
     name = args.name
     if not args.cluster and (args.cast or args.cookie or args.cookie_file or args.tls_cert):
@@ -498,13 +388,10 @@ def _lesson(args: argparse.Namespace) -> int:
     except (LessonError, OSError) as exc:
         sys.stderr.write(f"pgviz lesson: {exc}\n")
         return 2
-    if args.cast:
-        unknown = [n for n in args.cast if n not in lesson.nodes]
-        if unknown:
-            sys.stderr.write(f"pgviz lesson: --cast names {', '.join(unknown)}, which "
-                             f"{lesson.name} does not have (its nodes: "
-                             f"{', '.join(lesson.nodes)})\n")
-            return 2
+    problem = cast_problem(args.cast, lesson) if args.cast else None
+    if problem:
+        sys.stderr.write(f"pgviz lesson: {problem}\n")
+        return 2
     if args.cluster:
         problem = _check_tls(args)
         if problem:

@@ -16,7 +16,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Made", "init_classroom", "CA_CERT", "CA_KEY", "node_files"]
+__all__ = ["Made", "init_classroom", "CA_CERT", "CA_KEY", "node_files",
+           "classroom_instructions"]
 
 CA_CERT = "ca.pem"
 CA_KEY = "ca-key.pem"
@@ -119,3 +120,26 @@ def init_classroom(directory: str | os.PathLike[str], nodes: list[str], *,
         _write(key_path, key.private_bytes(pem, key_format, no_password), private=True)
         _write(cert_path, cert.public_bytes(pem), private=False)
     return Made(d, ca_new, tuple(nodes), days)
+
+
+def classroom_instructions(made: Made) -> str:
+    """What `pgviz tls init` tells the teacher: each file, who gets it, how to start a node."""
+    d = made.directory
+    ca_state = "new" if made.ca_new else "kept"
+    out = [f"pgviz tls: in {d}/ (valid {made.days} days)",
+           f"  {CA_CERT:<26} the classroom CA ({ca_state}): give it to every node",
+           f"  {CA_KEY:<26} the CA's private key: keep it, never hand it out; run "
+           f"`pgviz tls init {d} --nodes NAME` again to add nodes"]
+    for name in made.nodes:
+        cert, key = node_files(d, name)
+        out.append(f"  {cert.name + ', ' + key.name:<26} node {name}: its certificate and "
+                   "private key (chmod 600), for that node only")
+    first = made.nodes[0]
+    cert, key = node_files(d, first)
+    out += ["", "Start each node with its own name, certificate and key, and the CA, e.g.:",
+            f"  pgviz node --name {first} --tls-cert {cert} --tls-key {key} "
+            f"--tls-ca {d / CA_CERT}",
+            "(the same flags for the app: pgviz --name ... --tls-cert ...). Every link is then",
+            "TLS with both certificates checked; a node connects only if its certificate is",
+            "from this CA and made for the --name it uses. The cookie is still needed."]
+    return "\n".join(out)

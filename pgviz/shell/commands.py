@@ -27,7 +27,7 @@ from ..trace import to_jsonable
 from ..wire.terms import Pid, Ref
 from .network import NETWORK_ARGUMENTS, NETWORK_COMMANDS, NetworkCommands
 
-__all__ = ["Shell", "COMMANDS", "CommandError"]
+__all__ = ["Shell", "COMMANDS", "CommandError", "help_epilog"]
 
 COMMANDS = {
     "connect": "connect ADDR            connect to the node at host:port",
@@ -368,3 +368,16 @@ def _held(table: dict[Ref, Any], ref: Any) -> Any:
         return table.get(ref)
     except TypeError:  # a Ref built in-process around an unhashable field
         return None
+
+
+def help_epilog() -> str:
+    """`pgviz node --help`'s list of the shell's commands and how stdin is read."""
+    lines = ["shell commands (one per line on stdin; `help` lists them too):"]
+    lines += [f"  {usage}" for usage in COMMANDS.values()]
+    lines += ["",
+              "stdin: in a terminal the shell has line editing, history (Up/Down) and Tab",
+              "completion of commands, groups, processes and nodes; from a pipe or a file it",
+              "reads one command per line, and the end of input does not stop the node",
+              "(--exit-on-eof does). --no-shell reads nothing. SIGTERM or SIGINT stops the",
+              "node cleanly (peers are told goodbye), exit status 0."]
+    return "\n".join(lines)
