@@ -73,6 +73,10 @@ ROWS = [
     # issue 15: one-way propagation <= 1.3x the one-way floor (half the calibration's RTT)
     Row("pgviz_join_propagation_p50", "calib_tcp_pingpong_rtt_p50", False,
         "<= 0.65x RTT (1.3x floor)", 0.65),
+    # the event loop's own floor (asyncio_floor.py): what no asyncio program gets under
+    Row("calib_asyncio_oneway_p50", "calib_tcp_pingpong_rtt_p50", False,
+        "<= 0.65x RTT (1.3x floor)", 0.65),
+    Row("pgviz_join_propagation_p50", "calib_asyncio_oneway_p50", False),
     Row("pgviz_broadcast_delivered", "otp_broadcast_delivered", True, ">= 1x", 1.0),
     Row("pgviz_broadcast_delivered", "redis_delivered", True, ">= 3x", 3.0),
     Row("pgviz_broadcast_sent", "otp_broadcast_sent", True),
@@ -88,7 +92,12 @@ ROWS = [
         "<= 2x", 2.0),
     Row("pgviz_mesh10_join_propagation_p99", "otp_mesh10_join_propagation_p99", False),
     Row("pgviz_mesh10_join_propagation_last_p50", "otp_mesh10_join_propagation_last_p50", False),
+    Row("calib_asyncio_mesh10_p50", "otp_mesh10_join_propagation_p50", False),
+    Row("pgviz_mesh10_join_propagation_p50", "calib_asyncio_mesh10_p50", False),
+    Row("pgviz_mesh10_join_propagation_last_p50", "calib_asyncio_mesh10_last_p50", False),
     Row("pgviz_mesh30_join_propagation_p50", "otp_mesh30_join_propagation_p50", False),
+    Row("calib_asyncio_mesh30_p50", "otp_mesh30_join_propagation_p50", False),
+    Row("pgviz_mesh30_join_propagation_p50", "calib_asyncio_mesh30_p50", False),
     Row("pgviz_mesh30_join_propagation_p99", "otp_mesh30_join_propagation_p99", False),
     Row("pgviz_mesh30_join_propagation_last_p50", "otp_mesh30_join_propagation_last_p50", False),
     Row("pgviz_converge_100k_10n", "otp_converge_100k_10n", False),
@@ -107,6 +116,8 @@ ROWS = [
     Row("pgviz_replay_scrub_p95_ms", None, False, "<= 50 ms", 50.0),
     Row("calib_tcp_pingpong_rtt_p50", None, False),
     Row("calib_tcp_pingpong_rtt_p99", None, False),
+    Row("calib_asyncio_mesh10_cpu_per_round_a", None, False),
+    Row("calib_asyncio_mesh10_cpu_per_round_peer", None, False),
 ]
 
 
@@ -200,6 +211,12 @@ def one_run(i: int, args: argparse.Namespace, out: Path, anchors: Path, kinds: s
             run_to_file(["bash", str(anchors / "otp" / "run.sh"), name],
                         out / f"otp.{name}.{i}.txt", anchors)
 
+    def floor(*what: str) -> None:
+        # the event loop's own floor (benchmarks/asyncio_floor.py), beside the figure it bounds
+        if "calib" in kinds:
+            run_to_file([py, "-m", "benchmarks.asyncio_floor", *what, "--loop", args.loop],
+                        out / f"floor.{'_'.join(what)}.{i}.txt", REPO)
+
     def scale_pairs(name: str) -> None:
         for tag, erl_args, sets in (SCALE_QUICK if args.quick else SCALE)[name]:
             steps = []
@@ -215,9 +232,12 @@ def one_run(i: int, args: argparse.Namespace, out: Path, anchors: Path, kinds: s
                 steps.reverse()
             for step in steps:
                 step()
+            if name == "mesh":
+                floor("mesh", erl_args[1])
 
     if "calib" in kinds:
         run_to_file([py, str(anchors / "calib.py")], out / f"calib.{i}.txt", anchors)
+        floor("oneway")
     for name in PAIRED:
         if name not in args.only:
             continue

@@ -216,3 +216,47 @@ def test_uvloop_smoke() -> None:
     figures, _ = run_scenario("broadcast", "--loop", "uvloop")
     for fig in EXPECTED["broadcast"]:
         assert figures[fig] > 0, fig
+
+
+def run_floor(*args: str) -> dict[str, float]:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.asyncio_floor", *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    figures = {}
+    for line in proc.stdout.splitlines():
+        _, fig, value, unit, note = line.split("\t")
+        assert unit and note, line
+        figures[fig] = float(value)
+    return figures
+
+
+def test_asyncio_floor_smoke() -> None:
+    """The event loop's own floor: one-way and a 4-node mesh, every figure positive; the
+    last peer of a round is never earlier than the pooled median."""
+    oneway = run_floor("oneway", "--rounds", "200")
+    assert list(oneway) == ["calib_asyncio_oneway_p50"] and oneway["calib_asyncio_oneway_p50"] > 0
+    mesh = run_floor("mesh", "4", "--rounds", "100")
+    assert set(mesh) == {"calib_asyncio_mesh4_p50", "calib_asyncio_mesh4_last_p50",
+                         "calib_asyncio_mesh4_cpu_per_round_a",
+                         "calib_asyncio_mesh4_cpu_per_round_peer"}
+    assert all(v > 0 for v in mesh.values()), mesh
+    assert mesh["calib_asyncio_mesh4_last_p50"] >= mesh["calib_asyncio_mesh4_p50"]
+
+
+def test_runner_table_floor_rows(tmp_path: Path) -> None:
+    """The loop's floor stands beside the pgviz figure it bounds, from the same run."""
+    from benchmarks.__main__ import table
+
+    for i, (pg, floor) in enumerate([(60.0, 30.0), (50.0, 40.0), (90.0, 30.0)], start=1):
+        (tmp_path / f"pgviz.latency.{i}.txt").write_text(
+            f"RESULT\tpgviz_join_propagation_p50\t{pg}\tus\tn\n")
+        (tmp_path / f"floor.oneway.{i}.txt").write_text(
+            f"RESULT\tcalib_asyncio_oneway_p50\t{floor}\tus\tn\n")
+        (tmp_path / f"calib.{i}.txt").write_text(
+            "RESULT\tcalib_tcp_pingpong_rtt_p50\t50.0\tus\tn\n")
+    lines = table(tmp_path, 3).splitlines()
+    vs_floor = next(line for line in lines if line.startswith("| pgviz_join_propagation_p50 |")
+                    and "calib_asyncio_oneway_p50" in line)
+    assert "| 2.00x |" in vs_floor  # 2.0, 1.25, 3.0 -> median 2.0
+    loop_row = next(line for line in lines if line.startswith("| calib_asyncio_oneway_p50 |"))
+    assert "| 0.60x |" in loop_row and loop_row.rstrip().endswith("| yes |")  # 0.6, 0.8, 0.6
