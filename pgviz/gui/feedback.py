@@ -13,9 +13,28 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QStatusBar
 
-__all__ = ["Feedback", "Tasks", "RateMeter"]
+__all__ = ["Feedback", "Tasks", "RateMeter", "status_labels"]
 
 log = logging.getLogger(__name__)
+
+
+def status_labels(bar: QStatusBar, node: str, address: str) -> dict[str, QLabel]:
+    """The status bar's permanent labels, by name: Recording, Node, Address, Peers, Members
+    and Rate (the node and its address filled in; the others are kept up to date by their
+    parts)."""
+    bar.setObjectName("statusBar")
+    bar.setAccessibleName("Status bar")
+    status = {}
+    for key in ("Recording", "Node", "Address", "Peers", "Members", "Rate"):
+        lab = QLabel()
+        lab.setObjectName(f"status{key}")
+        lab.setAccessibleName(f"Status: {key.lower()}")
+        bar.addPermanentWidget(lab)
+        status[key] = lab
+    status["Node"].setText(node)
+    status["Address"].setText(address)
+    status["Recording"].setStyleSheet("color: #e11d48; font-weight: bold;")
+    return status
 
 
 class Feedback:

@@ -4,7 +4,9 @@ It only builds the widgets and wires the parts together, each a composed object 
 needs: `ViewSync` (the model's snapshots into the view and the lists, and the one selection),
 `Commands` (what the buttons do), `Look`/`Arrangement` (theme, presenter mode, where the
 controls go), `RecordControl` (the Record button), `Feedback`/`Tasks` (log, status bar and
-background tasks). Events come in through one feed, the session's model.
+background tasks), `ReplayOpener` (File ▸ Open a recording), `RegistryWatch` (the local nodes
+list), `SavedWindow` (what the window remembers, window_settings.py). Events come in through one
+feed, the session's model.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QFileSystemWatcher, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent, QShowEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QToolButton,
-    QWidget,
 )
 
 from .._version import __version__
@@ -38,7 +38,7 @@ from .cluster_view import ClusterView
 from .commands import Commands
 from .diagram_dock import DiagramDock
 from .exports import ExportMenu
-from .feedback import Feedback, RateMeter, Tasks
+from .feedback import Feedback, RateMeter, Tasks, status_labels
 from .keys_overlay import KeysOverlay
 from .lessons_menu import LessonsMenu
 from .look import Arrangement, Look
@@ -46,11 +46,15 @@ from .menu_bar import build_menu_bar
 from .network_view import NetworkView
 from .picture import PROTOCOL_KINDS, Member, dot_kind
 from .record_control import RecordControl
+from .registry_watch import RegistryWatch
+from .replay_opener import ReplayOpener
 from .session import NodeSession
 from .side_panel import SidePanel, named
 from .theme import Theme, app_icon, resolve_theme
 from .view_sync import ViewSync
+from .window_settings import SavedWindow, first_size, settings
 
+# settings and first_size live in window_settings.py, still importable from here
 __all__ = ["MainWindow", "settings", "first_size", "window_title"]
 
 log = logging.getLogger(__name__)
@@ -65,22 +69,6 @@ def window_title(short_name: str, address: str) -> str:
     """The app's name once, at the end: Qt adds the application's display name to a title
     that does not already end with it (on X11 and Windows), so it must end with it."""
     return f"you are {short_name}  ({address}) — pgviz"
-
-
-def first_size(window: QWidget, want: tuple[int, int] = (1200, 780)) -> tuple[int, int]:
-    """The window's first size: `want`, within the screen's available geometry (less room for
-    the window frame) at any scale factor (QT_SCALE_FACTOR=1.5 on 1920×1080 leaves
-    1280×720 logical pixels)."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is None:
-        return want
-    area = screen.availableGeometry()
-    return (max(320, min(want[0], area.width() - 16)),
-            max(240, min(want[1], area.height() - 48)))
-
-
-def settings() -> QSettings:
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "pgviz", "pgviz")
 
 
 class MainWindow(QMainWindow):
@@ -124,7 +112,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setSizes([840, 360])
         self.setCentralWidget(self.splitter)
-        self.status = self._make_status_bar()
+        self.status = status_labels(self.statusBar(), session.short_name, session.node.address)
 
         # -- parts
         self.feedback = Feedback(self.event_log, self.statusBar(), session.short_name)
@@ -160,21 +148,22 @@ class MainWindow(QMainWindow):
         self.keys_overlay = KeysOverlay(self)
         build_menu_bar(self, self.actions_, self.exports.menu, self.diagram.action,
                        self.lessons.menu)
-        self._open_dialog: QFileDialog | None = None
         self._about: QMessageBox | None = None
-        self.replays: list[QMainWindow] = []  # File ▸ Open a recording, kept referenced
+        self.opener = ReplayOpener(self, lambda: self.look.choice, self.report)
+        self.replays = self.opener.replays  # File ▸ Open a recording, kept referenced
         self._record_menu()
         self.record = RecordControl(session, self.actions_["record"], self.feedback,
                                     self.status["Recording"], self)
         self.rate = RateMeter(self.status["Rate"], self, self.record.update_status)
         self.arrangement = Arrangement(self, self.splitter, self.panel, scroll,
                                        self.actions_["controls"].setChecked)
-        self.look = Look(self.view, icon_names(self.actions_), self._button_icons(),
+        self.look = Look(self.view, icon_names(self.actions_),
+                         {button: icon for button, _key, icon in self.panel.command_buttons()},
                          self.legend_hint, self._after_restyle)
 
         # -- wiring
         self._wire_panel()
-        self._watch_registry()
+        self.local_nodes = RegistryWatch(self, self.commands.refresh_local_nodes)
         session.listen(self._on_session)
         session.watch(self._on_event)
         self.restore_settings(whole_cluster)
@@ -239,38 +228,9 @@ class MainWindow(QMainWindow):
             button.addAction(self.actions_["recordTo"])
             button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
 
-    def _button_icons(self) -> dict[QAbstractButton, str]:
-        p = self.panel
-        return {p.connect_button: "connect", p.spawn_button: "spawn", p.kill_button: "kill",
-                p.join_button: "join", p.leave_button: "leave",
-                p.monitor_group_button: "monitor", p.monitor_scope_button: "monitor-scope",
-                p.broadcast_button: "broadcast", p.send_button: "send",
-                p.disconnect_button: "disconnect", p.refresh_nodes_button: "refresh"}
-
-    def _make_status_bar(self) -> dict[str, QLabel]:
-        sb = self.statusBar()
-        sb.setObjectName("statusBar")
-        sb.setAccessibleName("Status bar")
-        status = {}
-        for key in ("Recording", "Node", "Address", "Peers", "Members", "Rate"):
-            lab = QLabel()
-            lab.setObjectName(f"status{key}")
-            lab.setAccessibleName(f"Status: {key.lower()}")
-            sb.addPermanentWidget(lab)
-            status[key] = lab
-        status["Node"].setText(self.session.short_name)
-        status["Address"].setText(self.session.node.address)
-        status["Recording"].setStyleSheet("color: #e11d48; font-weight: bold;")
-        return status
-
     def _wire_panel(self) -> None:
         p, act, c = self.panel, self.actions_, self.commands
-        for button, key in ((p.connect_button, "connect"), (p.refresh_nodes_button, "refreshNodes"),
-                            (p.disconnect_button, "disconnect"), (p.spawn_button, "spawn"),
-                            (p.kill_button, "kill"), (p.join_button, "join"),
-                            (p.leave_button, "leave"), (p.monitor_group_button, "monitorGroup"),
-                            (p.monitor_scope_button, "monitorScope"),
-                            (p.broadcast_button, "broadcast"), (p.send_button, "send")):
+        for button, key, _icon in p.command_buttons():
             button.clicked.connect(act[key].trigger)
         p.address_edit.returnPressed.connect(act["connect"].trigger)
         p.message_edit.returnPressed.connect(act["broadcast"].trigger)
@@ -289,20 +249,6 @@ class MainWindow(QMainWindow):
         self.view.dotClicked.connect(lambda dot: self.diagram.view.select_frame(dot.ids[0]))
         self.diagram.view.frameClicked.connect(self.frame_clicked)
 
-    def _watch_registry(self) -> None:
-        """The list of local nodes follows the registry directory (inotify: no polling)."""
-        self._registry_timer = QTimer(self)
-        self._registry_timer.setSingleShot(True)
-        self._registry_timer.setInterval(150)
-        self._registry_timer.timeout.connect(self.commands.refresh_local_nodes)
-        directory = registry.registry_dir()
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return
-        self._registry_watcher = QFileSystemWatcher([str(directory)], self)
-        self._registry_watcher.directoryChanged.connect(lambda _d: self._registry_timer.start())
-
     # -- events in -------------------------------------------------------------------------------
     def _on_event(self, ev: Event) -> None:
         self.diagram.view.feed(ev)
@@ -314,18 +260,13 @@ class MainWindow(QMainWindow):
             kind = dot_kind(ev.kind)
             if not self.show_protocol and kind in PROTOCOL_KINDS:
                 return
-            pic = self.sync.picture
-            if self.sync.timer.isActive() and not (pic.shows(ev.src) and pic.shows(ev.dst)):
-                self.sync.refresh()  # a node that just came up: draw it before its first dot
-                pic = self.sync.picture
-            if pic.shows_frames(ev.src, ev.dst):
-                self.view.add_message(ev.src, ev.dst, kind)
+            self.sync.show_dot(ev.src, ev.dst, kind)
         elif ev.event in REDRAW_EVENTS:
             self.sync.schedule()
             if ev.event in ("nodeup", "nodedown") and ev.node == self.session.name:
                 if ev.event == "nodedown":
                     self.view.animator.scheduler.drop_node(getattr(ev, "peer", ""))
-                self._registry_timer.start()
+                self.local_nodes.soon()
 
     def _on_session(self, kind: str, payload: object) -> None:
         if kind == "log":
@@ -344,12 +285,7 @@ class MainWindow(QMainWindow):
     def frame_clicked(self, frame_id: str) -> None:
         """An arrow of the diagram: a frame still in flight is inspected (its dot ringed in the
         graph); one delivered selects its receiver (graph, peers list) and says what it was."""
-        traffic = self.session.model.traffic()
-        if any(f.id == frame_id for f in traffic.in_flight):
-            self.net.inspector.inspect(frame_id, 0, traffic)
-            self.view.animator.highlighted = frame_id
-            self.net.place_inspector()
-            self.view.animator.changed()
+        if self.net.inspect_in_flight(frame_id):
             return
         arrow = self.diagram.view.history.arrow(frame_id)
         if arrow is None:
@@ -427,34 +363,11 @@ class MainWindow(QMainWindow):
         return self._about
 
     def ask_recording(self) -> QFileDialog:
-        from .recordings import recordings_dir
-
-        dialog = QFileDialog(self, "Open a recording", str(recordings_dir()),
-                             "Recordings (*.jsonl *.json);;All files (*)")
-        dialog.setObjectName("openRecordingDialog")
-        dialog.setAccessibleName("Open a recording")
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(self.open_recording)
-        self._open_dialog = dialog
-        dialog.open()
-        return dialog
+        return self.opener.ask()
 
     def open_recording(self, path: str) -> QMainWindow | None:
         """A replay window for `path`, beside this one (a one-line report if unusable)."""
-        from ..model import RecordingError
-        from .replay_window import open_replay
-
-        try:
-            window = open_replay(path, self.look.choice)
-        except (RecordingError, OSError) as exc:
-            self.report(f"cannot open {path}: {exc}", error=True)
-            return None
-        self.replays.append(window)
-        window.closed.connect(lambda: self.replays.remove(window)
-                              if window in self.replays else None)
-        window.show()
-        return window
+        return self.opener.open(path)
 
     # -- layout ---------------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
@@ -480,48 +393,22 @@ class MainWindow(QMainWindow):
         return "node/" + self.session.short_name
 
     def restore_settings(self, whole_cluster: bool | None) -> None:
-        s = settings()
-        s.beginGroup(self._settings_group())
-        geometry = s.value("geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(*first_size(self))
-        if not self._fits_screen():
-            self.resize(*first_size(self))
-        state = s.value("windowState")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        self.look.set_choice(str(s.value("theme", "system")))
-        self.look.presenter = _flag(s.value("presenter", "false"))
+        saved = SavedWindow.load(self._settings_group())
+        saved.restore_geometry(self)
+        self.look.set_choice(saved.theme)
+        self.look.presenter = saved.presenter
         self.actions_["presenter"].setChecked(self.look.presenter)
-        self.show_protocol = _flag(s.value("showProtocol", "true"))
+        self.show_protocol = saved.show_protocol
         self.actions_["protocol"].setChecked(self.show_protocol)
-        whole = _flag(s.value("wholeCluster", "false")) if whole_cluster is None else whole_cluster
+        whole = saved.whole_cluster if whole_cluster is None else whole_cluster
         self.actions_["wholeCluster"].setChecked(whole)
         self.sync.whole = whole
-        s.endGroup()
-
-    def _fits_screen(self) -> bool:
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
-            return True
-        area = screen.availableGeometry()
-        return self.width() <= area.width() and self.height() <= area.height()
 
     def save_settings(self) -> None:
         if not self.remember:
             return
-        s = settings()
-        s.beginGroup(self._settings_group())
-        s.setValue("geometry", self.saveGeometry())
-        s.setValue("windowState", self.saveState())
-        s.setValue("theme", self.look.choice)
-        s.setValue("showProtocol", "true" if self.show_protocol else "false")
-        s.setValue("presenter", "true" if self.look.presenter else "false")
-        s.setValue("wholeCluster", "true" if self.sync.whole else "false")
-        s.endGroup()
-        s.sync()
+        SavedWindow(self.saveGeometry(), self.saveState(), self.look.choice, self.look.presenter,
+                    self.show_protocol, self.sync.whole).save(self._settings_group())
 
     # -- closing --------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
@@ -554,8 +441,4 @@ class MainWindow(QMainWindow):
 
     def run_task(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
         return self.tasks.run(coro, what)
-
-
-def _flag(value: object) -> bool:
-    return str(value).lower() == "true"
 

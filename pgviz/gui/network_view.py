@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint
 from PySide6.QtWidgets import QMenu, QWidget
 
 from ..events import Clock, Deliver, Event, NodeDown, Send
+from ..model import Snapshot
 from ..wire.terms import short_node
 from .cluster_view import ClusterView
 from .feedback import Feedback, Tasks
@@ -117,8 +118,20 @@ class NetworkView(QObject):
         return dots
 
     def inspect(self, dot: FlightDot) -> None:
-        self.inspector.inspect(dot.ids[0], dot.count - 1, self.session.model.traffic())
-        self.view.animator.highlighted = dot.ids[0]
+        self._inspect(dot.ids[0], dot.count - 1, self.session.model.traffic())
+
+    def inspect_in_flight(self, frame_id: str) -> bool:
+        """Inspect the frame `frame_id` (its dot ringed) if it is still in flight; False when
+        it was delivered already."""
+        traffic = self.session.model.traffic()
+        if not any(f.id == frame_id for f in traffic.in_flight):
+            return False
+        self._inspect(frame_id, 0, traffic)
+        return True
+
+    def _inspect(self, frame_id: str, others: int, traffic: Snapshot) -> None:
+        self.inspector.inspect(frame_id, others, traffic)
+        self.view.animator.highlighted = frame_id
         self.place_inspector()
         self.view.animator.changed()
 

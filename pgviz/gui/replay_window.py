@@ -41,12 +41,12 @@ from .event_fixes import replay_order
 from .exports import ExportMenu
 from .keys_overlay import KeysOverlay
 from .lessons_menu import LessonsMenu
-from .main_window import first_size
 from .picture import PROTOCOL_KINDS, Picture, dot_kind, make_picture
 from .playhead import SPEEDS, Playhead
 from .recordings import opening_count
 from .side_panel import named
 from .theme import Theme, app_icon, resolve_theme, stylesheet
+from .window_settings import first_size
 
 __all__ = ["ReplayWindow", "open_replay"]
 

@@ -8,6 +8,7 @@ from typing import TypeVar
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QTextOption
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
@@ -137,6 +138,18 @@ class SidePanel(QWidget):
         lists_max = 56 if columns == 1 else 16777215
         self.local_nodes_list.setMaximumHeight(lists_max)
         self.peers_list.setMaximumHeight(lists_max)
+
+    def command_buttons(self) -> list[tuple[QAbstractButton, str, str]]:
+        """The buttons that trigger the window's actions: (button, action key, icon name)."""
+        return [(self.connect_button, "connect", "connect"),
+                (self.refresh_nodes_button, "refreshNodes", "refresh"),
+                (self.disconnect_button, "disconnect", "disconnect"),
+                (self.spawn_button, "spawn", "spawn"), (self.kill_button, "kill", "kill"),
+                (self.join_button, "join", "join"), (self.leave_button, "leave", "leave"),
+                (self.monitor_group_button, "monitorGroup", "monitor"),
+                (self.monitor_scope_button, "monitorScope", "monitor-scope"),
+                (self.broadcast_button, "broadcast", "broadcast"),
+                (self.send_button, "send", "send")]
 
     def _button(self, name: str, text: str, accessible: str, tip: str) -> QPushButton:
         b = QPushButton(text)

@@ -58,6 +58,15 @@ class ViewSync:
             self.whole = whole
             self.refresh()
 
+    def show_dot(self, src: str, dst: str, kind: str) -> None:
+        """A live message's dot, if the picture shows its link's frames."""
+        pic = self.picture
+        if self.timer.isActive() and not (pic.shows(src) and pic.shows(dst)):
+            self.refresh()  # a node that just came up: draw it before its first dot
+            pic = self.picture
+        if pic.shows_frames(src, dst):
+            self.view.add_message(src, dst, kind)
+
     # -- model -> widgets --------------------------------------------------------------------------
     def refresh(self) -> None:
         self.timer.stop()
