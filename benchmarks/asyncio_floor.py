@@ -38,7 +38,65 @@ from typing import Any
 from .common import pct, result
 
 FRAME = struct.Struct("<qq")  # (A's stamp, the receiver's stamp or 0)
-QUIT = FRAME.pack(-1, -1)
+QUIT = (-1, -1)
+
+
+class PlainWire:
+    """16 bytes a frame: the loop's floor."""
+
+    def __init__(self) -> None:
+        self.partial = b""
+
+    def pack(self, sent: int, seen: int) -> bytes:
+        return FRAME.pack(sent, seen)
+
+    def unpack(self, data: bytes) -> list[tuple[int, int]]:
+        data = self.partial + data if self.partial else data
+        end = len(data) - len(data) % FRAME.size
+        self.partial = data[end:]
+        return list(FRAME.iter_unpack(data[:end]))
+
+
+class PgvizWire:
+    """pgviz's wire layer and nothing above it: a term of a pg notification's shape (A to a
+    peer) or of a watcher's report (back), encoded by pgviz's codec, length-prefixed and
+    sealed with the link's keyed BLAKE2b tag, then opened, checked and decoded the same way.
+    No routing, no process table, no pg: `--wire pgviz` minus the floor is the wire's share
+    of a hop, and pgviz's figure minus this is the runtime's and pg's."""
+
+    def __init__(self, me: int) -> None:
+        from pgviz.wire.codec import decode, encode
+        from pgviz.wire.frames import encode_frame
+        from pgviz.wire.mac import FrameOpener, FrameSealer
+        from pgviz.wire.terms import Pid, Ref
+
+        key = b"k" * 32
+        self._encode, self._decode, self._frame = encode, decode, encode_frame
+        self._sealer = FrameSealer(key)
+        self._opener = FrameOpener(key, 1 << 20)
+        self._me = Pid("floor_a@127.0.0.1" if me == 0 else f"floor_{me}@127.0.0.1", 7, 0, 1)
+        self._ref = Ref("floor@127.0.0.1", 12345678901, 1)
+
+    def pack(self, sent: int, seen: int) -> bytes:
+        if seen == 0:  # A to a peer: ["SEND", watcher, (ref, "join", group, [pid], stamp)]
+            term = ["SEND", self._me, (self._ref, "join", "lat", [self._me], sent)]
+        else:  # a peer's report: ["SEND", A's process, (me, "join", stamp, seen)]
+            term = ["SEND", self._me, (self._me, "join", sent, seen)]
+        return self._sealer.seal(self._frame(self._encode(term)))
+
+    def unpack(self, data: bytes) -> list[tuple[int, int]]:
+        out = []
+        for payload in self._opener.feed(data):
+            msg = self._decode(payload)[2]
+            out.append((msg[-1], 0) if msg[1] == "join" and len(msg) == 5 else
+                       (msg[-2], msg[-1]))
+        if self._opener.error is not None:
+            raise self._opener.error
+        return out
+
+
+def _wire(kind: str, me: int) -> Any:
+    return PgvizWire(me) if kind == "pgviz" else PlainWire()
 
 
 class Mailbox:
@@ -62,58 +120,57 @@ class Mailbox:
 
 
 class FrameReader(asyncio.Protocol):
-    """Cuts 16-byte frames from one socket's bytes into a mailbox (several readers may feed
-    one mailbox, as a node's links feed one process)."""
+    """Cuts frames from one socket's bytes into a mailbox (several readers may feed one
+    mailbox, as a node's links feed one process)."""
 
-    def __init__(self, box: Mailbox) -> None:
+    def __init__(self, box: Mailbox, wire: Any) -> None:
         self.box = box
-        self.partial = b""
+        self.wire = wire
         self.transport: Any = None
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        data = self.partial + data if self.partial else data
-        end = len(data) - len(data) % FRAME.size
-        self.partial = data[end:]
-        self.box.put(FRAME.iter_unpack(data[:end]))
+        self.box.put(self.wire.unpack(data))
 
 
-async def _attach(sock: socket.socket, box: Mailbox) -> Any:
+async def _attach(sock: socket.socket, box: Mailbox, wire: Any) -> Any:
     transport, _ = await asyncio.get_running_loop().connect_accepted_socket(
-        lambda: FrameReader(box), sock)
+        lambda: FrameReader(box, wire), sock)
     return transport
 
 
-async def _peer(sock: socket.socket, report: socket.socket) -> None:
+async def _peer(sock: socket.socket, report: socket.socket, kind: str, me: int) -> None:
     box = Mailbox()
-    write = (await _attach(sock, box)).write
+    out = _wire(kind, me)
+    write = (await _attach(sock, box, _wire(kind, me))).write
     mark = time.process_time()
     while True:
         sent, _ = await box.get()
         if sent == -1:
             break
-        write(FRAME.pack(sent, time.time_ns()))
+        write(out.pack(sent, time.time_ns()))
     report.sendall(struct.pack("<d", time.process_time() - mark))
 
 
-async def _coordinator(socks: list[socket.socket], warm: int, rounds: int
+async def _coordinator(socks: list[socket.socket], warm: int, rounds: int, kind: str
                        ) -> tuple[list[int], list[int], float]:
     # Replies from all peers reach one task, as the reports of mesh.py reach one process.
     inbox = Mailbox()
-    writes = [(await _attach(sock, inbox)).write for sock in socks]
+    links = [((await _attach(sock, inbox, _wire(kind, 0))).write, _wire(kind, 0))
+             for sock in socks]
     pooled: list[int] = []
     last: list[int] = []
     mark = 0.0
     for i in range(warm + rounds):
         if i == warm:
             mark = time.process_time()
-        frame = FRAME.pack(time.time_ns(), 0)
-        for write in writes:
-            write(frame)
+        t0 = time.time_ns()
+        for write, out in links:
+            write(out.pack(t0, 0))
         worst = 0
-        for _ in writes:
+        for _ in links:
             sent, seen = await inbox.get()
             if i >= warm:
                 pooled.append(seen - sent)
@@ -121,8 +178,8 @@ async def _coordinator(socks: list[socket.socket], warm: int, rounds: int
         if i >= warm:
             last.append(worst)
     spent = time.process_time() - mark
-    for write in writes:
-        write(QUIT)
+    for write, out in links:
+        write(out.pack(*QUIT))
     return pooled, last, spent
 
 
@@ -136,8 +193,8 @@ def _run(coro: Any, loop_name: str) -> Any:
     return asyncio.run(coro)
 
 
-def measure(nodes: int, warm: int, rounds: int, loop_name: str = "asyncio"
-            ) -> tuple[list[int], list[int], float, list[float]]:
+def measure(nodes: int, warm: int, rounds: int, loop_name: str = "asyncio",
+            wire: str = "plain") -> tuple[list[int], list[int], float, list[float]]:
     """Fork nodes-1 peers; returns (pooled one-way ns, last-peer ns per round, A's CPU s,
     each peer's CPU s) over the measured rounds (a peer's CPU includes the warm-up's)."""
     mine: list[socket.socket] = []
@@ -160,7 +217,7 @@ def measure(nodes: int, warm: int, rounds: int, loop_name: str = "asyncio"
                     s.close()
                 for _, r in children:
                     r.close()
-                _run(_peer(b, report_child), loop_name)
+                _run(_peer(b, report_child, wire, len(children) + 1), loop_name)
             except BaseException:
                 code = 1
             finally:
@@ -170,7 +227,7 @@ def measure(nodes: int, warm: int, rounds: int, loop_name: str = "asyncio"
         mine.append(a)
         children.append((pid, report_parent))
     try:
-        pooled, last, spent = _run(_coordinator(mine, warm, rounds), loop_name)
+        pooled, last, spent = _run(_coordinator(mine, warm, rounds, wire), loop_name)
         peers_cpu = []
         for _, r in children:
             raw = r.recv(8)
@@ -193,29 +250,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=0,
                     help="measured rounds (default 2000 one-way, 500 mesh)")
     ap.add_argument("--loop", choices=("asyncio", "uvloop", "spin"), default="asyncio")
+    ap.add_argument("--wire", choices=("plain", "pgviz"), default="plain",
+                    help="plain: 16-byte frames (the loop's floor); pgviz: pgviz's codec, "
+                         "framing and MAC on pg-shaped terms, nothing above them "
+                         "(figures calib_asyncio_pgwire_*)")
     args = ap.parse_args(argv)
+    prefix = "calib_asyncio_pgwire_" if args.wire == "pgviz" else "calib_asyncio_"
+    frames = ("pgviz-encoded, framed and sealed pg-shaped terms" if args.wire == "pgviz"
+              else "16-byte frames")
     if args.what == "oneway":
         rounds = args.rounds or 2000
-        pooled, _, _, _ = measure(2, rounds // 10, rounds, args.loop)
-        result("calib_asyncio_oneway_p50", pct(pooled, 50) / 1000, "us",
-               f"one-way between two {args.loop} processes (a task stamps and writes a 16-byte "
-               f"frame; the peer's task wakes on it and stamps), nothing of pgviz; "
+        pooled, _, _, _ = measure(2, rounds // 10, rounds, args.loop, args.wire)
+        result(f"{prefix}oneway_p50", pct(pooled, 50) / 1000, "us",
+               f"one-way between two {args.loop} processes, {frames} (a task stamps and "
+               f"writes; the peer's task wakes on it and stamps), no pgviz runtime; "
                f"{rounds} frames")
         return 0
     if args.nodes < 2:
         ap.error("mesh needs at least 2 nodes")
     rounds = args.rounds or 500
-    pooled, last, spent, peers_cpu = measure(args.nodes, rounds // 10, rounds, args.loop)
+    pooled, last, spent, peers_cpu = measure(args.nodes, rounds // 10, rounds, args.loop,
+                                             args.wire)
     n = args.nodes
-    what = (f"{n} {args.loop} processes, A writes a 16-byte stamp to each of {n - 1} peers "
-            f"whose task wakes and replies; nothing of pgviz; {rounds} rounds")
-    result(f"calib_asyncio_mesh{n}_p50", pct(pooled, 50) / 1000, "us", what + ", pooled")
-    result(f"calib_asyncio_mesh{n}_last_p50", pct(last, 50) / 1000, "us",
+    what = (f"{n} {args.loop} processes, {frames}: A writes its stamp to each of {n - 1} "
+            f"peers whose task wakes and replies; no pgviz runtime; {rounds} rounds")
+    result(f"{prefix}mesh{n}_p50", pct(pooled, 50) / 1000, "us", what + ", pooled")
+    result(f"{prefix}mesh{n}_last_p50", pct(last, 50) / 1000, "us",
            "same rounds, until the last peer saw it")
     peer_mean = sum(peers_cpu) / len(peers_cpu) * rounds / (rounds + rounds // 10)
-    result(f"calib_asyncio_mesh{n}_cpu_per_round_a", spent / rounds * 1e6, "us",
+    result(f"{prefix}mesh{n}_cpu_per_round_a", spent / rounds * 1e6, "us",
            "A's CPU time (user + sys) per round")
-    result(f"calib_asyncio_mesh{n}_cpu_per_round_peer", peer_mean / rounds * 1e6, "us",
+    result(f"{prefix}mesh{n}_cpu_per_round_peer", peer_mean / rounds * 1e6, "us",
            "one peer's CPU time per round, the mean (its warm-up's share taken out)")
     return 0
 

@@ -243,6 +243,16 @@ def test_asyncio_floor_smoke() -> None:
     assert mesh["calib_asyncio_mesh4_last_p50"] >= mesh["calib_asyncio_mesh4_p50"]
 
 
+def test_asyncio_floor_with_pgviz_wire() -> None:
+    """`--wire pgviz` sends pg-shaped terms through pgviz's codec, framing and MAC (a frame
+    that did not decode to the stamps would fail the run or give negative times)."""
+    mesh = run_floor("mesh", "3", "--rounds", "50", "--wire", "pgviz")
+    assert set(mesh) == {"calib_asyncio_pgwire_mesh3_p50", "calib_asyncio_pgwire_mesh3_last_p50",
+                         "calib_asyncio_pgwire_mesh3_cpu_per_round_a",
+                         "calib_asyncio_pgwire_mesh3_cpu_per_round_peer"}
+    assert all(v > 0 for v in mesh.values()), mesh
+
+
 def test_runner_table_floor_rows(tmp_path: Path) -> None:
     """The loop's floor stands beside the pgviz figure it bounds, from the same run."""
     from benchmarks.__main__ import table
