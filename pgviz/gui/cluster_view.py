@@ -9,7 +9,7 @@ the selected and the hovered member get a small marker item (a ring and a label 
 
 Fit to window uses the whole view: node centres are spread apart (never squeezed) until the
 picture has the view's aspect ratio, then the view scales it to fill the space between the
-"you are" badge and the legend.
+"you are" badge and the legend (those labels over the view: cluster_overlays.py).
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from PySide6.QtGui import (
     QShowEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QLabel, QToolTip, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
 from ..wire.terms import short_node
+from .cluster_overlays import Overlays
 from .cluster_paint import BackgroundPainter
 from .dots import DotAnimator, DotLayer
 from .flights import FlightDot
@@ -95,22 +96,13 @@ class ClusterView(QGraphicsView):
         scene.addItem(self.selection)
         scene.addItem(self.hover_marker)
 
-        self.badge = QLabel(self)
-        self.badge.setObjectName("youAreBadge")
-        self.badge.setAccessibleName("This node")
-        self.badge.setTextFormat(Qt.TextFormat.RichText)
-        self.badge_html = (f"<span style='font-weight:normal'>you are</span>&nbsp;"
-                           f"<b>{short_node(centre)}</b>")
-        self.mode_label = QLabel(self)
-        self.mode_label.setObjectName("viewModeLabel")
-        self.mode_label.setAccessibleName("What the view shows")
-        self.legend = QLabel(self)
-        self.legend.setObjectName("legend")
-        self.legend.setAccessibleName("Group legend")
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self._set_badge()
+        self.overlays = Overlays(self, centre)
+        self.badge = self.overlays.badge
+        self.mode_label = self.overlays.mode_label
+        self.legend = self.overlays.legend
+        self.overlays.show_badge()
         self.set_theme(theme)
-        self._update_mode_label()
+        self.overlays.show_mode(self.picture)
         self._relayout()
 
     # -- what is shown ---------------------------------------------------------------------------
@@ -130,6 +122,10 @@ class ClusterView(QGraphicsView):
     def selected(self) -> Member | None:
         return self.picture.selected_member
 
+    @property
+    def badge_html(self) -> str:
+        return self.overlays.badge_html
+
     def set_picture(self, picture: Picture) -> None:
         old = self.picture
         self.picture = picture
@@ -143,7 +139,7 @@ class ClusterView(QGraphicsView):
             self.layout_.position(name)
         if self.hovered is not None and picture.member(str(self.hovered.pid)) is None:
             self.hovered = None
-        self._update_mode_label()
+        self.overlays.show_mode(picture)
         self._relayout()
 
     def add_message(self, src: str, dst: str, kind: str, count: int = 1) -> None:
@@ -155,9 +151,7 @@ class ClusterView(QGraphicsView):
         self.animator.show_still(frames)
 
     def set_badge(self, html: str) -> None:
-        self.badge_html = html
-        self._set_badge()
-        self._place_overlays()
+        self.overlays.set_badge(html)
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -165,11 +159,10 @@ class ClusterView(QGraphicsView):
         self.dot_layer.theme = theme
         self.selection.colours = (theme["accent"], theme["on_accent"], theme["scene_bg"])
         self.hover_marker.colours = (theme["fg"], theme["scene_bg"], theme["scene_bg"])
-        self.mode_label.setStyleSheet(
-            f"QLabel#viewModeLabel {{ color: {theme['muted']}; background: transparent; }}")
+        self.overlays.set_theme(theme)
         self.selection.update()
         self.hover_marker.update()
-        self._update_legend()
+        self.overlays.show_legend(self.picture, self.colours, theme)
         self.resetCachedContent()
         self.viewport().update()
 
@@ -178,25 +171,15 @@ class ClusterView(QGraphicsView):
         if scale != self.text_scale:
             self.text_scale = scale
             self.painter_.text_scale = scale
-            self._set_badge()
+            self.overlays.show_badge()
             self._relayout()
 
     # -- layout ---------------------------------------------------------------------------------
-    def _available(self) -> QRectF:
-        """The part of the viewport the picture may fill: below the badge, above the legend."""
-        vp = self.viewport()
-        top = 12
-        if self.badge.isVisible():
-            top = self.badge.geometry().bottom() + 14
-        if self.mode_label.isVisible() and self.mode_label.text():
-            top = self.mode_label.geometry().bottom() + 10
-        bottom = self.legend.height() + 24 if self.legend.isVisible() else 12
-        return QRectF(12, top, max(50, vp.width() - 24), max(50, vp.height() - top - bottom))
-
     def _relayout(self) -> None:
         aspect = None
         if self.auto_fit:  # spread the centres to the view's shape
-            avail = self._available() if self.viewport().width() > 60 else QRectF(0, 0, 14, 10)
+            avail = (self.overlays.free_area() if self.viewport().width() > 60
+                     else QRectF(0, 0, 14, 10))
             aspect = avail.width() / avail.height()
         place = place_picture(self.picture, self.centre, self.layout_, self.text_scale,
                               aspect, self.place.stretch)
@@ -205,7 +188,7 @@ class ClusterView(QGraphicsView):
         self.scene().setSceneRect(rect.adjusted(-2000, -2000, 2000, 2000))
         self.dot_layer.set_rect(rect.adjusted(-60, -60, 60, 60))
         self._update_selection()
-        self._update_legend()
+        self.overlays.show_legend(self.picture, self.colours, self.theme)
         self.resetCachedContent()
         if self.auto_fit:
             self.fit()
@@ -225,93 +208,30 @@ class ClusterView(QGraphicsView):
         ra, rb = self.place.radius(src), self.place.radius(dst)
         return (a[0] + dx / d * ra, a[1] + dy / d * ra, b[0] - dx / d * rb, b[1] - dy / d * rb)
 
-    # -- overlays ---------------------------------------------------------------------------------
-    def _set_badge(self) -> None:
-        self.badge.setText(self.badge_html)
-        self.badge.adjustSize()
-
-    def _update_mode_label(self) -> None:
-        pic = self.picture
-        text = ("whole cluster: every node's links and its own members" if pic.whole
-                else f"my node: {short_node(pic.me)}'s links and its view of the members")
-        if pic.scope != "pg":
-            text += f"  ·  scope {pic.scope}"
-        if text != self.mode_label.text():
-            self.mode_label.setText(text)
-            self._place_overlays()
-
-    def _update_legend(self) -> None:
-        rows = self.picture.groups
-        muted = self.theme["muted"]
-        parts = [f"<span style='color:{self.colours.get(group_text(r.group), '#888')}'>●"
-                 f"</span>&nbsp;<b>{_escape(group_text(r.group))}</b>"
-                 f"&nbsp;<span style='color:{muted}'>{r.members}</span>"
-                 for r in rows[:14]]
-        more = len(rows) - 14
-        if more > 0:
-            parts.append(f"<span style='color:{muted}'>+{more} more</span>")
-        marks = {m.mark for m in self.picture.members}
-        keys = []  # the marks' keys, a line each
-        if "unseen" in marks:
-            keys.append(f"<span style='color:{muted}'>○ hollow: not seen by every node "
-                        "yet</span>")
-        if "stale" in marks:
-            keys.append(f"<span style='color:{muted}'>◌ dashed: left, still shown by a "
-                        "node</span>")
-        if not parts:
-            parts.append(f"<span style='color:{muted}'>no groups yet — "
-                         "spawn a process and join a group</span>")
-        text = "&nbsp;&nbsp;&nbsp; ".join(parts)
-        if keys:
-            text += "<br>" + "<br>".join(keys)
-        if text != self.legend.text():
-            self.legend.setText(text)
-            self._place_legend()
-
-    def _place_overlays(self) -> None:
-        """Badge and mode line top left, legend bottom left (sized to their text: call after
-        a text, font or size change; adjustSize of rich text is not free)."""
-        self.badge.ensurePolished()
-        self.badge.adjustSize()
-        self.badge.move(14, 14)
-        self.mode_label.adjustSize()
-        self.mode_label.move(18, self.badge.geometry().bottom() + 4)
-        self._place_legend()
-
-    def _place_legend(self) -> None:
-        w = self.viewport().width()
-        self.legend.setMaximumWidth(max(120, w - 28))
-        wrap = self.legend.sizeHint().width() > w - 28
-        self.legend.setWordWrap(wrap)
-        if wrap:  # as wide as the view allows (adjustSize would pick a narrow column)
-            self.legend.resize(w - 28, self.legend.heightForWidth(w - 28))
-        else:
-            self.legend.adjustSize()
-        self.legend.move(14, self.height() - self.legend.height() - 14)
-
+    # -- overlays follow the view's size and font ------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
-        self._place_overlays()
+        self.overlays.place()
         if self.auto_fit:
             self._relayout()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
-        self._place_overlays()
+        self.overlays.place()
         if self.auto_fit:
             self._relayout()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)
         if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
-            self._place_overlays()
+            self.overlays.place()
 
     # -- zoom, pan, fit --------------------------------------------------------------------------
     def fit(self) -> None:
         rect = self.place.content
         if rect.isNull() or self.viewport().width() < 10:
             return
-        avail = self._available()
+        avail = self.overlays.free_area()
         scale = min(avail.width() / rect.width(), avail.height() / rect.height(), FIT_MAX)
         self.resetTransform()
         self.scale(scale, scale)
@@ -343,13 +263,7 @@ class ClusterView(QGraphicsView):
 
     def member_at(self, scene_pos: QPointF, slack: float | None = None) -> Member | None:
         slack = self._slack() if slack is None else slack
-        best, best_d = None, slack * slack
-        x, y = scene_pos.x(), scene_pos.y()
-        for mx, my, m in self.place.member_pos:
-            d = (mx - x) ** 2 + (my - y) ** 2
-            if d <= best_d:
-                best, best_d = m, d
-        return best
+        return nearest(self.place.member_pos, scene_pos.x(), scene_pos.y(), slack)
 
     def node_at(self, scene_pos: QPointF) -> str | None:
         for name, (x, y) in self.place.node_pos.items():
@@ -498,7 +412,3 @@ class ClusterView(QGraphicsView):
     def scene_to_widget(self, x: float, y: float) -> QPoint:
         """Where a scene point appears in the viewport (tests and screenshots)."""
         return self.mapFromScene(QPointF(x, y))
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

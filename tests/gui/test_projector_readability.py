@@ -26,7 +26,7 @@ def test_two_peers_fill_the_view_in_2d(qtbot, open_windows, run):
     assert len(ys) > 1  # not a horizontal strip
     # the picture uses most of the free area, in height as well as in width
     shown = view.mapFromScene(view.place.content).boundingRect()
-    free = view._available()
+    free = view.overlays.free_area()
     assert shown.height() > 0.85 * free.height() or shown.width() > 0.85 * free.width()
     assert shown.height() > 0.6 * free.height()
 
