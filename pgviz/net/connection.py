@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 URGENT = frozenset({"NETCTL", "EV", "EVENTS", "BACKSTAGE"})
 
 
+# Refusals that settle rival connections to one peer: another connection lives on.
+_SETTLED = frozenset({Refusal.SIMULTANEOUS, Refusal.ALREADY_CONNECTED})
+
+
 def _urgent(term: Any) -> bool:
     # A peer's term: its head may be anything, a dict or a list included (unhashable).
     return type(term) is list and bool(term) and type(term[0]) is str and term[0] in URGENT
@@ -94,7 +98,7 @@ class Connection(asyncio.BufferedProtocol):
         self._hs = Handshake(initiator=initiator, name=dist.name, creation=dist.creation,
                              cookie=dist.cookie, address=dist.address, explicit=explicit,
                              expect=expect, caps=dist.control.hello_caps(),
-                             check_peer=self._certificate_problem)
+                             check_peer=self._certificate_problem, arbitrate=True)
         tls = dist.tls
         self._tls = (TLSSession(tls.context(server_side=not initiator), server_side=not initiator)
                      if tls is not None else None)
@@ -246,25 +250,12 @@ class Connection(asyncio.BufferedProtocol):
             event = self._hs.receive_data(data)
             while event is not None:
                 if isinstance(event, PeerHello):
-                    self.peer_name = event.name
-                    self.peer_explicit = event.explicit
-                    self.peer_address = event.address
-                    problem = self._certificate_problem(event.name)
-                    verdict = ((Refusal.CERTIFICATE, problem) if problem is not None
-                               else self.dist._decide_incoming(self, event))
-                    if verdict is None:
-                        self._hs.accept()
-                    else:
-                        code, text = verdict
-                        self._hs.refuse(text, code)
-                        self._write_handshake()
-                        self.close(f"refused {event.name}: {text}", log_level=logging.INFO)
+                    if not self._introduced(event):
                         return
                     self._write_handshake()
                     event = self._hs.receive_data(b"")
                     continue
                 assert isinstance(event, Established)
-                self._write_handshake()
                 self._established(event)
                 return
             self._write_handshake()
@@ -281,6 +272,36 @@ class Connection(asyncio.BufferedProtocol):
             log.error("%s: handshake with %s failed unexpectedly", self.dist.name,
                       self.peer_address or "?", exc_info=exc)
             self._fail(exc)
+
+    def _introduced(self, event: PeerHello) -> bool:
+        """The peer's hello (we accept) or welcome (we dial): go on, or refuse it and close
+        (False). Where rival connections to one peer are settled (see rivals.py)."""
+        self.peer_name = event.name
+        self.peer_creation = event.creation
+        self.peer_address = event.address
+        if self.initiator:
+            verdict = self.dist._decide_welcome(self, event)
+        else:
+            self.peer_explicit = event.explicit
+            problem = self._certificate_problem(event.name)
+            verdict = ((Refusal.CERTIFICATE, problem) if problem is not None
+                       else self.dist._decide_incoming(self, event))
+        if verdict is None:
+            self._hs.accept()
+            return True
+        code, text = verdict
+        self._hs.refuse(text, code)
+        self._write_handshake()
+        if self.initiator:  # the dial learns why, typed (it may wait for the other link)
+            self._fail(ConnectionRefused(text, event.name, code))
+        else:
+            self.close(f"refused {event.name}: {text}", log_level=logging.INFO)
+        return False
+
+    @property
+    def committed(self) -> bool:
+        """We dialled and sent our proof: up as soon as the acceptor acknowledges it."""
+        return self.initiator and self._hs.state in ("await_ack", "done")
 
     def _peername(self) -> str:
         peer = self._transport.get_extra_info("peername") if self._transport else None
@@ -303,8 +324,10 @@ class Connection(asyncio.BufferedProtocol):
         if not self.established.done():
             self.established.set_exception(exc)
             self.established.exception()  # retrieved: a dial may never await it
-        # Strangers failing handshakes on our port cost one line per interval, not one each.
-        level = logging.WARNING if not self.initiator else logging.INFO
+        # Strangers failing handshakes on our port cost one line per interval, not one each;
+        # a peer that gave its dial up for another connection to us is no fault at all.
+        settled = isinstance(exc, ConnectionRefused) and exc.reason in _SETTLED
+        level = logging.WARNING if not (self.initiator or settled) else logging.INFO
         self.close(f"handshake failed: {exc}", log_level=level, kind="failed handshake")
 
     def _established(self, ev: Established) -> None:
@@ -317,11 +340,17 @@ class Connection(asyncio.BufferedProtocol):
         verdict = self.dist._decide_established(self, ev)
         if verdict is not None:
             code, text = verdict
+            if not self.initiator:
+                self._hs.refuse(text, code)  # in place of the ack: it never goes up
+                self._write_handshake()
             if not self.established.done():
                 self.established.set_exception(ConnectionRefused(text, ev.name, code))
                 self.established.exception()
             self.close(text, log_level=logging.INFO)
             return
+        if not self.initiator:
+            self._hs.confirm()  # the ack: the initiator goes up when it reads it
+            self._write_handshake()
         if self._tls is None and ev.keys is not None:
             # Without TLS every frame from now on carries a MAC (see wire/mac.py).
             self._sealer = FrameSealer(ev.keys.send)

@@ -1,9 +1,9 @@
 """A node's distribution: listener, connections by peer name, full mesh, ticks, node events.
 
 Rules kept here (Erlang's, unless said):
-* one connection per peer. Simultaneous connects are settled at the acceptor: a node that is
-  itself dialling the initiator refuses it when its own name is smaller, so the connection
-  initiated by the smaller name survives on both sides;
+* one connection per peer, the same on both sides. Simultaneous connects are settled during
+  the handshakes, before either side is up: the connection initiated by the smaller name
+  survives, and a link that is up is never dropped for a duplicate (see rivals.py);
 * transitive full mesh: after a handshake each side sends the peers it knows (name, address) and
   the receiver dials those it lacks. A pair that was explicitly disconnected is never re-dialled
   by this gossip (both sides remember it) until someone calls connect() for that pair again;
@@ -36,6 +36,7 @@ from .faults import Faults
 from .healer import Healer
 from .link import Link
 from .memory import MemoryNetwork
+from .rivals import Replace, Rivals, Verdict
 from .tls import TLSConfig
 
 __all__ = ["Distribution", "DistHandler", "new_creation"]
@@ -54,8 +55,6 @@ GOSSIP_DIALS = 8  # concurrent dials started by gossip
 # The frames this layer handles itself; every other one goes to the handler (the runtime).
 # (Only a str head reaches the set test: a peer's term may start with a list or a dict.)
 _DIST_OPS = frozenset({"PEERS", "NETCTL", "BYE"})
-
-Verdict = tuple[str, str]  # (Refusal code, reason for people)
 
 
 def new_creation() -> int:
@@ -122,6 +121,8 @@ class Distribution:
         self.dialer = GossipDialer(self._gossip_dial, max_queued=MAX_GOSSIP_QUEUE,
                                    concurrency=GOSSIP_DIALS)
         self.faultlog = RateLimitedLog(log)
+        self.rivals = Rivals(name, up=self.conns, pending=lambda: self._pending,
+                             faultlog=self.faultlog)
         self.seeds = [s.strip() for s in seeds if s.strip()]
         self.advertise = advertise
         self.heal = heal
@@ -249,6 +250,8 @@ class Distribution:
                 if explicit:
                     self._blocked.discard(conn.peer_name or "")
                 return conn.peer_name  # type: ignore[return-value]
+        if expect is not None and expect in self.conns:
+            return expect  # a gossip or heal dial queued before the peer came up
         pending = self._dials.get(address)
         if pending is not None and explicit and not pending[1]:
             # A gossip dial is on its way: take its result rather than racing it with a
@@ -327,21 +330,22 @@ class Distribution:
             raise ConnectionRefused(f"handshake with {address} timed out",
                                     reason=Refusal.TIMEOUT) from None
         except ConnectionRefused as exc:
-            if exc.reason == Refusal.SIMULTANEOUS and exc.peer:
-                return await self._await_peer(exc.peer)
-            if exc.reason == Refusal.ALREADY_CONNECTED and conn.peer_name in self.conns:
-                return conn.peer_name
+            if exc.reason in (Refusal.SIMULTANEOUS, Refusal.ALREADY_CONNECTED) and exc.peer:
+                # Another connection to that peer lives (or is on its way): this dial's
+                # result is that one's.
+                return await self._await_peer(exc.peer, exc)
             raise
         return ev.name
 
-    async def _await_peer(self, name: str) -> str:
+    async def _await_peer(self, name: str, why: ConnectionRefused) -> str:
         if name not in self.conns:
             fut = self.loop.create_future()
             self._name_waiters.setdefault(name, []).append(fut)
             try:
                 await asyncio.wait_for(fut, self.handshake_timeout)
             except TimeoutError:
-                raise ConnectionRefused(f"simultaneous connect to {name} did not settle") from None
+                raise ConnectionRefused(f"{why}; no other connection to {name} came up",
+                                        name, why.reason) from None
         return name
 
     async def disconnect(self, peer: str) -> bool:
@@ -374,7 +378,7 @@ class Distribution:
         self._pending.add(conn)
 
     def _decide_incoming(self, conn: Connection, hello: PeerHello) -> Verdict | None:
-        """None to accept an initiator, else (Refusal code, reason) to refuse it."""
+        """Acceptor, at the hello: None to welcome the initiator, else (Refusal code, reason)."""
         if not self.running:
             return Refusal.STOPPING, "node stopping"
         if hello.name == self.name:
@@ -387,49 +391,31 @@ class Distribution:
             self.faults.forgive(hello.name, self.name)
         if hello.name in self._blocked and not hello.explicit:
             return Refusal.DISCONNECTED, "disconnected explicitly; connect() again to lift it"
-        for other in self._pending:
-            if other is conn or not other.initiator:
-                continue
-            if other.peer_name == hello.name or other.dial_address == hello.address:
-                if self.name < hello.name:
-                    return (Refusal.SIMULTANEOUS,
-                            "simultaneous connect: the connection from the smaller name wins")
-        return None
+        return self.rivals.at_hello(conn, hello.name, hello.creation, hello.address)
+
+    def _decide_welcome(self, conn: Connection, welcome: PeerHello) -> Verdict | None:
+        """Initiator, at the welcome: None to send our proof, else give this dial up."""
+        if not self.running:
+            return Refusal.STOPPING, "node stopping"
+        return self.rivals.at_welcome(conn, welcome.name, welcome.creation)
 
     def _decide_established(self, conn: Connection, ev: Established) -> Verdict | None:
+        """The cookie proved (the acceptor before its ack, the initiator at the ack)."""
         if self.faults.drops(self.name, ev.name):
             # the partition began while this handshake was in flight
             return Refusal.PARTITIONED, "partitioned"
-        if conn.peer_explicit:
-            # Only now, with the cookie proved: an unauthenticated hello must not be able to
-            # lift an explicit disconnect.
-            self._blocked.discard(ev.name)
-        old = self.conns.get(ev.name)
-        if old is None or old.state != "up":
+        if conn.initiator:
+            decision = self.rivals.at_ack(conn, ev.name, ev.creation)
+        else:
+            if conn.peer_explicit:
+                # Only now, with the cookie proved: an unauthenticated hello must not be able
+                # to lift an explicit disconnect.
+                self._blocked.discard(ev.name)
+            decision = self.rivals.at_proof(conn, ev.name, ev.creation, ev.address)
+        if isinstance(decision, Replace):
+            self.conns[ev.name].close(decision.reason, log_level=logging.INFO)
             return None
-        if old.peer_creation != ev.creation:
-            # Another incarnation claims a name whose link is alive. A restarted node is
-            # accepted once its old link is gone (a crash closes the socket; a silent one
-            # times out on ticks); until then the claim is refused, so that a cookie holder
-            # cannot evict a live node and speak in its name.
-            self.faultlog.log(logging.WARNING, "name claimed twice",
-                              "%s: refused a second %s (creation %d) while its link is alive",
-                              self.name, ev.name, ev.creation)
-            return Refusal.NAME_TAKEN, f"{ev.name} is connected already (another incarnation)"
-        # A duplicate slipped past the hello check (the two sides dialled different spellings
-        # of an address, or one side dialled twice). Both sides must keep the same one: the
-        # one initiated by the smaller name, and between two initiated by the same node the
-        # one with the smaller session id (both sides know both ids). Keeping "the first to
-        # finish" instead lost the pair when each side finished a different one first.
-        def rank(c: Connection) -> tuple[str, str]:
-            return (self.name if c.initiator else (c.peer_name or ""), c.session)
-
-        if rank(conn) < rank(old):
-            # Expected when two nodes learn of each other through gossip at the same moment.
-            log.info("%s: duplicate connection to %s; keeping one", self.name, ev.name)
-            old.close("replaced by a duplicate connection")
-            return None
-        return Refusal.ALREADY_CONNECTED, "already connected"
+        return decision
 
     def _connection_up(self, conn: Connection) -> None:
         self._pending.discard(conn)

@@ -17,6 +17,13 @@ buffer megabytes.
 
 The acceptor decides whether to accept after `hello` (an event, `PeerHello`): that is where
 simultaneous connects and explicit disconnects are resolved, by the dist layer, not here.
+A side built with `arbitrate=True` (a node, which settles rival connections to one peer: see
+pgviz/net/rivals.py) also decides at the two later steps, before it answers: the initiator at
+the welcome (`PeerHello` again: accept() sends the proof, refuse() ends it) and the acceptor
+once the proof checked out (`Established` in state "confirming": confirm() sends the ack,
+refuse() sends a refusal in its place). The ack is then the initiator's only way up, and an
+acceptor that refuses has never gone up: both sides always agree on which connection lives.
+Without it (a lone hand-driven peer) both steps are answered at once, as before.
 
 Every handshake frame is small and holds a msgpack array whose first item is a short string
 tag, so a pgviz peer's first six bytes are `00 00 0L LL 9N AT` (length <= 4096, a fixarray, a
@@ -76,7 +83,8 @@ def begins_like_pgviz(prefix: bytes) -> bool:
 
 @dataclass(frozen=True)
 class PeerHello:
-    """Acceptor side: the initiator introduced itself; call accept() or refuse()."""
+    """The peer introduced itself: the initiator's hello (acceptor side), or with `arbitrate`
+    the acceptor's welcome (initiator side, `explicit` False); call accept() or refuse()."""
 
     name: str
     creation: int
@@ -129,13 +137,16 @@ class Handshake:
         nonce: Callable[[int], bytes] = os.urandom,
         expect: str | None = None,
         check_peer: Callable[[str], str | None] | None = None,
+        arbitrate: bool = False,
     ) -> None:
         """`expect` (initiator): the name the acceptor must have; another name ends the
         handshake before any proof is sent (a gossiped address that is not that node).
         `check_peer` (initiator): called with the acceptor's name at its welcome; a reason
         returned refuses it (a Refusal.CERTIFICATE: its TLS certificate is for another name)
-        before any proof is sent."""
+        before any proof is sent. `arbitrate`: stop for a decision at the welcome and before
+        the ack too (see the module docstring)."""
         self.initiator = initiator
+        self.arbitrate = arbitrate
         self.expect = expect
         self.check_peer = check_peer
         self.name = name
@@ -171,17 +182,28 @@ class Handshake:
                    self.address, self.explicit, sorted(self.caps))
         self.state = "await_welcome"
 
-    # -- acceptor decisions ------------------------------------------------------------------
+    # -- decisions ---------------------------------------------------------------------------
     def accept(self) -> None:
+        """Go on after a PeerHello: the acceptor welcomes, the initiator sends its proof."""
         if self.state != "deciding":
             raise LocalProtocolError(f"accept() in state {self.state}")
+        if self.initiator:
+            self._prove()
+            return
         self._emit("welcome", self.name, self.creation, self._nonce, self.address,
                    sorted(self.caps))
         self.state = "await_proof"
 
+    def confirm(self) -> None:
+        """Acceptor with `arbitrate`, after its Established: send the ack (the initiator is
+        up once it reads it)."""
+        if self.state != "confirming":
+            raise LocalProtocolError(f"confirm() in state {self.state}")
+        self._acknowledge()
+
     def refuse(self, reason: str, code: str = "") -> None:
-        """Refuse the initiator: `reason` for people, `code` (a Refusal) for its code."""
-        if self.state not in ("deciding", "await_hello"):
+        """Refuse the peer: `reason` for people, `code` (a Refusal) for its code."""
+        if self.state not in ("deciding", "await_hello", "confirming"):
             raise LocalProtocolError(f"refuse() in state {self.state}")
         self._emit("refuse", reason, self.name, code)
         self.state = "closed"
@@ -201,7 +223,7 @@ class Handshake:
             except FrameTooLarge as exc:
                 self.state = "closed"
                 raise HandshakeError(f"handshake frame too large: {exc}") from None
-        if self.state == "deciding":  # nothing may be read before accept()/refuse()
+        if self.state in ("deciding", "confirming"):  # nothing read before the decision
             return None
         return self._next()
 
@@ -271,7 +293,7 @@ class Handshake:
         self.state = "deciding"
         return self._peer
 
-    def _on_welcome(self, tag: str, msg: list) -> None:
+    def _on_welcome(self, tag: str, msg: list) -> PeerHello | None:
         _check(tag == "welcome" and len(msg) >= 6, f"expected welcome, got {tag!r}")
         _, name, creation, nonce, address, caps = msg[:6]
         _check(isinstance(name, str) and "@" in name and type(creation) is int, "bad identity")
@@ -289,10 +311,17 @@ class Handshake:
         self._peer_nonce = nonce
         self._peer = PeerHello(name, creation, address, False,
                                frozenset(c for c in caps if isinstance(c, str)))
-        self._emit("proof", _digest(self._cookie, b"i", nonce, self._nonce, self.name.encode(),
-                                    name.encode()))
-        self.state = "await_ack"
+        if self.arbitrate:
+            self.state = "deciding"
+            return self._peer
+        self._prove()
         return None
+
+    def _prove(self) -> None:
+        assert self._peer is not None
+        self._emit("proof", _digest(self._cookie, b"i", self._peer_nonce, self._nonce,
+                                    self.name.encode(), self._peer.name.encode()))
+        self.state = "await_ack"
 
     def _on_proof(self, tag: str, msg: list) -> Established:
         _check(tag == "proof" and len(msg) >= 2 and isinstance(msg[1], bytes), "expected proof")
@@ -303,10 +332,17 @@ class Handshake:
             self._emit("refuse", AUTH_FAILED)
             self.state = "closed"
             raise AuthenticationError(f"{self._peer.name} does not share our cookie")
+        if self.arbitrate:
+            self.state = "confirming"
+        else:
+            self._acknowledge()
+        return self._established(initiator=False)
+
+    def _acknowledge(self) -> None:
+        assert self._peer is not None
         self._emit("ack", _digest(self._cookie, b"a", self._peer_nonce, self._nonce,
                                   self.name.encode(), self._peer.name.encode()))
         self.state = "done"
-        return self._established(initiator=False)
 
     def _on_ack(self, tag: str, msg: list) -> Established:
         _check(tag == "ack" and len(msg) >= 2 and isinstance(msg[1], bytes), "expected ack")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from pgviz import Pid
 from pgviz.wire.codec import encode
 from pgviz.wire.frames import encode_frame
@@ -59,8 +61,9 @@ def test_a_peer_cannot_join_or_sync_members_of_other_nodes():
 
 
 def test_a_second_incarnation_cannot_evict_a_live_node():
-    """Connecting as b (another creation) while b's link is alive is refused: b stays
-    connected and its members stay; no fake pid of b appears."""
+    """Connecting as b (another creation) while b's link is alive is refused, in place of
+    the ack (the claimant never counts as connected): b stays connected and its members
+    stay; no fake pid of b appears, not even one sent right behind the proof."""
     async def main():
         async with cluster(2) as (a, b):
             member = spawn_idle(b)
@@ -68,6 +71,7 @@ def test_a_second_incarnation_cannot_evict_a_live_node():
             await wait_until(lambda: a.pg.get_members("room") == [member])
             host, port = a.address.rsplit(":", 1)
             reader, writer = await asyncio.open_connection(host, int(port))
+            from pgviz import ConnectionRefused, Refusal
             from pgviz.wire.handshake import Handshake
 
             from ..support import COOKIE
@@ -75,11 +79,17 @@ def test_a_second_incarnation_cannot_evict_a_live_node():
                            address="127.0.0.1:9", explicit=True)
             hs.start()
             writer.write(hs.data_to_send())
-            while hs.state != "done":
+            while hs.state == "await_welcome":
                 hs.receive_data(await reader.read(4096))
-                writer.write(hs.data_to_send())
-            writer.write(_frame(["REG_SEND", "pg", ("sync", Pid(b.name, 1, 0, 666),
-                                                    [("room", [Pid(b.name, 7, 0, 666)])])]))
+            writer.write(hs.data_to_send() + _frame(  # the proof, and a sync at once
+                ["REG_SEND", "pg", ("sync", Pid(b.name, 1, 0, 666),
+                                    [("room", [Pid(b.name, 7, 0, 666)])])]))
+            with pytest.raises(ConnectionRefused) as refused:
+                while True:
+                    data = await asyncio.wait_for(reader.read(4096), 5)
+                    assert data, "closed without a refusal"
+                    hs.receive_data(data)
+            assert refused.value.reason == Refusal.NAME_TAKEN
             assert await asyncio.wait_for(reader.read(4096), 5) == b""  # closed by a
             writer.close()
             await settle([a, b])

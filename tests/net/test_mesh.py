@@ -214,10 +214,14 @@ def test_cookie_file_is_created_private(tmp_path, monkeypatch):
     assert resolve_cookie("explicit") == "explicit"
 
 
-def test_two_connections_from_one_node_keep_the_smaller_session_whatever_finishes_first():
-    """Two connections from the same node (one side dialled twice): each side must keep the
-    same one, so the rule cannot be "the first to finish" (the two sides may see different
-    firsts: the soak once lost a pair that way). The one with the smaller session id stays."""
+def test_a_node_that_proves_a_second_connection_has_given_its_first_one_up():
+    """Two connections from the same node (x dialled twice), proved one after the other: b
+    keeps the one proved last. A node proves a connection only while no link to that peer is
+    up on its side and no other dial of its own to it is proved (net/rivals.py), so a second
+    proof says the first link is gone over there (OTP's `alive`, answered true). Each side
+    must keep the same one: "the first to finish" lost a pair once (the soak found it), when
+    acceptors acknowledged before deciding. (The order by session id is from the rule before
+    this one, which kept the smaller; here the smaller is the one proved last.)"""
     from pgviz.wire.handshake import Handshake
 
     from ..support import COOKIE

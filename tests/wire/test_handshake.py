@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgviz import AuthenticationError, ConnectionRefused, RemoteProtocolError
+from pgviz import AuthenticationError, ConnectionRefused, Refusal, RemoteProtocolError
 from pgviz.errors import LocalProtocolError
 from pgviz.wire.codec import encode
 from pgviz.wire.frames import encode_frame
@@ -144,3 +144,54 @@ def test_misuse_is_a_local_protocol_error():
     i.start()
     with pytest.raises(LocalProtocolError):
         i.start()
+
+
+def arbitrated_pair():
+    i = Handshake(initiator=True, name="i@h", creation=1, cookie="c", address="h:1",
+                  arbitrate=True)
+    a = Handshake(initiator=False, name="a@h", creation=2, cookie="c", address="h:2",
+                  arbitrate=True)
+    i.start()
+    assert isinstance(a.receive_data(i.data_to_send()), PeerHello)
+    a.accept()
+    return i, a
+
+
+def test_arbitrated_sides_decide_at_the_welcome_and_before_the_ack():
+    """With `arbitrate`, the initiator sends its proof only after accept() at the welcome,
+    and the acceptor its ack only after confirm(): nothing goes up before both decided."""
+    i, a = arbitrated_pair()
+    welcome = i.receive_data(a.data_to_send())
+    assert isinstance(welcome, PeerHello) and welcome.name == "a@h" and welcome.creation == 2
+    assert i.data_to_send() == b"" and i.state == "deciding"
+    i.accept()
+    proved = a.receive_data(i.data_to_send())
+    assert isinstance(proved, Established) and proved.name == "i@h"
+    assert a.data_to_send() == b"" and a.state == "confirming"
+    assert i.receive_data(b"") is None  # no ack yet: the initiator is not up
+    a.confirm()
+    done = i.receive_data(a.data_to_send())
+    assert isinstance(done, Established) and done.session == proved.session
+
+
+def test_an_acceptor_refusal_in_place_of_the_ack_reaches_the_initiator_typed():
+    i, a = arbitrated_pair()
+    i.receive_data(a.data_to_send())
+    i.accept()
+    a.receive_data(i.data_to_send())
+    a.refuse("already connected", Refusal.ALREADY_CONNECTED)
+    with pytest.raises(ConnectionRefused) as refused:
+        i.receive_data(a.data_to_send())
+    assert (refused.value.reason, refused.value.peer) == (Refusal.ALREADY_CONNECTED, "a@h")
+    assert i.state == "closed"
+
+
+def test_an_initiator_that_gives_up_at_the_welcome_sends_no_proof():
+    i, a = arbitrated_pair()
+    i.receive_data(a.data_to_send())
+    i.refuse("another connection wins", Refusal.SIMULTANEOUS)
+    with pytest.raises(ConnectionRefused) as refused:
+        a.receive_data(i.data_to_send())
+    assert (refused.value.reason, refused.value.peer) == (Refusal.SIMULTANEOUS, "i@h")
+    with pytest.raises(LocalProtocolError):
+        a.confirm()

@@ -1,0 +1,168 @@
+"""Rival connections to one peer: which one lives, decided during the handshakes.
+
+Two nodes that dial each other at the same moment (mesh gossip makes that common) open two
+connections for one pair; a node may also dial one peer twice (two spellings of its
+address). One must survive, the same one on both sides, and a link that is up must not be
+dropped for its duplicate: that would be a nodedown (pg drops the peer's members, monitors
+see them leave and join again) for a peer that never went away.
+
+OTP settles it in the handshake (dist_util.erl), before either side marks the link up: the
+acceptor of a connection from a node it is itself dialling answers `nok` when its own name is
+smaller (its own connection wins) and `ok_simultaneous` when it is larger (the other one
+wins); a node that is up answers `alive` and the initiator says whether it still wants a new
+link (only if it lost the old one). pgviz keeps that order with four decision points, each
+taken before this side sends its next handshake message (see wire/handshake.py, `arbitrate`):
+
+    at_hello    acceptor, at the initiator's hello (not proved yet: it may only refuse)
+    at_welcome  initiator, at the acceptor's welcome, before its proof
+    at_proof    acceptor, once the proof checked out, before its ack
+    at_ack      initiator, at the ack: the acceptor is up already
+
+The rules, and why they agree on both sides:
+
+* The connection initiated by the smaller name wins (OTP's order). Its initiator never gives
+  it up for the other (at_hello and at_proof refuse the larger name's connection while ours
+  is pending); the larger name's node lets its own lose (at_welcome gives it up when the
+  smaller's is pending; otherwise the smaller name refuses it at_proof).
+* A node proves at most one connection per peer at a time, and none while a link to that
+  peer is up (at_welcome). So a proof that arrives while a link initiated by that same peer
+  is up means the peer has given that link up (OTP's `alive` answered true): at_proof
+  replaces it, and so does at_ack for an acknowledged connection. Any other link that is up
+  refuses the newcomer; nothing else ever replaces a link that is up.
+* Only the ack takes the initiator up, and the acceptor sends it only when it goes up
+  itself, so the two sides never keep different connections. (Keeping "the first to finish"
+  used to lose a pair: each side could finish a different one first, because the acceptor
+  acknowledged before it decided.)
+* Another incarnation of a peer (a new creation) whose link is alive is refused until the old
+  link is gone, so that a cookie holder cannot evict a live node and speak in its name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple, Protocol
+
+from ..errors import Refusal
+from ..ratelog import RateLimitedLog
+
+__all__ = ["Rivals", "Rival", "Verdict", "Replace"]
+
+Verdict = tuple[str, str]  # refuse the newcomer: (Refusal code, reason for people)
+
+
+class Rival(Protocol):
+    """What the rules read of a connection (net/connection.py's Connection)."""
+
+    initiator: bool
+    state: str  # "connecting", "handshake", "up", ...
+    peer_name: str | None  # the acceptor's from the hello, the initiator's from the welcome
+    peer_creation: int
+    dial_address: str | None
+
+    @property
+    def committed(self) -> bool:
+        """An initiator that sent its proof (it goes up if the acceptor acknowledges)."""
+        ...
+
+
+class Replace(NamedTuple):
+    """Accept the newcomer once the link that is up to that peer, gone on the peer's side,
+    is closed with `reason` (its nodedown reason)."""
+
+    reason: str
+
+
+class Rivals:
+    """The rules above, for one node; each decision point returns None (go on), a Verdict
+    (refuse the newcomer) or a Replace."""
+
+    def __init__(self, name: str, *, up: Mapping[str, Rival],
+                 pending: Callable[[], Iterable[Rival]], faultlog: RateLimitedLog) -> None:
+        """`up`: the links that are up, by peer name; `pending()`: the connections still in
+        their handshake, both directions."""
+        self.name = name
+        self._up = up
+        self._pending = pending
+        self._faultlog = faultlog
+
+    # -- the four decision points -----------------------------------------------------------
+    def at_hello(self, conn: Rival, name: str, creation: int, address: str) -> Verdict | None:
+        """Acceptor, at the initiator's hello (a claim not proved yet: refusals only)."""
+        old = self._live(name)
+        if old is not None and old.peer_creation == creation and old.initiator:
+            return Refusal.ALREADY_CONNECTED, "already connected (over the link we dialled)"
+        if self.name < name and self._own_dial(conn, name, address) is not None:
+            return (Refusal.SIMULTANEOUS,
+                    "simultaneous connect: the connection from the smaller name wins")
+        return None
+
+    def at_welcome(self, conn: Rival, name: str, creation: int) -> Verdict | None:
+        """Initiator, at the acceptor's welcome: give our dial up before proving it."""
+        old = self._live(name)
+        if old is not None:
+            if old.peer_creation != creation:
+                return (Refusal.NAME_TAKEN,
+                        f"{name} is connected already (another incarnation)")
+            return Refusal.ALREADY_CONNECTED, f"already connected to {name}"
+        for other in self._pending():
+            if other is conn or other.peer_name != name:
+                continue
+            if other.initiator and other.committed:
+                return Refusal.SIMULTANEOUS, f"another connection to {name} is on its way"
+            if not other.initiator and name < self.name:
+                return (Refusal.SIMULTANEOUS,
+                        "simultaneous connect: the connection from the smaller name wins")
+        return None
+
+    def at_proof(self, conn: Rival, name: str, creation: int, address: str
+                 ) -> Verdict | Replace | None:
+        """Acceptor, the cookie proved, before the ack: this decides the connection."""
+        old = self._live(name)
+        if old is not None:
+            if old.peer_creation != creation:
+                return self._name_taken(name, creation)
+            if old.initiator:
+                return Refusal.ALREADY_CONNECTED, "already connected (over the link we dialled)"
+            # It proves a new connection while the one it dialled before is up here: it
+            # proves only when it has no link to us, so that one is gone on its side.
+            return Replace(f"{name} connected again: its previous link is gone on its side")
+        if self.name < name and self._own_dial(conn, name, address) is not None:
+            return (Refusal.SIMULTANEOUS,
+                    "simultaneous connect: the connection from the smaller name wins")
+        return None
+
+    def at_ack(self, conn: Rival, name: str, creation: int) -> Verdict | Replace | None:
+        """Initiator, at the ack: the acceptor is up on this connection already."""
+        old = self._live(name)
+        if old is None:
+            return None
+        if old.peer_creation != creation:
+            return self._name_taken(name, creation)
+        # The peer acknowledges only when no link to us is up on its side: ours is stale.
+        return Replace(f"{name} acknowledged a new connection: the previous link is gone "
+                       "on its side")
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _live(self, name: str) -> Rival | None:
+        old = self._up.get(name)
+        return old if old is not None and old.state == "up" else None
+
+    def _own_dial(self, conn: Rival, name: str, address: str) -> Rival | None:
+        """A connection this node is dialling to `name` (found by the name its welcome gave,
+        or by the address the peer announces, before the welcome)."""
+        for other in self._pending():
+            if other is not conn and other.initiator and (
+                    other.peer_name == name or other.dial_address == address):
+                return other
+        return None
+
+    def _name_taken(self, name: str, creation: int) -> Verdict:
+        # Another incarnation claims a name whose link is alive. A restarted node is accepted
+        # once its old link is gone (a crash closes the socket; a silent one times out on
+        # ticks); until then the claim is refused, so that a cookie holder cannot evict a
+        # live node and speak in its name.
+        self._faultlog.log(logging.WARNING, "name claimed twice",
+                           "%s: refused a second %s (creation %d) while its link is alive",
+                           self.name, name, creation)
+        return Refusal.NAME_TAKEN, f"{name} is connected already (another incarnation)"

@@ -1,0 +1,216 @@
+"""Nodes that dial each other at the same moment, each in its own process, over loopback TCP.
+
+A pair that dials both ways at once must end with one connection, the same on both sides,
+settled during the handshakes (as OTP's dist_util does with `ok_simultaneous`, `nok` and
+`alive`): a link that came up is never dropped for its duplicate. Forming a mesh then shows
+no nodedown, and pg shows every remote member join once and never leave. (In one process
+the race hardly ever happens: one event loop runs every dial and accept in turn.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, NamedTuple
+
+import pytest
+
+from pgviz import ConnectionRefused, Refusal
+from pgviz.wire.handshake import Handshake, PeerHello
+
+from ..cli.nodeproc import NodeProc
+from ..support import COOKIE, holds_for, run, start_node, wait_until
+
+NODES = 10
+FORMATIONS = 4  # each a fresh set of processes: the race is timing-dependent
+
+
+def test_nodes_that_all_dial_each_other_at_once_mesh_without_a_nodedown_or_a_leave():
+    """Ten nodes each dial the nine others at once (and gossip makes them dial again): every
+    dial returns the peer's name, no node reports a nodedown or logs a lost peer, and the pg
+    monitor on each node sees each remote member join exactly once and never leave."""
+    async def main() -> None:
+        for formation in range(FORMATIONS):
+            await form_mesh_at_once(formation)
+
+    run(main(), timeout=240)
+
+
+def _events(node: NodeProc, kind: str) -> list[dict[str, Any]]:
+    return [ev for ev in node.events if ev.get("event") == kind]
+
+
+def _joined(node: NodeProc) -> list[str]:
+    return [pid for ev in _events(node, "join") for pid in ev["members"]]
+
+
+async def form_mesh_at_once(formation: int) -> None:
+    nodes = list(await asyncio.gather(*(NodeProc.start(f"f{formation}n{i}")
+                                        for i in range(NODES))))
+    try:
+        members: dict[str, str] = {}
+        for node in nodes:
+            members[node.name] = (await node.cmd("spawn"))["pid"]
+            await node.cmd(f"join g {members[node.name]}")
+            await node.cmd("monitor g")
+        replies_before = {node.name: len(node.replies) for node in nodes}
+        for node in nodes:  # all the lines at once: each node dials the nine in a row
+            assert node.proc.stdin is not None
+            node.proc.stdin.write("".join(f"connect {peer.address}\n" for peer in nodes
+                                          if peer is not node).encode())
+        await asyncio.gather(*(node.proc.stdin.drain() for node in nodes
+                               if node.proc.stdin is not None))
+        remote = {node.name: {pid for name, pid in members.items() if name != node.name}
+                  for node in nodes}
+        await wait_until(lambda: all(set(_joined(n)) >= remote[n.name] for n in nodes),
+                         timeout=20, what="every remote member's join on every node")
+        await wait_until(lambda: all(len(n.replies) - replies_before[n.name] == NODES - 1
+                                     for n in nodes), timeout=20, what="every connect's reply")
+
+        def no_flap() -> None:
+            for node in nodes:
+                where = f"formation {formation}, {node.name}"
+                assert not _events(node, "nodedown"), (where, _events(node, "nodedown"))
+                assert not _events(node, "leave"), (where, _events(node, "leave"))
+                assert sorted(_joined(node)) == sorted(remote[node.name]), where
+                lost = [line for line in node.stderr if "dialling it again" in line]
+                assert not lost, (where, lost)
+
+        no_flap()
+        for node in nodes:
+            connects = node.replies[replies_before[node.name]:]
+            assert all(r["ok"] for r in connects), (node.name, connects)
+            assert sorted(r["node"] for r in connects) == sorted(
+                peer.name for peer in nodes if peer is not node)
+        # A duplicate handshake still in flight would bring a link down within this watch.
+        await holds_for(lambda: not any(_events(n, "nodedown") for n in nodes), 0.5,
+                        what=f"formation {formation}: no nodedown")
+        no_flap()
+    finally:
+        await asyncio.gather(*(node.close() for node in nodes))
+
+
+class Dialled(NamedTuple):
+    handshake: Handshake
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+
+
+class HandDriven:
+    """x, a node driven by hand with a name smaller than the real node's: it listens and
+    answers as a lone peer does (welcome and ack at once, no rivals of its own), and it
+    dials when the test says; each of its handshakes is stepped by the test."""
+
+    name = "a0@127.0.0.1"  # smaller than any nN@127.0.0.1
+    creation = 7
+
+    def __init__(self) -> None:
+        self.address = ""
+        self.refusals: list[ConnectionRefused] = []  # of the handshakes it accepted
+        self._writers: list[asyncio.StreamWriter] = []
+        self._server: asyncio.Server | None = None
+
+    async def listen(self) -> None:
+        self._server = await asyncio.start_server(self._accepted, "127.0.0.1", 0)
+        self.address = f"127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def _accepted(self, reader: asyncio.StreamReader,
+                        writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        hs = Handshake(initiator=False, name=self.name, creation=self.creation, cookie=COOKIE,
+                       address=self.address)
+        try:
+            while hs.state not in ("done", "closed"):
+                data = await reader.read(4096)
+                if not data:
+                    return
+                event = hs.receive_data(data)
+                while isinstance(event, PeerHello):
+                    hs.accept()
+                    event = hs.receive_data(b"")
+                writer.write(hs.data_to_send())
+        except ConnectionRefused as exc:
+            self.refusals.append(exc)
+
+    async def dial(self, node: Any) -> Dialled:
+        """Dial `node` and read up to its welcome; the proof is left unsent (prove())."""
+        host, port = node.address.rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        self._writers.append(writer)
+        hs = Handshake(initiator=True, name=self.name, creation=self.creation, cookie=COOKIE,
+                       address=self.address, explicit=True)
+        hs.start()
+        writer.write(hs.data_to_send())
+        while hs.state == "await_welcome":
+            data = await asyncio.wait_for(reader.read(4096), 5)
+            assert data, "closed before the welcome"
+            hs.receive_data(data)
+        return Dialled(hs, reader, writer)
+
+    async def prove(self, dialled: Dialled) -> None:
+        """Send the proof; return at the ack (raises the refusal sent in its place)."""
+        hs, reader, writer = dialled
+        writer.write(hs.data_to_send())
+        while hs.state != "done":
+            data = await asyncio.wait_for(reader.read(4096), 5)
+            assert data, "closed without an answer to the proof"
+            hs.receive_data(data)
+
+    async def close(self) -> None:
+        for writer in self._writers:
+            writer.close()
+        if self._server is not None:
+            self._server.close()
+
+
+def _downs(node: Any) -> list[tuple[str, str]]:
+    downs: list[tuple[str, str]] = []
+    node.add_node_callback(lambda ev, peer, why: downs.append((peer, why))
+                           if ev == "nodedown" else None)
+    return downs
+
+
+def test_a_duplicate_from_the_smaller_name_never_replaces_a_link_that_is_up():
+    """n1 dialled x and is up; then x (the smaller name) dials n1: refused at its hello
+    (already connected), and n1's link stays (OTP: `alive`, answered false)."""
+    async def main() -> None:
+        x = HandDriven()
+        await x.listen()
+        n1 = await start_node("n1")
+        try:
+            assert await n1.connect(x.address) == x.name
+            downs = _downs(n1)
+            with pytest.raises(ConnectionRefused) as refused:
+                await x.prove(await x.dial(n1))
+            assert refused.value.reason == Refusal.ALREADY_CONNECTED
+            await holds_for(lambda: not downs, 0.2, what="no nodedown on n1")
+            info = n1.connection_info(x.name)
+            assert n1.nodes() == [x.name] and info is not None and info["initiator"]
+        finally:
+            await n1.stop()
+            await x.close()
+    run(main())
+
+
+def test_a_node_gives_its_dial_up_at_the_welcome_when_the_smaller_names_link_is_coming():
+    """x (the smaller name) dialled n1 and n1 welcomed it; n1 then dials x: n1 refuses x's
+    welcome instead of proving (OTP: `ok_simultaneous`), x's connection comes up, and n1's
+    connect() returns x's name with no nodedown on the way."""
+    async def main() -> None:
+        x = HandDriven()
+        await x.listen()
+        n1 = await start_node("n1")
+        try:
+            downs = _downs(n1)
+            dialled = await x.dial(n1)  # welcomed by n1, the proof held back
+            dial = asyncio.ensure_future(n1.connect(x.address))
+            await wait_until(lambda: x.refusals, what="n1 giving its own dial up")
+            assert x.refusals[0].reason == Refusal.SIMULTANEOUS
+            await x.prove(dialled)
+            assert await asyncio.wait_for(dial, 5) == x.name
+            info = n1.connection_info(x.name)
+            assert n1.nodes() == [x.name] and info is not None and not info["initiator"]
+            await holds_for(lambda: not downs, 0.2, what="no nodedown on n1")
+        finally:
+            await n1.stop()
+            await x.close()
+    run(main())
