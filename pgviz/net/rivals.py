@@ -22,8 +22,8 @@ The rules, and why they agree on both sides:
 
 * The connection initiated by the smaller name wins (OTP's order). Its initiator never gives
   it up for the other (at_hello and at_proof refuse the larger name's connection while ours
-  is pending); the larger name's node lets its own lose (at_welcome gives it up when the
-  smaller's is pending; otherwise the smaller name refuses it at_proof).
+  is pending); the larger name's node lets its own lose: the smaller name refuses it at_proof
+  (at_welcome does not give it up for an incoming connection, whose name is not proved yet).
 * A node proves at most one connection per peer at a time, and none while a link to that
   peer is up (at_welcome). So a proof that arrives while a link initiated by that same peer
   is up means the peer has given that link up (OTP's `alive` answered true): at_proof
@@ -110,9 +110,10 @@ class Rivals:
                 continue
             if other.initiator and other.committed:
                 return Refusal.SIMULTANEOUS, f"another connection to {name} is on its way"
-            if not other.initiator and name < self.name:
-                return (Refusal.SIMULTANEOUS,
-                        "simultaneous connect: the connection from the smaller name wins")
+            # An incoming connection that claims `name` is not a reason to give ours up: its
+            # name is a hello's, not proved yet, and a stranger could keep one open to stop
+            # every dial of ours to a smaller name. The smaller name's node refuses our proof
+            # at_proof instead when its own dial wins.
         return None
 
     def at_proof(self, conn: Rival, name: str, creation: int, address: str

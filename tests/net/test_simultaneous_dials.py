@@ -106,6 +106,10 @@ class HandDriven:
     def __init__(self) -> None:
         self.address = ""
         self.refusals: list[ConnectionRefused] = []  # of the handshakes it accepted
+        # Set: x refuses the proofs it receives with this code, as a node whose own dial to
+        # that peer wins does (the smaller name's, at_proof).
+        self.refuse_proofs: str | None = None
+        self.refused_proofs = 0
         self._writers: list[asyncio.StreamWriter] = []
         self._server: asyncio.Server | None = None
 
@@ -116,8 +120,9 @@ class HandDriven:
     async def _accepted(self, reader: asyncio.StreamReader,
                         writer: asyncio.StreamWriter) -> None:
         self._writers.append(writer)
+        code = self.refuse_proofs
         hs = Handshake(initiator=False, name=self.name, creation=self.creation, cookie=COOKIE,
-                       address=self.address)
+                       address=self.address, arbitrate=code is not None)
         try:
             while hs.state not in ("done", "closed"):
                 data = await reader.read(4096)
@@ -127,6 +132,10 @@ class HandDriven:
                 while isinstance(event, PeerHello):
                     hs.accept()
                     event = hs.receive_data(b"")
+                if code is not None and hs.state == "confirming":
+                    hs.refuse("simultaneous connect: the connection from the smaller name wins",
+                              code)
+                    self.refused_proofs += 1
                 writer.write(hs.data_to_send())
         except ConnectionRefused as exc:
             self.refusals.append(exc)
@@ -191,10 +200,11 @@ def test_a_duplicate_from_the_smaller_name_never_replaces_a_link_that_is_up():
     run(main())
 
 
-def test_a_node_gives_its_dial_up_at_the_welcome_when_the_smaller_names_link_is_coming():
-    """x (the smaller name) dialled n1 and n1 welcomed it; n1 then dials x: n1 refuses x's
-    welcome instead of proving (OTP: `ok_simultaneous`), x's connection comes up, and n1's
-    connect() returns x's name with no nodedown on the way."""
+def test_the_smaller_names_dial_wins_over_a_larger_names_proof():
+    """x (the smaller name) dialled n1 and n1 welcomed it; n1 then dials x and proves (an
+    incoming hello's name is not proved, so n1 does not give its dial up for it); x refuses
+    that proof, as the smaller name's node does while its own dial is pending (OTP: `nok`);
+    x's connection comes up, and n1's connect() returns x's name with no nodedown."""
     async def main() -> None:
         x = HandDriven()
         await x.listen()
@@ -202,9 +212,9 @@ def test_a_node_gives_its_dial_up_at_the_welcome_when_the_smaller_names_link_is_
         try:
             downs = _downs(n1)
             dialled = await x.dial(n1)  # welcomed by n1, the proof held back
+            x.refuse_proofs = Refusal.SIMULTANEOUS
             dial = asyncio.ensure_future(n1.connect(x.address))
-            await wait_until(lambda: x.refusals, what="n1 giving its own dial up")
-            assert x.refusals[0].reason == Refusal.SIMULTANEOUS
+            await wait_until(lambda: x.refused_proofs, what="x refusing n1's proof")
             await x.prove(dialled)
             assert await asyncio.wait_for(dial, 5) == x.name
             info = n1.connection_info(x.name)
@@ -213,4 +223,28 @@ def test_a_node_gives_its_dial_up_at_the_welcome_when_the_smaller_names_link_is_
         finally:
             await n1.stop()
             await x.close()
+    run(main())
+
+
+def test_a_strangers_hello_in_a_smaller_name_does_not_stop_a_dial():
+    """A stranger without the cookie opens a hello to n2 claiming to be n1 (a smaller name)
+    and never proves it. n2's own dial to the real n1 still comes up at once: an unproved
+    name is no rival (it used to make n2 give its dial up and wait 5 s for nothing)."""
+    async def main() -> None:
+        n1 = await start_node("n1")
+        n2 = await start_node("n2")
+        host, port = n2.address.rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            hs = Handshake(initiator=True, name=n1.name, creation=n1.creation,
+                           cookie="not-the-cookie", address=n1.address)
+            hs.start()
+            writer.write(hs.data_to_send())
+            await asyncio.wait_for(reader.read(4096), 5)  # n2's welcome: the hello is pending
+            assert await asyncio.wait_for(n2.connect(n1.address), 3) == n1.name
+            assert n2.nodes() == [n1.name]
+        finally:
+            writer.close()
+            await n2.stop()
+            await n1.stop()
     run(main())
