@@ -143,8 +143,8 @@ async def _attach(sock: socket.socket, box: Mailbox, wire: Any) -> Any:
 
 async def _peer(sock: socket.socket, report: socket.socket, kind: str, me: int) -> None:
     box = Mailbox()
-    out = _wire(kind, me)
-    write = (await _attach(sock, box, _wire(kind, me))).write
+    out = _wire(kind, me)  # one per link: it reads one direction and writes the other
+    write = (await _attach(sock, box, out)).write
     mark = time.process_time()
     while True:
         sent, _ = await box.get()
@@ -158,8 +158,10 @@ async def _coordinator(socks: list[socket.socket], warm: int, rounds: int, kind:
                        ) -> tuple[list[int], list[int], float]:
     # Replies from all peers reach one task, as the reports of mesh.py reach one process.
     inbox = Mailbox()
-    links = [((await _attach(sock, inbox, _wire(kind, 0))).write, _wire(kind, 0))
-             for sock in socks]
+    links = []
+    for sock in socks:
+        wire = _wire(kind, 0)
+        links.append(((await _attach(sock, inbox, wire)).write, wire))
     pooled: list[int] = []
     last: list[int] = []
     mark = 0.0

@@ -45,15 +45,21 @@ def run_scenario(name: str, *extra: str) -> tuple[dict[str, float], str]:
         [sys.executable, "-m", "benchmarks.scenario", name, "--size", "smoke", *extra],
         cwd=REPO, capture_output=True, text=True, timeout=90, env=env)
     assert proc.returncode == 0, f"{name} failed:\n{proc.stdout}\n{proc.stderr[-4000:]}"
+    figures = results(proc.stdout, "pgviz_")
+    return figures, proc.stdout
+
+
+def results(stdout: str, prefix: str) -> dict[str, float]:
+    """The RESULT lines of a benchmark's output, each well formed and named `prefix...`."""
     figures: dict[str, float] = {}
-    for line in proc.stdout.splitlines():
+    for line in stdout.splitlines():
         if line.startswith("RESULT"):
             parts = line.split("\t")
             assert len(parts) == 5, f"malformed RESULT line {line!r}"
             _, fig, value, unit, note = parts
-            assert fig.startswith("pgviz_") and unit and note, line
+            assert fig.startswith(prefix) and unit and note, line
             figures[fig] = float(value)
-    return figures, proc.stdout
+    return figures
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -222,12 +228,7 @@ def run_floor(*args: str) -> dict[str, float]:
     proc = subprocess.run([sys.executable, "-m", "benchmarks.asyncio_floor", *args],
                           cwd=REPO, capture_output=True, text=True, timeout=90)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    figures = {}
-    for line in proc.stdout.splitlines():
-        _, fig, value, unit, note = line.split("\t")
-        assert unit and note, line
-        figures[fig] = float(value)
-    return figures
+    return results(proc.stdout, "calib_asyncio_")
 
 
 def test_asyncio_floor_smoke() -> None:
