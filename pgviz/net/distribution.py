@@ -117,7 +117,8 @@ class Distribution:
         self._server: asyncio.AbstractServer | None = None
         self._tick_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._name_waiters: dict[str, list[asyncio.Future[None]]] = {}
+        # Dials given up for another connection to that peer, waiting for its link (by name).
+        self._name_waiters: dict[str, set[asyncio.Future[None]]] = {}
         self.dialer = GossipDialer(self._gossip_dial, max_queued=MAX_GOSSIP_QUEUE,
                                    concurrency=GOSSIP_DIALS)
         self.faultlog = RateLimitedLog(log)
@@ -338,14 +339,23 @@ class Distribution:
         return ev.name
 
     async def _await_peer(self, name: str, why: ConnectionRefused) -> str:
-        if name not in self.conns:
-            fut = self.loop.create_future()
-            self._name_waiters.setdefault(name, []).append(fut)
-            try:
-                await asyncio.wait_for(fut, self.handshake_timeout)
-            except TimeoutError:
-                raise ConnectionRefused(f"{why}; no other connection to {name} came up",
-                                        name, why.reason) from None
+        if name in self.conns:
+            return name
+        fut: asyncio.Future[None] = self.loop.create_future()
+        self._name_waiters.setdefault(name, set()).add(fut)
+        try:
+            await asyncio.wait_for(fut, self.handshake_timeout)
+        except TimeoutError:
+            raise ConnectionRefused(f"{why}; no other connection to {name} came up",
+                                    name, why.reason) from None
+        finally:
+            # However the wait ends (the link came up, it timed out, the node stopped), it
+            # leaves nothing behind: a peer that keeps refusing must not grow this table.
+            waiters = self._name_waiters.get(name)
+            if waiters is not None:
+                waiters.discard(fut)
+                if not waiters:
+                    del self._name_waiters[name]
         return name
 
     async def disconnect(self, peer: str) -> bool:
@@ -423,7 +433,7 @@ class Distribution:
         assert name is not None
         self.conns[name] = conn
         log.info("%s: connected to %s at %s", self.name, name, conn.peer_address)
-        for fut in self._name_waiters.pop(name, []):
+        for fut in self._name_waiters.pop(name, ()):
             if not fut.done():
                 fut.set_result(None)
         self.control.nodeup(name)

@@ -110,6 +110,9 @@ class HandDriven:
         # that peer wins does (the smaller name's, at_proof).
         self.refuse_proofs: str | None = None
         self.refused_proofs = 0
+        # Set (a Refusal code, a name): x refuses every hello at once with this code, in
+        # that name, as a node does whose rival connection to the dialler lives on.
+        self.refuse_hellos: tuple[str, str] | None = None
         self._writers: list[asyncio.StreamWriter] = []
         self._server: asyncio.Server | None = None
 
@@ -120,15 +123,19 @@ class HandDriven:
     async def _accepted(self, reader: asyncio.StreamReader,
                         writer: asyncio.StreamWriter) -> None:
         self._writers.append(writer)
-        code = self.refuse_proofs
-        hs = Handshake(initiator=False, name=self.name, creation=self.creation, cookie=COOKIE,
-                       address=self.address, arbitrate=code is not None)
+        code, claim = self.refuse_proofs, self.refuse_hellos
+        hs = Handshake(initiator=False, name=claim[1] if claim else self.name,
+                       creation=self.creation, cookie=COOKIE, address=self.address,
+                       arbitrate=code is not None)
         try:
             while hs.state not in ("done", "closed"):
                 data = await reader.read(4096)
                 if not data:
                     return
                 event = hs.receive_data(data)
+                if isinstance(event, PeerHello) and claim is not None:
+                    hs.refuse("settled: another connection lives on", claim[0])
+                    event = None
                 while isinstance(event, PeerHello):
                     hs.accept()
                     event = hs.receive_data(b"")
@@ -247,4 +254,29 @@ def test_a_strangers_hello_in_a_smaller_name_does_not_stop_a_dial():
             writer.close()
             await n2.stop()
             await n1.stop()
+    run(main())
+
+
+def test_dials_given_up_for_a_connection_that_never_comes_leave_nothing_waiting():
+    """x refuses every hello as settled by a rival connection that never comes up: each of
+    n1's connects fails after the handshake timeout, and nothing is left waiting for x's
+    name, nor for a dial still waiting when n1 stops (one waiter was left per failed dial)."""
+    async def main() -> None:
+        x = HandDriven()
+        await x.listen()
+        x.refuse_hellos = (Refusal.SIMULTANEOUS, x.name)
+        n1 = await start_node("n1", handshake_timeout=0.2)
+        try:
+            for _ in range(5):
+                with pytest.raises(ConnectionRefused, match="no other connection"):
+                    await n1.connect(x.address)
+            assert n1._dist._name_waiters == {}  # (no behaviour shows it: memory only)
+            dial = asyncio.ensure_future(n1.connect(x.address))
+            await wait_until(lambda: n1._dist._name_waiters, what="n1 waiting for x's link")
+        finally:
+            await n1.stop()
+            await x.close()
+        with pytest.raises(ConnectionRefused, match="cancelled"):
+            await dial
+        assert n1._dist._name_waiters == {}
     run(main())
