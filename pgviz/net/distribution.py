@@ -332,6 +332,13 @@ class Distribution:
                                     reason=Refusal.TIMEOUT) from None
         except ConnectionRefused as exc:
             if exc.reason in (Refusal.SIMULTANEOUS, Refusal.ALREADY_CONNECTED) and exc.peer:
+                if expect is not None and exc.peer != expect:
+                    # The refusal comes before any welcome, so the handshake could not
+                    # check the name: a node that answers there in another name (one we
+                    # may well be connected to) is not the one this dial is for.
+                    raise ConnectionRefused(
+                        f"expected {expect} at {address}, found {exc.peer} ({exc})",
+                        exc.peer, Refusal.WRONG_NODE) from None
                 # Another connection to that peer lives (or is on its way): this dial's
                 # result is that one's.
                 return await self._await_peer(exc.peer, exc)

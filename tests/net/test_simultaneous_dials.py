@@ -280,3 +280,28 @@ def test_dials_given_up_for_a_connection_that_never_comes_leave_nothing_waiting(
             await dial
         assert n1._dist._name_waiters == {}
     run(main())
+
+
+def test_a_settling_refusal_in_another_name_is_no_answer_to_a_dial_for_a_name():
+    """A gossip or heal dial expects a name at the address. x answers it as settled by a
+    rival connection (SIMULTANEOUS) in the name of n3, a peer n1 is connected to: the dial
+    fails as the wrong node, rather than returning n3 (a healer took that for "x is
+    back", and stopped dialling x)."""
+    async def main() -> None:
+        x = HandDriven()
+        await x.listen()
+        n1 = await start_node("n1")
+        n3 = await start_node("n3")
+        try:
+            assert await n1.connect(n3.address) == n3.name
+            x.refuse_hellos = (Refusal.SIMULTANEOUS, n3.name)
+            with pytest.raises(ConnectionRefused) as refused:
+                await n1._dist.connect(x.address, explicit=False, expect=x.name)
+            assert refused.value.reason == Refusal.WRONG_NODE
+            assert refused.value.peer == n3.name
+            assert n1.nodes() == [n3.name]
+        finally:
+            await n1.stop()
+            await n3.stop()
+            await x.close()
+    run(main())
