@@ -74,9 +74,14 @@ COALESCE_WINDOW = 30e-6
 
 class Connection(asyncio.BufferedProtocol):
     def __init__(self, dist: Distribution, *, initiator: bool, explicit: bool = False,
-                 dial_address: str | None = None, expect: str | None = None) -> None:
+                 dial_address: str | None = None, expect: str | None = None,
+                 begun: int | None = None) -> None:
+        """`begun` (initiator): dist.disconnects when its connect() was called (default:
+        now); a disconnect() of that peer made after it stops this connection."""
         self.dist = dist
         self.initiator = initiator
+        self.explicit = explicit  # initiator: its connect() was called explicitly (not gossip)
+        self.begun = dist.disconnects if begun is None else begun
         self.dial_address = dial_address
         self.state = "connecting"
         self.peer_name: str | None = None
@@ -343,6 +348,11 @@ class Connection(asyncio.BufferedProtocol):
             if not self.initiator:
                 self._hs.refuse(text, code)  # in place of the ack: it never goes up
                 self._write_handshake()
+            elif code == Refusal.DISCONNECTED:
+                # disconnect() came while we waited for this ack: the acceptor is up
+                # already. It is told as disconnect() tells a peer that is up, so that it
+                # remembers it too rather than dial us again.
+                self._goodbye_unopened(ev, ["BYE", "disconnect"])
             if not self.established.done():
                 self.established.set_exception(ConnectionRefused(text, ev.name, code))
                 self.established.exception()
@@ -364,6 +374,13 @@ class Connection(asyncio.BufferedProtocol):
         self.dist._connection_up(self)
         if ev.rest and self.state == "up":
             self._receive_frames(ev.rest)
+
+    def _goodbye_unopened(self, ev: Established, term: list[Any]) -> None:
+        """The one frame of a session this side never opens (sealed as the first would be)."""
+        frame = encode_frame(encode(term), self.dist.max_frame)
+        if self._tls is None and ev.keys is not None:
+            frame = FrameSealer(ev.keys.send).seal(frame)
+        self._write(frame)
 
     # -- session -------------------------------------------------------------------------------------
     def _receive_frames(self, data: bytes) -> None:

@@ -6,7 +6,9 @@ Rules kept here (Erlang's, unless said):
   survives, and a link that is up is never dropped for a duplicate (see rivals.py);
 * transitive full mesh: after a handshake each side sends the peers it knows (name, address) and
   the receiver dials those it lacks. A pair that was explicitly disconnected is never re-dialled
-  by this gossip (both sides remember it) until someone calls connect() for that pair again;
+  by this gossip (both sides remember it) until someone calls connect() for that pair again,
+  and a connection between them still in its handshake when disconnect() is called never
+  comes up (the later wish wins: checked again at each step of the handshake);
 * a peer restarted under the same name (new creation) is accepted once the old connection is
   gone; while it is alive, a second incarnation claiming the name is refused;
 * ticks: a frame at least every tick_time/4; nothing heard for tick_time means the peer is gone;
@@ -113,7 +115,10 @@ class Distribution:
         self.conns: dict[str, Connection] = {}  # established, by peer name
         self._pending: set[Connection] = set()  # handshaking, both directions
         self._dials: dict[str, tuple[asyncio.Future[str], bool]] = {}  # address -> (, explicit)
-        self._blocked: set[str] = set()  # explicitly disconnected peers
+        # Explicitly disconnected peers -> the number of this node's disconnect() that did
+        # it (0: the peer's, by its BYE). A connection begun before it never comes up.
+        self._blocked: dict[str, int] = {}
+        self.disconnects = 0  # disconnect() calls so far (Connection.begun counts them)
         self._server: asyncio.AbstractServer | None = None
         self._tick_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -249,10 +254,11 @@ class Distribution:
         for conn in self.conns.values():
             if address in (conn.peer_address, conn.dial_address):
                 if explicit:
-                    self._blocked.discard(conn.peer_name or "")
+                    self._blocked.pop(conn.peer_name or "", None)
                 return conn.peer_name  # type: ignore[return-value]
         if expect is not None and expect in self.conns:
             return expect  # a gossip or heal dial queued before the peer came up
+        begun = self.disconnects
         pending = self._dials.get(address)
         if pending is not None and explicit and not pending[1]:
             # A gossip dial is on its way: take its result rather than racing it with a
@@ -263,7 +269,7 @@ class Distribution:
             except (ConnectionRefused, AuthenticationError):
                 pass
             else:
-                self._blocked.discard(name)
+                self._lift(name, begun)
                 return name
             pending = self._dials.get(address)
         if pending is not None and (pending[1] or not explicit):
@@ -273,18 +279,34 @@ class Distribution:
             # this explicit connect makes its own.
             dial = self.loop.create_future()
             self._dials[address] = (dial, explicit)
-            task = self.loop.create_task(self._dial(address, explicit, dial, expect))
+            task = self.loop.create_task(self._dial(address, explicit, dial, expect, begun))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         name = await asyncio.shield(dial)
         if explicit:
-            self._blocked.discard(name)
+            self._lift(name, begun)
         return name
 
+    def _lift(self, name: str, begun: int) -> None:
+        """An explicit connect() begun after `begun` disconnects lifts an explicit disconnect
+        of `name` made before it (a later one stands)."""
+        if self._blocked.get(name, 0) <= begun:
+            self._blocked.pop(name, None)
+
+    def _disconnected(self, conn: Connection, name: str) -> bool:
+        """`conn` to `name` may not come up: `name` was disconnected explicitly, and this
+        connection is gossip's or the healer's, or it was begun before that disconnect()
+        (it started first, but the disconnect is the later wish)."""
+        blocked = self._blocked.get(name)
+        if blocked is None:
+            return False
+        explicit = conn.explicit if conn.initiator else conn.peer_explicit
+        return blocked > conn.begun or not explicit
+
     async def _dial(self, address: str, explicit: bool, result: asyncio.Future[str],
-                    expect: str | None = None) -> None:
+                    expect: str | None = None, begun: int = 0) -> None:
         try:
-            name = await self._dial_once(address, explicit, expect)
+            name = await self._dial_once(address, explicit, expect, begun)
         except BaseException as exc:
             if not result.done():
                 result.set_exception(exc if isinstance(exc, Exception) else
@@ -297,10 +319,11 @@ class Distribution:
             if self._dials.get(address, (None,))[0] is result:
                 del self._dials[address]
 
-    async def _dial_once(self, address: str, explicit: bool, expect: str | None = None) -> str:
+    async def _dial_once(self, address: str, explicit: bool, expect: str | None = None,
+                         begun: int = 0) -> str:
         def factory() -> Connection:
             return Connection(self, initiator=True, explicit=explicit, dial_address=address,
-                              expect=expect)
+                              expect=expect, begun=begun)
 
         # (Our own errors are ConnectionErrors, hence OSErrors: raised outside the try that
         # turns the socket's OSErrors into ConnectionRefused.)
@@ -367,7 +390,8 @@ class Distribution:
 
     async def disconnect(self, peer: str) -> bool:
         conn = self.conns.get(peer)
-        self._blocked.add(peer)
+        self.disconnects += 1
+        self._blocked[peer] = self.disconnects
         self.healer.forget(peer)
         if conn is None:
             return False
@@ -406,7 +430,7 @@ class Distribution:
             # It knows a newer partition than ours, one that does not separate us (else it
             # would not dial): ours is stale for this pair; the rest comes with its state.
             self.faults.forgive(hello.name, self.name)
-        if hello.name in self._blocked and not hello.explicit:
+        if self._disconnected(conn, hello.name):
             return Refusal.DISCONNECTED, "disconnected explicitly; connect() again to lift it"
         return self.rivals.at_hello(conn, hello.name, hello.creation, hello.address)
 
@@ -414,6 +438,8 @@ class Distribution:
         """Initiator, at the welcome: None to send our proof, else give this dial up."""
         if not self.running:
             return Refusal.STOPPING, "node stopping"
+        if self._disconnected(conn, welcome.name):
+            return Refusal.DISCONNECTED, f"{welcome.name} was disconnected explicitly"
         return self.rivals.at_welcome(conn, welcome.name, welcome.creation)
 
     def _decide_established(self, conn: Connection, ev: Established) -> Verdict | None:
@@ -421,13 +447,17 @@ class Distribution:
         if self.faults.drops(self.name, ev.name):
             # the partition began while this handshake was in flight
             return Refusal.PARTITIONED, "partitioned"
+        if self._disconnected(conn, ev.name):
+            # disconnect() was called while this handshake was in flight (the hello or the
+            # welcome was let through before it): the later wish wins.
+            return Refusal.DISCONNECTED, f"{ev.name} was disconnected explicitly"
         if conn.initiator:
             decision = self.rivals.at_ack(conn, ev.name, ev.creation)
         else:
             if conn.peer_explicit:
                 # Only now, with the cookie proved: an unauthenticated hello must not be able
                 # to lift an explicit disconnect.
-                self._blocked.discard(ev.name)
+                self._blocked.pop(ev.name, None)
             decision = self.rivals.at_proof(conn, ev.name, ev.creation, ev.address)
         if isinstance(decision, Replace):
             self.conns[ev.name].close(decision.reason, log_level=logging.INFO)
@@ -476,7 +506,9 @@ class Distribution:
                                   self.name, name, exc)
         else:  # BYE
             if len(term) > 1 and term[1] == "disconnect":
-                self._blocked.add(name)
+                # The peer's wish: its own later connect() (explicit) lifts it, even one
+                # whose hello got here first.
+                self._blocked.setdefault(name, 0)
             conn.goodbye = True
             conn.close(f"{name} said goodbye ({term[1] if len(term) > 1 else '?'})",
                        log_level=logging.INFO)

@@ -10,15 +10,16 @@ the race hardly ever happens: one event loop runs every dial and accept in turn.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
 from pgviz import ConnectionRefused, Refusal
-from pgviz.wire.handshake import Handshake, PeerHello
+from pgviz.wire.handshake import Handshake
 
 from ..cli.nodeproc import NodeProc
-from ..support import COOKIE, holds_for, run, start_node, wait_until
+from ..support import holds_for, run, start_node, wait_until
+from .hand_driven import HandDriven, nodedowns
 
 NODES = 10
 FORMATIONS = 4  # each a fresh set of processes: the race is timing-dependent
@@ -89,102 +90,6 @@ async def form_mesh_at_once(formation: int) -> None:
         await asyncio.gather(*(node.close() for node in nodes))
 
 
-class Dialled(NamedTuple):
-    handshake: Handshake
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
-
-
-class HandDriven:
-    """x, a node driven by hand with a name smaller than the real node's: it listens and
-    answers as a lone peer does (welcome and ack at once, no rivals of its own), and it
-    dials when the test says; each of its handshakes is stepped by the test."""
-
-    name = "a0@127.0.0.1"  # smaller than any nN@127.0.0.1
-    creation = 7
-
-    def __init__(self) -> None:
-        self.address = ""
-        self.refusals: list[ConnectionRefused] = []  # of the handshakes it accepted
-        # Set: x refuses the proofs it receives with this code, as a node whose own dial to
-        # that peer wins does (the smaller name's, at_proof).
-        self.refuse_proofs: str | None = None
-        self.refused_proofs = 0
-        # Set (a Refusal code, a name): x refuses every hello at once with this code, in
-        # that name, as a node does whose rival connection to the dialler lives on.
-        self.refuse_hellos: tuple[str, str] | None = None
-        self._writers: list[asyncio.StreamWriter] = []
-        self._server: asyncio.Server | None = None
-
-    async def listen(self) -> None:
-        self._server = await asyncio.start_server(self._accepted, "127.0.0.1", 0)
-        self.address = f"127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-
-    async def _accepted(self, reader: asyncio.StreamReader,
-                        writer: asyncio.StreamWriter) -> None:
-        self._writers.append(writer)
-        code, claim = self.refuse_proofs, self.refuse_hellos
-        hs = Handshake(initiator=False, name=claim[1] if claim else self.name,
-                       creation=self.creation, cookie=COOKIE, address=self.address,
-                       arbitrate=code is not None)
-        try:
-            while hs.state not in ("done", "closed"):
-                data = await reader.read(4096)
-                if not data:
-                    return
-                event = hs.receive_data(data)
-                if isinstance(event, PeerHello) and claim is not None:
-                    hs.refuse("settled: another connection lives on", claim[0])
-                    event = None
-                while isinstance(event, PeerHello):
-                    hs.accept()
-                    event = hs.receive_data(b"")
-                if code is not None and hs.state == "confirming":
-                    hs.refuse("simultaneous connect: the connection from the smaller name wins",
-                              code)
-                    self.refused_proofs += 1
-                writer.write(hs.data_to_send())
-        except ConnectionRefused as exc:
-            self.refusals.append(exc)
-
-    async def dial(self, node: Any) -> Dialled:
-        """Dial `node` and read up to its welcome; the proof is left unsent (prove())."""
-        host, port = node.address.rsplit(":", 1)
-        reader, writer = await asyncio.open_connection(host, int(port))
-        self._writers.append(writer)
-        hs = Handshake(initiator=True, name=self.name, creation=self.creation, cookie=COOKIE,
-                       address=self.address, explicit=True)
-        hs.start()
-        writer.write(hs.data_to_send())
-        while hs.state == "await_welcome":
-            data = await asyncio.wait_for(reader.read(4096), 5)
-            assert data, "closed before the welcome"
-            hs.receive_data(data)
-        return Dialled(hs, reader, writer)
-
-    async def prove(self, dialled: Dialled) -> None:
-        """Send the proof; return at the ack (raises the refusal sent in its place)."""
-        hs, reader, writer = dialled
-        writer.write(hs.data_to_send())
-        while hs.state != "done":
-            data = await asyncio.wait_for(reader.read(4096), 5)
-            assert data, "closed without an answer to the proof"
-            hs.receive_data(data)
-
-    async def close(self) -> None:
-        for writer in self._writers:
-            writer.close()
-        if self._server is not None:
-            self._server.close()
-
-
-def _downs(node: Any) -> list[tuple[str, str]]:
-    downs: list[tuple[str, str]] = []
-    node.add_node_callback(lambda ev, peer, why: downs.append((peer, why))
-                           if ev == "nodedown" else None)
-    return downs
-
-
 def test_a_duplicate_from_the_smaller_name_never_replaces_a_link_that_is_up():
     """n1 dialled x and is up; then x (the smaller name) dials n1: refused at its hello
     (already connected), and n1's link stays (OTP: `alive`, answered false)."""
@@ -194,7 +99,7 @@ def test_a_duplicate_from_the_smaller_name_never_replaces_a_link_that_is_up():
         n1 = await start_node("n1")
         try:
             assert await n1.connect(x.address) == x.name
-            downs = _downs(n1)
+            downs = nodedowns(n1)
             with pytest.raises(ConnectionRefused) as refused:
                 await x.prove(await x.dial(n1))
             assert refused.value.reason == Refusal.ALREADY_CONNECTED
@@ -217,7 +122,7 @@ def test_the_smaller_names_dial_wins_over_a_larger_names_proof():
         await x.listen()
         n1 = await start_node("n1")
         try:
-            downs = _downs(n1)
+            downs = nodedowns(n1)
             dialled = await x.dial(n1)  # welcomed by n1, the proof held back
             x.refuse_proofs = Refusal.SIMULTANEOUS
             dial = asyncio.ensure_future(n1.connect(x.address))
