@@ -30,9 +30,11 @@ from ..errors import (
 )
 from ..wire.codec import decode, encode
 from ..wire.frames import TICK, FrameDecoder, encode_frame
-from ..wire.handshake import Established, Handshake, PeerHello
+from ..wire.handshake import HANDSHAKE_MAX_FRAME, Established, Handshake, PeerHello
 from ..wire.mac import FrameOpener, FrameSealer
+from .control import ALIVE_QUESTION
 from .link import Link
+from .rivals import AskOld, Verdict
 from .tls import TLSSession, certificate_problem, describe_tls_error, transport_mismatch
 
 if TYPE_CHECKING:
@@ -118,6 +120,9 @@ class Connection(asyncio.BufferedProtocol):
         self._hs_timer: asyncio.TimerHandle | None = None
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
+        self._early: bytearray | None = None  # not None while the distribution decides
+        # answers(): pending until anything comes in (True) or the link closes (False)
+        self._heard: asyncio.Future[bool] | None = None
         now = dist.loop.time()
         self.last_recv = now
         self.last_send = now
@@ -159,8 +164,17 @@ class Connection(asyncio.BufferedProtocol):
             data = self._tls_receive(data)
             if not data:
                 return
+        if self._heard is not None:  # (never done while set)
+            self._heard.set_result(True)
+            self._heard = None
         if self.state == "up":
             self._receive_frames(data)
+        elif self._early is not None:
+            # The session's first bytes (only a peer that does not wait for our ack sends
+            # any), kept until the distribution decides; a little is plenty.
+            self._early += data
+            if len(self._early) > HANDSHAKE_MAX_FRAME:
+                self._fail(ProtocolError("data sent before the handshake was acknowledged"))
         elif self.state == "handshake":
             self._receive_handshake(data)
 
@@ -343,6 +357,19 @@ class Connection(asyncio.BufferedProtocol):
         self.peer_address = ev.address
         self.session = ev.session
         verdict = self.dist._decide_established(self, ev)
+        if isinstance(verdict, AskOld):
+            # The distribution asks the old link to that name first (bounded) and calls
+            # settle(); what the peer sends meanwhile waits in _early.
+            self._early = bytearray()
+            return
+        self.settle(ev, verdict)
+
+    def settle(self, ev: Established, verdict: Verdict | None) -> None:
+        """Acknowledge (acceptor) and go up, or refuse: the decision on a connection whose
+        cookie checked out (the distribution's, see _established)."""
+        early, self._early = self._early, None
+        if self.state != "handshake":
+            return  # closed while the distribution decided
         if verdict is not None:
             code, text = verdict
             if not self.initiator:
@@ -372,8 +399,9 @@ class Connection(asyncio.BufferedProtocol):
         if not self.established.done():
             self.established.set_result(ev)
         self.dist._connection_up(self)
-        if ev.rest and self.state == "up":
-            self._receive_frames(ev.rest)
+        rest = ev.rest + early if early else ev.rest
+        if rest and self.state == "up":
+            self._receive_frames(rest)
 
     def _goodbye_unopened(self, ev: Established, term: list[Any]) -> None:
         """The one frame of a session this side never opens (sealed as the first would be)."""
@@ -525,6 +553,21 @@ class Connection(asyncio.BufferedProtocol):
         self.close(f"frames to {self.peer_name} dropped (grudge): link cut",
                    log_level=logging.INFO)
 
+    async def answers(self, within: float) -> bool:
+        """Ask the peer a question every node answers at once (urgent: past any hold);
+        True when anything arrives from it within `within` seconds, False when nothing
+        does or the link closes first."""
+        if self.state != "up":
+            return False
+        heard = self._heard
+        if heard is None:  # (else: asked already, and the answer is awaited)
+            heard = self._heard = self.dist.loop.create_future()
+            self.send(list(ALIVE_QUESTION), urgent=True)
+        try:
+            return await asyncio.wait_for(asyncio.shield(heard), within)
+        except TimeoutError:
+            return False
+
     async def drain(self) -> None:
         """Wait until the transport's buffer is below its high-water mark (back-pressure)."""
         if self._paused and self.state == "up":
@@ -622,6 +665,9 @@ class Connection(asyncio.BufferedProtocol):
                 f"connection closed during handshake: {self.close_reason}"))
             self.established.exception()
         self.resume_writing()
+        if self._heard is not None:
+            self._heard.set_result(False)
+            self._heard = None
         self.dist._connection_closed(self, was_up)
 
     def __repr__(self) -> str:

@@ -30,7 +30,7 @@ from .clock import NetClock, check_travel
 from .faults import Faults
 from .link import HeldFrame, Link, NotFirst
 
-__all__ = ["NetControl", "ControlError", "Released", "STAMP_CAP"]
+__all__ = ["NetControl", "ControlError", "Released", "STAMP_CAP", "ALIVE_QUESTION"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ MAX_ENTRIES = 4096  # registers in one NETCTL set
 MAX_SIDE_NODES = 1024
 MAX_LATENCY = 60.0  # seconds
 STEP_WAIT = 1.0  # seconds to wait for the peers' answers to "what is your oldest frame?"
+# A question every node answers at once and that changes nothing: "what is your oldest
+# frame?" under query id 0, which is nobody's (ids start at 1). The distribution asks it on a
+# link whose peer may be gone (see rivals.AskOld): any answer says someone is there.
+ALIVE_QUESTION = ("NETCTL", "held?", 0)
 
 Stamp = tuple[int, str]
 

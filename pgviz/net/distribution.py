@@ -10,7 +10,10 @@ Rules kept here (Erlang's, unless said):
   and a connection between them still in its handshake when disconnect() is called never
   comes up (the later wish wins: checked again at each step of the handshake);
 * a peer restarted under the same name (new creation) is accepted once the old connection is
-  gone; while it is alive, a second incarnation claiming the name is refused;
+  gone. When it proves the cookie while that connection still looks up (its close never
+  reached us), the old link is asked whether anyone is there (OTP's `alive`): no answer
+  within a quarter tick and the old link goes at once; while it answers, a second
+  incarnation claiming the name is refused;
 * ticks: a frame at least every tick_time/4; nothing heard for tick_time means the peer is gone;
 * with `tls` (a TLSConfig) every link, both directions, is TLS with mutual authentication and
   only TLS peers are accepted (see tls.py); without it every frame carries a MAC (wire/mac.py).
@@ -38,7 +41,7 @@ from .faults import Faults
 from .healer import Healer
 from .link import Link
 from .memory import MemoryNetwork
-from .rivals import Replace, Rivals, Verdict
+from .rivals import AskOld, Replace, Rivals, Verdict
 from .tls import TLSConfig
 
 __all__ = ["Distribution", "DistHandler", "new_creation"]
@@ -442,8 +445,40 @@ class Distribution:
             return Refusal.DISCONNECTED, f"{welcome.name} was disconnected explicitly"
         return self.rivals.at_welcome(conn, welcome.name, welcome.creation)
 
-    def _decide_established(self, conn: Connection, ev: Established) -> Verdict | None:
-        """The cookie proved (the acceptor before its ack, the initiator at the ack)."""
+    def _decide_established(self, conn: Connection, ev: Established) -> Verdict | AskOld | None:
+        """The cookie proved (the acceptor before its ack, the initiator at the ack). AskOld:
+        `conn` waits while the old link to that name is asked, then conn.settle() decides."""
+        decision = self._established_decision(conn, ev)
+        if isinstance(decision, AskOld):
+            task = self.loop.create_task(self._ask_old(conn, ev, decision))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return decision
+
+    async def _ask_old(self, new: Connection, ev: Established, ask: AskOld) -> None:
+        """OTP's `alive`, asked of the old link (see rivals.py): no answer, and the newcomer,
+        proved, replaces it now rather than when its tick timer runs out."""
+        old = self.conns.get(ask.name)
+        # A live peer answers within a round trip: one that needs a quarter tick would be
+        # late with its ticks too. (And the newcomer's handshake timer runs meanwhile.)
+        within = min(self.tick_time / 4, self.handshake_timeout / 2)
+        answered = old is not None and await old.answers(within)
+        if new.state != "handshake":
+            return  # the newcomer went away meanwhile
+        if answered:
+            new.settle(ev, self.rivals.old_answered(ask))
+            return
+        if old is not None and self.conns.get(ask.name) is old:
+            old.close(self.rivals.old_silent(ask).reason, log_level=logging.INFO)
+        # The wait let anything happen (a disconnect, a partition, another link up):
+        # decided again from the start, with no second question.
+        decision = self._established_decision(new, ev)
+        if isinstance(decision, AskOld):
+            decision = self.rivals.old_answered(decision)
+        new.settle(ev, decision)
+
+    def _established_decision(self, conn: Connection, ev: Established
+                              ) -> Verdict | AskOld | None:
         if self.faults.drops(self.name, ev.name):
             # the partition began while this handshake was in flight
             return Refusal.PARTITIONED, "partitioned"
@@ -451,6 +486,7 @@ class Distribution:
             # disconnect() was called while this handshake was in flight (the hello or the
             # welcome was let through before it): the later wish wins.
             return Refusal.DISCONNECTED, f"{ev.name} was disconnected explicitly"
+        decision: Verdict | Replace | AskOld | None
         if conn.initiator:
             decision = self.rivals.at_ack(conn, ev.name, ev.creation)
         else:

@@ -33,8 +33,13 @@ The rules, and why they agree on both sides:
   itself, so the two sides never keep different connections. (Keeping "the first to finish"
   used to lose a pair: each side could finish a different one first, because the acceptor
   acknowledged before it decided.)
-* Another incarnation of a peer (a new creation) whose link is alive is refused until the old
-  link is gone, so that a cookie holder cannot evict a live node and speak in its name.
+* Another incarnation of a peer (a new creation) that proved the cookie while a link to that
+  name is up makes this node ask the old link whether anyone is still there (AskOld: OTP's
+  `alive` round trip, asked of the old link rather than of the newcomer, which has no say in
+  it). A peer that lost its side silently -- killed, its close never delivered -- and came
+  back replaces it at once, not a tick time later; an old link that answers refuses the
+  newcomer, so that a cookie holder cannot evict a live node and speak in its name. Only a
+  proved newcomer is asked about: an unproved hello never makes a node doubt a live link.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from typing import NamedTuple, Protocol
 from ..errors import Refusal
 from ..ratelog import RateLimitedLog
 
-__all__ = ["Rivals", "Rival", "Verdict", "Replace"]
+__all__ = ["Rivals", "Rival", "Verdict", "Replace", "AskOld"]
 
 Verdict = tuple[str, str]  # refuse the newcomer: (Refusal code, reason for people)
 
@@ -73,9 +78,17 @@ class Replace(NamedTuple):
     reason: str
 
 
+class AskOld(NamedTuple):
+    """Hold the newcomer (proved, another incarnation of `name`) until the link that is up to
+    `name` says whether anyone is there: then old_answered() or old_silent() decides."""
+
+    name: str
+    creation: int  # the newcomer's
+
+
 class Rivals:
     """The rules above, for one node; each decision point returns None (go on), a Verdict
-    (refuse the newcomer) or a Replace."""
+    (refuse the newcomer), a Replace or (at_proof) an AskOld."""
 
     def __init__(self, name: str, *, up: Mapping[str, Rival],
                  pending: Callable[[], Iterable[Rival]], faultlog: RateLimitedLog) -> None:
@@ -117,12 +130,12 @@ class Rivals:
         return None
 
     def at_proof(self, conn: Rival, name: str, creation: int, address: str
-                 ) -> Verdict | Replace | None:
+                 ) -> Verdict | Replace | AskOld | None:
         """Acceptor, the cookie proved, before the ack: this decides the connection."""
         old = self._live(name)
         if old is not None:
             if old.peer_creation != creation:
-                return self._name_taken(name, creation)
+                return AskOld(name, creation)
             if old.initiator:
                 return Refusal.ALREADY_CONNECTED, "already connected (over the link we dialled)"
             # It proves a new connection while the one it dialled before is up here: it
@@ -143,6 +156,15 @@ class Rivals:
         # The peer acknowledges only when no link to us is up on its side: ours is stale.
         return Replace(f"{name} acknowledged a new connection: the previous link is gone "
                        "on its side")
+
+    def old_answered(self, ask: AskOld) -> Verdict:
+        """The old link answered: a live node has that name."""
+        return self._name_taken(ask.name, ask.creation)
+
+    def old_silent(self, ask: AskOld) -> Replace:
+        """Nothing came back on the old link: its peer is gone, and back as the newcomer."""
+        return Replace(f"{ask.name} came back (creation {ask.creation}); its previous link "
+                       "did not answer")
 
     # -- helpers ----------------------------------------------------------------------------------
     def _live(self, name: str) -> Rival | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from pgviz.errors import Refusal
-from pgviz.net.rivals import Replace, Rivals
+from pgviz.net.rivals import AskOld, Replace, Rivals
 from pgviz.ratelog import RateLimitedLog
 
 A, B = "a@h", "b@h"  # A < B: A's connections win
@@ -191,5 +191,16 @@ def test_a_proof_from_a_peer_whose_own_link_is_up_replaces_it():
     assert not isinstance(refused, Replace) and refused is not None
     assert refused[0] == Refusal.ALREADY_CONNECTED
     other_incarnation = b.rules.at_proof(new, A, 2, ADDRESS[A])
-    assert not isinstance(other_incarnation, Replace) and other_incarnation is not None
-    assert other_incarnation[0] == Refusal.NAME_TAKEN
+    assert other_incarnation == AskOld(A, 2)
+
+
+def test_another_incarnation_is_refused_while_the_old_link_answers_else_replaces_it():
+    """A proved newcomer with a new creation while a link to that name is up: the old link
+    is asked (OTP's `alive`); an answer refuses the newcomer (a live node has the name),
+    silence replaces the old link (its peer is gone: back as the newcomer)."""
+    b = NodeModel(B)
+    b.up[A] = End(initiator=True, state="up", peer_name=A, peer_creation=1)
+    ask = b.rules.at_proof(End(initiator=False, peer_name=A), A, 2, ADDRESS[A])
+    assert isinstance(ask, AskOld)
+    assert b.rules.old_answered(ask)[0] == Refusal.NAME_TAKEN
+    assert isinstance(b.rules.old_silent(ask), Replace)

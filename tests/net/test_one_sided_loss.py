@@ -1,0 +1,94 @@
+"""A peer that lost its side of a link silently and comes back while ours still looks up.
+
+A node killed (SIGKILL) whose socket's close never reaches us -- a black hole on the path, a
+machine that vanished -- leaves our link up until its tick timer runs out. Restarted under
+the same name, it dials us before that. As OTP's `alive` round trip does, n1 then asks the
+old link whether anyone is there, once the newcomer has proved the cookie: no answer, and
+the old link goes for the new one at once; an answer (a live node with that name) and the
+newcomer is refused (see test_lying_peers: a second incarnation cannot evict a live node).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from ..cli.nodeproc import NodeProc
+from ..support import run, start_node, wait_until
+
+
+class BlackHole:
+    """A TCP relay to `target` that, when the dialling side goes away, keeps the other side
+    open and swallows whatever it sends (a close that never arrives)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.address = ""
+        self.dialler_gone = False
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def listen(self) -> None:
+        self._server = await asyncio.start_server(self._accepted, "127.0.0.1", 0)
+        self.address = f"127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def _accepted(self, reader: asyncio.StreamReader,
+                        writer: asyncio.StreamWriter) -> None:
+        host, port = self.target.rsplit(":", 1)
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        self._writers += [writer, up_writer]
+        back = asyncio.ensure_future(self._pump(up_reader, writer))
+        self._tasks.add(back)
+        await self._pump(reader, up_writer)
+        self.dialler_gone = True  # up_writer stays open; `back` writes into a dead socket
+
+    @staticmethod
+    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(65536):
+                if not writer.is_closing():
+                    writer.write(data)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for writer in self._writers:
+            writer.close()
+        if self._server is not None:
+            self._server.close()
+
+
+def test_a_peer_restarted_behind_a_silent_link_replaces_it_at_once():
+    """v1 (a process) dials n1 through a black hole, then is killed with SIGKILL: n1 never
+    hears of it, its link stays up. v1 restarted under the same name dials n1: its connect
+    succeeds, and n1 reports the old link down (no answer to n1's question; not the tick
+    timeout), then v1 up with its new creation."""
+    async def main() -> None:
+        n1 = await start_node("n1")
+        hole = BlackHole(n1.address)
+        await hole.listen()
+        seen: list[tuple[str, str, int | None]] = []
+        n1.add_node_callback(lambda ev, peer, why: seen.append(
+            (ev, why if ev == "nodedown" else "", n1._dist.peer_creation(peer))))
+        v1 = await NodeProc.start("v1")
+        try:
+            assert (await v1.cmd(f"connect {hole.address}"))["ok"]
+            await wait_until(lambda: v1.name in n1.nodes(), what="v1 up on n1")
+            old = n1._dist.peer_creation(v1.name)
+            await v1.kill()
+            await wait_until(lambda: hole.dialler_gone, what="v1's socket closed")
+            assert v1.name in n1.nodes()  # n1 has not heard of it
+            v1 = await NodeProc.start("v1")
+            reply = await v1.cmd(f"connect {n1.address}")
+            assert reply["ok"] and reply["node"] == n1.name, reply
+            await wait_until(lambda: len(seen) == 3, what="v1 down and up again on n1")
+            (up, _, first), (down, why, _), (again, _, new) = seen
+            assert (up, down, again) == ("nodeup", "nodedown", "nodeup")
+            assert first == old and new is not None and new != old
+            assert "no tick" not in why, why
+        finally:
+            await v1.close()
+            await n1.stop()
+            await hole.close()
+    run(main())
