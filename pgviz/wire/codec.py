@@ -64,33 +64,48 @@ def check_shape(term: Any, max_depth: int = MAX_DEPTH, max_elements: int = MAX_E
                 forbidden: frozenset[type] = frozenset(),
                 error: type[Exception] = LocalProtocolError) -> None:
     """Raise `error` if `term` nests deeper than `max_depth`, holds more than `max_elements`
-    items in all, or contains a value of a `forbidden` type. Level by level, no recursion:
-    a flat list of scalars costs one C-level pass over its types."""
+    items in all, or contains a value of a `forbidden` type. Without recursion (an explicit
+    stack of containers): a small container's items are looked at one by one, a large one's
+    types in one C-level pass (a flat list of a million scalars costs one pass)."""
     t = type(term)
     if t not in _NESTED:
         if t in forbidden:
             raise error(f"cannot send a {t.__name__}")
         return
-    level: list[Any] = [term]
-    depth = 0
+    watch = _WATCH.get(forbidden)
+    if watch is None:
+        watch = _WATCH[forbidden] = _NESTED | forbidden
     count = 0
-    while level:
-        depth += 1
-        if depth > max_depth:
-            raise error(f"a term nested deeper than {max_depth} levels")
-        below: list[Any] = []
-        for obj in level:
-            items = [*obj, *obj.values()] if type(obj) is dict else obj
-            count += len(items)
+    stack: list[tuple[Any, int]] = [(term, 1)]
+    while stack:
+        obj, depth = stack.pop()
+        items = [*obj, *obj.values()] if type(obj) is dict else obj
+        count += len(items)
+        if len(items) > _SMALL:
+            if count > max_elements:
+                raise error(f"a term of more than {max_elements} elements")
             kinds = set(map(type, items))
-            if forbidden and not kinds.isdisjoint(forbidden):
-                bad = next(k for k in kinds if k in forbidden)
-                raise error(f"cannot send a {bad.__name__}")
-            if not kinds.isdisjoint(_NESTED):
-                below += [x for x in items if type(x) in _NESTED]
-        if count > max_elements:
-            raise error(f"a term of more than {max_elements} elements")
-        level = below
+            if kinds.isdisjoint(watch):
+                continue
+            bad = kinds & forbidden
+            if bad:
+                raise error(f"cannot send a {next(iter(bad)).__name__}")
+        for x in items:
+            tx = type(x)
+            if tx in watch:
+                if tx in forbidden:
+                    raise error(f"cannot send a {tx.__name__}")
+                if depth >= max_depth:
+                    raise error(f"a term nested deeper than {max_depth} levels")
+                stack.append((x, depth + 1))
+    if count > max_elements:
+        raise error(f"a term of more than {max_elements} elements")
+
+
+# Containers up to this many items are walked item by item: cheaper than building their set
+# of types (pg's messages and most users' are a few small tuples and lists).
+_SMALL = 16
+_WATCH: dict[frozenset[type], frozenset[type]] = {}  # forbidden -> forbidden | _NESTED
 
 
 # -- encoding --------------------------------------------------------------------------------------
