@@ -17,17 +17,19 @@ import secrets
 import struct
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AuthenticationError, ConnectionRefused, HandshakeError
+from ..errors import AuthenticationError, ConnectionRefused, HandshakeError, Refusal
 from .control import ControlError, Translator, build_frame, parse_frame
 from .etf import EtfDecodeError, EtfEncodeError, Limits
 from .handshake import (
     DFLAG_EXIT_PAYLOAD,
     DFLAG_UNLINK_ID,
+    AliveReply,
     Established,
     Handshake,
     NameReceived,
     StatusReceived,
 )
+from .rivals import Refuse, Replace
 
 if TYPE_CHECKING:
     from .distribution import ErlangDistribution
@@ -54,7 +56,9 @@ class ErlangConnection(asyncio.BufferedProtocol):
         self.dial_address = dial_address
         self.expect = expect
         self.state = "connecting"
-        self.peer_name: str | None = None
+        self.peer_name: str | None = None  # the acceptor's from the name, else once up
+        self.alive_sent = False  # acceptor: this connection got status "alive"
+        self.alive_confirmed = False  # ... and the initiator answered "true"
         self.peer_creation = 0
         self.peer_flags = 0
         self.peer_address = dial_address
@@ -128,21 +132,33 @@ class ErlangConnection(asyncio.BufferedProtocol):
 
     def _receive_handshake(self, data: bytes) -> None:
         try:
-            for ev in self._hs.receive(data):
+            events = self._hs.receive(data)
+            while events and self.state == "handshake":
+                ev = events.pop(0)
                 if isinstance(ev, NameReceived):
-                    verdict = self.dist._decide_incoming(self, ev)
-                    if verdict is None:
-                        self._hs.accept("ok")
-                    else:
-                        status, reason = verdict
-                        self._hs.refuse(status)
-                        self._write_handshake()
-                        self._fail(ConnectionRefused(f"refused {ev.name}: {reason}"))
+                    self.peer_name = ev.name
+                    decision = self.dist._decide_incoming(self, ev)
+                    if isinstance(decision, Refuse):
+                        if decision.status is not None:
+                            self._hs.refuse(decision.status)
+                            self._write_handshake()
+                        self._fail(ConnectionRefused(f"refused {ev.name}: {decision.reason}",
+                                                     peer=ev.name))
                         return
+                    self._hs.accept(decision.status)
+                    self.alive_sent = decision.status == "alive"
+                    events += self._hs.receive(b"")  # what came meanwhile, if anything
+                elif isinstance(ev, AliveReply):
+                    if not ev.keep:
+                        self._fail(ConnectionRefused(
+                            f"{self.peer_name} answered false to alive: it keeps its link",
+                            peer=self.peer_name, reason=Refusal.ALREADY_CONNECTED))
+                        return
+                    self.alive_confirmed = True
                 elif isinstance(ev, StatusReceived) and ev.status == "alive":
-                    self._hs.answer_alive(True)
+                    self.dist._answer_alive(self)
+                    return  # now or once the distribution knows (an address dial)
                 elif isinstance(ev, Established):
-                    self._write_handshake()
                     self._established(ev)
                     return
             self._write_handshake()
@@ -150,6 +166,20 @@ class ErlangConnection(asyncio.BufferedProtocol):
             self._write_handshake()  # a refusal status, if any
             self._fail(exc if isinstance(exc, (HandshakeError, AuthenticationError))
                        else HandshakeError(str(exc)))
+
+    def answer_alive(self, keep: bool, holder: str | None = None) -> None:
+        """Initiator, at status "alive": true (go on) or false (this node holds a link to
+        the peer, `holder`: the dial ends with ALREADY_CONNECTED)."""
+        if self.state != "handshake":
+            return  # closed meanwhile
+        self._hs.answer_alive(keep)
+        self._write_handshake()
+        if not keep:
+            self._fail(ConnectionRefused(
+                f"{holder} is connected already: answered false to its alive",
+                peer=holder, reason=Refusal.ALREADY_CONNECTED))
+            return
+        self._receive_handshake(b"")  # what came meanwhile, if anything
 
     def _handshake_timeout(self) -> None:
         if self.state == "handshake":
@@ -168,10 +198,16 @@ class ErlangConnection(asyncio.BufferedProtocol):
         if self._hs_timer is not None:
             self._hs_timer.cancel()
         self.peer_name, self.peer_creation, self.peer_flags = ev.name, ev.creation, ev.flags
-        verdict = self.dist._decide_established(self, ev)
-        if verdict is not None:
-            self._fail(ConnectionRefused(verdict))
+        decision = self.dist._decide_established(self, ev)
+        if isinstance(decision, Refuse):
+            # the acceptor's ack stays unsent: the initiator never goes up on this one
+            self._hs.data_to_send()
+            self._fail(ConnectionRefused(decision.reason, peer=ev.name,
+                                         reason=Refusal.ALREADY_CONNECTED))
             return
+        if isinstance(decision, Replace):
+            self.dist._replace(ev.name, self, decision.reason)
+        self._write_handshake()  # the acceptor's ack, once the old link is gone
         self.translator = Translator(self.dist.stand_in_pid(),
                                      unlink_id=bool(ev.flags & DFLAG_UNLINK_ID),
                                      exit_payload=bool(ev.flags & DFLAG_EXIT_PAYLOAD))

@@ -9,10 +9,12 @@ every pg scope above run on it unchanged.
 Erlang's rules, where they differ from pgviz's own protocol:
 * no mesh gossip here: an Erlang node connects transitively itself (global, or its own
   sends); this node connects to the nodes it is asked to and accepts the others;
-* simultaneous connects are settled as net_kernel does: the acceptor whose name is greater
-  answers "nok" (its own outgoing connection wins), the other "ok_simultaneous";
-* a node that dials again while its old link looks alive (restarted, or a link that went
-  silently) replaces the old link;
+* rival connections are settled as net_kernel and dist_util do (rivals.py): in a
+  simultaneous connect the greater name's dial wins (the acceptor whose name is greater
+  answers "nok", the other "ok_simultaneous"); a node that dials while a link to it is up
+  gets "alive" and answers "true" (it restarted, or its side of the link went silently: the
+  new link replaces the old one) or "false" (it holds the link: the new connection goes);
+  this node answers "alive" the same way; connect() joins a handshake the peer started;
 * `disconnect(peer)` is erlang:disconnect_node/1: either side may connect again at any time;
 * ticks: a zero-length frame when nothing was sent for net_ticktime/4; nothing heard for
   net_ticktime means the peer is gone (Erlang's default is 60 s: use the same on both sides);
@@ -37,6 +39,7 @@ from .connection import ErlangConnection
 from .control import SEND
 from .etf import Limits
 from .handshake import Established, NameReceived, SimultaneousConnect
+from .rivals import Refuse, Replace, Status, at_alive, at_name, at_up
 from .services import SERVICES, answer
 from .terms import Atom
 
@@ -244,8 +247,12 @@ class ErlangDistribution:
             alive, _, host = target.partition("@")
             if not alive or not host:
                 raise ConnectionRefused(f"{target!r} is not a node name (name@host)")
+            if await self._join_handshake(target):
+                return target
             port = await epmd.port_please(alive, host, epmd_port=self.epmd_port,
                                           timeout=self.handshake_timeout)
+            if await self._join_handshake(target):  # it dialled us during the lookup
+                return target
             expect: str | None = target
         else:
             host, _, port_text = target.rpartition(":")
@@ -275,6 +282,25 @@ class ErlangDistribution:
             if peer is None:
                 raise
             return await self._await_peer(peer)
+        except ConnectionRefused as exc:
+            # We answered false to the peer's alive: the link we hold is the connection.
+            if exc.reason == Refusal.ALREADY_CONNECTED and exc.peer is not None \
+                    and exc.peer in self.conns:
+                return exc.peer
+            raise
+
+    async def _join_handshake(self, name: str) -> bool:
+        """True if a link to `name` is up, or comes up from a handshake that `name` started
+        (net_kernel's connect_node waits on a pending entry instead of dialling again);
+        False if there is none or it fails: dial then."""
+        for conn in list(self._pending):
+            if not conn.initiator and conn.peer_name == name and conn.state == "handshake":
+                try:
+                    await asyncio.wait_for(asyncio.shield(conn.established),
+                                           self.handshake_timeout + 1)
+                except (PgvizError, TimeoutError):
+                    pass
+        return name in self.conns
 
     async def _await_peer(self, name: str) -> str:
         if name not in self.conns:
@@ -307,28 +333,56 @@ class ErlangDistribution:
         return conn.send(term, urgent=urgent)
 
     # -- callbacks from ErlangConnection -------------------------------------------------------
-    def _decide_incoming(self, conn: ErlangConnection, hello: NameReceived
-                         ) -> tuple[str, str] | None:
-        """None to accept, else (status, reason) to refuse."""
-        if not self.running:
-            return "nok", "node stopping"
-        if hello.name == self.name:
-            return "not_allowed", f"this node is already called {self.name}"
-        for other in self._pending:
-            if other is not conn and other.initiator and hello.name in (
-                    other.expect, other.peer_name):
-                if self.name > hello.name:
-                    return "nok", "simultaneous connect: ours wins (net_kernel's rule)"
-        return None
+    def _link_up(self, name: str) -> bool:
+        conn = self.conns.get(name)
+        return conn is not None and conn.state == "up"
 
-    def _decide_established(self, conn: ErlangConnection, ev: Established) -> str | None:
+    def _decide_incoming(self, conn: ErlangConnection, hello: NameReceived
+                         ) -> Status | Refuse:
+        """rivals.at_name over this node's links, handshakes and dials."""
+        name = hello.name
+        others = [other for other in self._pending if other is not conn
+                  and other.state == "handshake" and name in (other.peer_name, other.expect)]
+        return at_name(
+            self.name, name, running=self.running, link_up=self._link_up(name),
+            awaiting_alive=any(other.alive_sent for other in others),
+            handshaking=bool(others) or name in self._dials)
+
+    def _answer_alive(self, conn: ErlangConnection) -> None:
+        """rivals.at_alive for a dial that got "alive": the peer holds a link to us. A dial
+        by address does not know the peer's name yet (it comes with the challenge, after the
+        answer): the links that are up are matched to the address through EPMD first."""
+        if conn.expect is not None:
+            conn.answer_alive(at_alive(link_up=self._link_up(conn.expect)), conn.expect)
+            return
+        task = self.loop.create_task(self._answer_alive_by_address(conn))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer_alive_by_address(self, conn: ErlangConnection) -> None:
+        holder = await self._link_at(conn.dial_address)
+        conn.answer_alive(at_alive(link_up=holder is not None), holder)
+
+    async def _link_at(self, address: str) -> str | None:
+        """The node, among those with a link up, that listens at `address` (host:port)."""
+        for name, link in self.conns.items():
+            if link.dial_address == address:
+                return name
+        return await epmd.node_at(address, list(self.conns), epmd_port=self.epmd_port,
+                                  timeout=self.handshake_timeout / 4)
+
+    def _decide_established(self, conn: ErlangConnection, ev: Established
+                            ) -> Replace | Refuse | None:
+        """rivals.at_up: before the link goes up (the acceptor before its ack)."""
         old = self.conns.get(ev.name)
-        if old is not None and old is not conn and old.state == "up":
-            # The peer dialled although we hold a link: it restarted, or its side of the old
-            # link is gone. As net_kernel does after "alive"/"true": the new link replaces it.
-            old.close("replaced by a new connection from the same node",
-                      log_level=logging.INFO)
-        return None
+        return at_up(ev.name, initiator=conn.initiator,
+                     link_up=old is not None and old is not conn and old.state == "up",
+                     alive_confirmed=conn.alive_confirmed)
+
+    def _replace(self, name: str, conn: ErlangConnection, reason: str) -> None:
+        old = self.conns.get(name)
+        if old is not None and old is not conn:
+            old.close(reason, log_level=logging.INFO)  # its nodedown, before the nodeup
 
     def _connection_up(self, conn: ErlangConnection) -> None:
         self._pending.discard(conn)

@@ -1,6 +1,6 @@
 """EPMD, the Erlang Port Mapper Daemon: register this node's name and port (ALIVE2_REQ, the
 socket kept open for as long as the node is registered), look up another node's port
-(PORT_PLEASE2_REQ).
+(PORT_PLEASE2_REQ) -- and so which of some nodes listens at an address (`node_at`).
 
 The messages are built and parsed by pure functions; `register` and `port_please` are the
 small asyncio glue. pgviz never starts an EPMD on its own: `start_epmd()` does it only when
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..errors import PgvizConnectionError
 
-__all__ = ["EpmdError", "EpmdRegistration", "register", "port_please", "start_epmd",
+__all__ = ["EpmdError", "EpmdRegistration", "register", "port_please", "node_at", "start_epmd",
            "alive2_request", "parse_alive2_response", "port_please2_request",
            "parse_port2_response", "EPMD_PORT_DEFAULT"]
 
@@ -140,6 +140,29 @@ async def port_please(alive: str, host: str, *, epmd_port: int = EPMD_PORT_DEFAU
     finally:
         writer.close()
     return parse_port2_response(data)
+
+
+async def node_at(address: str, names: list[str], *, epmd_port: int = EPMD_PORT_DEFAULT,
+                  timeout: float = 1.0) -> str | None:
+    """Which of `names` (name@host) listens at `address` (host:port), by asking each host's
+    EPMD for the node's port (looked up together); None if none does, or nobody answers."""
+    host, _, port_text = address.rpartition(":")
+    host = host.strip("[]")
+    loop = asyncio.get_running_loop()
+
+    async def ips(h: str) -> set[str]:
+        return {str(ai[4][0]) for ai in await loop.getaddrinfo(h, None)}
+
+    async def listens_there(name: str) -> bool:
+        alive, _, node_host = name.partition("@")
+        try:
+            port = await port_please(alive, node_host, epmd_port=epmd_port, timeout=timeout)
+            return str(port) == port_text and bool(await ips(host) & await ips(node_host))
+        except (PgvizConnectionError, OSError):
+            return False
+
+    found = await asyncio.gather(*(listens_there(name) for name in names))
+    return next((name for name, hit in zip(names, found, strict=True) if hit), None)
 
 
 async def start_epmd(port: int = EPMD_PORT_DEFAULT) -> None:

@@ -3,7 +3,8 @@
     initiator (A)                                    acceptor (B)
     send_name       'N' flags:64 creation:32 len:16 name  ->
                                  <-  status  's' "ok" | "ok_simultaneous" | "nok" |
-                                             "not_allowed" | "alive" (A answers "true"/"false")
+                                             "not_allowed" | "alive"
+    after "alive":  status 's' "true" | "false"  ->     (false: A closes, B closes)
                     <-  challenge 'N' flags:64 challenge:32 creation:32 len:16 name
     challenge_reply 'r' challenge:32 digest:16  ->
                                  <-  challenge_ack 'a' digest:16
@@ -18,7 +19,10 @@ UNLINK_ID/UNLINK_ID_ACK link protocol) and DFLAG_V4_NC (32-bit pid fields, refer
 to 5 words) mandatory: this node announces and speaks both, so the same code serves 25 to 27.
 
 Usage: feed bytes with `receive(data)`, which returns events; send `data_to_send()`. An
-acceptor gets a `NameReceived` event and must call `accept()` or `refuse(status)`.
+acceptor gets a `NameReceived` event and must call `accept(status)` or `refuse(status)`;
+after `accept("alive")` it gets an `AliveReply`. An initiator gets `StatusReceived`; after
+"alive" it must call `answer_alive(keep)`. Until then `receive` keeps what arrives (call
+`receive(b"")` after deciding). Who decides what: rivals.py.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from dataclasses import dataclass
 
 from ..errors import AuthenticationError, HandshakeError
 
-__all__ = ["Handshake", "SimultaneousConnect", "NameReceived", "Established", "StatusReceived", "digest",
-           "OUR_FLAGS", "MANDATORY_DFLAGS_25", "flag_names"]
+__all__ = ["Handshake", "SimultaneousConnect", "NameReceived", "Established", "StatusReceived",
+           "AliveReply", "digest", "OUR_FLAGS", "MANDATORY_DFLAGS_25", "flag_names"]
 
 DFLAG_PUBLISHED = 0x01
 DFLAG_ATOM_CACHE = 0x02
@@ -81,6 +85,9 @@ _FLAG_NAMES = {v: k[6:] for k, v in globals().items() if k.startswith("DFLAG_")}
 
 MAX_NAME_BYTES = 255
 
+# States in which `receive` stops: a decision is due (wait_*), or the handshake is over.
+_WAITING = frozenset({"wait_decision", "wait_alive", "refused", "declined"})
+
 
 def flag_names(flags: int) -> list[str]:
     return [_FLAG_NAMES.get(1 << i, f"bit{i}") for i in range(64) if flags >> i & 1]
@@ -112,6 +119,14 @@ class StatusReceived:
     """Initiator: the acceptor's status ("ok", "ok_simultaneous", "alive" ...)."""
 
     status: str
+
+
+@dataclass(frozen=True)
+class AliveReply:
+    """Acceptor, after status "alive": the initiator still wants this connection (`keep`,
+    "true": the handshake goes on) or holds a link to us ("false": it is over)."""
+
+    keep: bool
 
 
 @dataclass(frozen=True)
@@ -163,7 +178,7 @@ class Handshake:
             raise HandshakeError("handshake already finished")
         self._in += data
         events: list[object] = []
-        while not self.done and self.state != "wait_decision":
+        while not self.done and self.state not in _WAITING:
             if len(self._in) < 2:
                 break
             size = struct.unpack_from(">H", self._in)[0]
@@ -180,9 +195,19 @@ class Handshake:
 
     # -- the acceptor's decision ---------------------------------------------------------------
     def accept(self, status: str = "ok") -> None:
+        """"ok", "ok_simultaneous", or "alive" (a link to that node is up: the challenge
+        waits for the initiator's "true")."""
         if self.state != "wait_decision":
             raise HandshakeError("accept() without a pending name")
+        if status not in ("ok", "ok_simultaneous", "alive"):
+            raise ValueError(f"accept() with status {status!r}")
         self._send(b"s" + status.encode())
+        if status == "alive":
+            self.state = "recv_alive_reply"
+        else:
+            self._send_challenge()
+
+    def _send_challenge(self) -> None:
         self._send(b"N" + struct.pack(">QIIH", self.flags, self._challenge, self.creation,
                                       len(self.name.encode())) + self.name.encode())
         self.state = "recv_reply"
@@ -194,9 +219,12 @@ class Handshake:
         self.state = "refused"
 
     def answer_alive(self, keep: bool) -> None:
-        """Initiator, after status "alive": "true" goes on (the peer drops its old link)."""
+        """Initiator, after status "alive": "true" goes on (the peer drops its old link once
+        we prove the cookie), "false" ends the handshake (the peer keeps its link)."""
+        if self.state != "wait_alive":
+            raise HandshakeError("answer_alive() without an alive status")
         self._send(b"s" + (b"true" if keep else b"false"))
-        self.state = "recv_challenge" if keep else "refused"
+        self.state = "recv_challenge" if keep else "declined"
 
     # -- messages ------------------------------------------------------------------------------
     def _message(self, msg: bytes) -> object | None:
@@ -229,6 +257,15 @@ class Handshake:
             else:
                 raise HandshakeError(f"unexpected handshake status {status!r}")
             return StatusReceived(status)
+        if state == "recv_alive_reply" and kind == b"s":
+            reply = msg[1:]
+            if reply == b"true":
+                self._send_challenge()
+                return AliveReply(True)
+            if reply == b"false":
+                self.state = "declined"
+                return AliveReply(False)
+            raise HandshakeError(f"unexpected answer to alive {reply.decode('latin-1')!r}")
         if state == "recv_challenge" and kind == b"N":
             if len(msg) < 19:
                 raise HandshakeError("short challenge")
