@@ -27,8 +27,10 @@ The rules, and why they agree on both sides:
 * A node proves at most one connection per peer at a time, and none while a link to that
   peer is up (at_welcome). So a proof that arrives while a link initiated by that same peer
   is up means the peer has given that link up (OTP's `alive` answered true): at_proof
-  replaces it, and so does at_ack for an acknowledged connection. Any other link that is up
-  refuses the newcomer; nothing else ever replaces a link that is up.
+  replaces it, and so does at_ack for an acknowledged connection. A proof while a link we
+  dialled is up may be a race (the peer proved before it took our ack) or a loss on its
+  side that never reached us: the old link is asked (AskOld, below), and refuses the
+  newcomer if the peer answers on it. Nothing else ever replaces a link that is up.
 * Only the ack takes the initiator up, and the acceptor sends it only when it goes up
   itself, so the two sides never keep different connections. (Keeping "the first to finish"
   used to lose a pair: each side could finish a different one first, because the acceptor
@@ -39,7 +41,8 @@ The rules, and why they agree on both sides:
   it). A peer that lost its side silently -- killed, its close never delivered -- and came
   back replaces it at once, not a tick time later; an old link that answers refuses the
   newcomer, so that a cookie holder cannot evict a live node and speak in its name. Only a
-  proved newcomer is asked about: an unproved hello never makes a node doubt a live link.
+  proved newcomer is asked about: an unproved hello never makes a node doubt a live link
+  (so at_hello refuses nothing for a link that is up: the question waits for the proof).
 """
 
 from __future__ import annotations
@@ -79,11 +82,12 @@ class Replace(NamedTuple):
 
 
 class AskOld(NamedTuple):
-    """Hold the newcomer (proved, another incarnation of `name`) until the link that is up to
-    `name` says whether anyone is there: then old_answered() or old_silent() decides."""
+    """Hold the newcomer (proved) until the link that is up to `name` says whether anyone is
+    there: then old_answered() (refuse it with `refusal`) or old_silent() decides."""
 
     name: str
     creation: int  # the newcomer's
+    refusal: Verdict
 
 
 class Rivals:
@@ -102,9 +106,8 @@ class Rivals:
     # -- the four decision points -----------------------------------------------------------
     def at_hello(self, conn: Rival, name: str, creation: int, address: str) -> Verdict | None:
         """Acceptor, at the initiator's hello (a claim not proved yet: refusals only)."""
-        old = self._live(name)
-        if old is not None and old.peer_creation == creation and old.initiator:
-            return Refusal.ALREADY_CONNECTED, "already connected (over the link we dialled)"
+        # A link up to `name` refuses nothing yet, not even one we dialled: the peer may have
+        # lost its side of it, and only once it proves the cookie is the old link asked.
         if self.name < name and self._own_dial(conn, name, address) is not None:
             return (Refusal.SIMULTANEOUS,
                     "simultaneous connect: the connection from the smaller name wins")
@@ -135,9 +138,12 @@ class Rivals:
         old = self._live(name)
         if old is not None:
             if old.peer_creation != creation:
-                return AskOld(name, creation)
+                return AskOld(name, creation, self._name_taken(name))
             if old.initiator:
-                return Refusal.ALREADY_CONNECTED, "already connected (over the link we dialled)"
+                # Up on its side too (it proved before it took our ack: a race), or lost
+                # there without a word reaching us: the old link says which.
+                return AskOld(name, creation, (
+                    Refusal.ALREADY_CONNECTED, "already connected (over the link we dialled)"))
             # It proves a new connection while the one it dialled before is up here: it
             # proves only when it has no link to us, so that one is gone on its side.
             return Replace(f"{name} connected again: its previous link is gone on its side")
@@ -152,19 +158,22 @@ class Rivals:
         if old is None:
             return None
         if old.peer_creation != creation:
-            return self._name_taken(name, creation)
+            self._claimed_twice(name, creation)
+            return self._name_taken(name)
         # The peer acknowledges only when no link to us is up on its side: ours is stale.
         return Replace(f"{name} acknowledged a new connection: the previous link is gone "
                        "on its side")
 
     def old_answered(self, ask: AskOld) -> Verdict:
-        """The old link answered: a live node has that name."""
-        return self._name_taken(ask.name, ask.creation)
+        """The old link answered: its peer is there, with that name."""
+        if ask.refusal[0] == Refusal.NAME_TAKEN:
+            self._claimed_twice(ask.name, ask.creation)
+        return ask.refusal
 
     def old_silent(self, ask: AskOld) -> Replace:
-        """Nothing came back on the old link: its peer is gone, and back as the newcomer."""
-        return Replace(f"{ask.name} came back (creation {ask.creation}); its previous link "
-                       "did not answer")
+        """Nothing came back on the old link: its peer lost it, and is back as the newcomer."""
+        return Replace(f"{ask.name} connected again (creation {ask.creation}); its previous "
+                       "link did not answer")
 
     # -- helpers ----------------------------------------------------------------------------------
     def _live(self, name: str) -> Rival | None:
@@ -180,12 +189,15 @@ class Rivals:
                 return other
         return None
 
-    def _name_taken(self, name: str, creation: int) -> Verdict:
+    @staticmethod
+    def _name_taken(name: str) -> Verdict:
         # Another incarnation claims a name whose link is alive. A restarted node is accepted
-        # once its old link is gone (a crash closes the socket; a silent one times out on
-        # ticks); until then the claim is refused, so that a cookie holder cannot evict a
-        # live node and speak in its name.
+        # once its old link is gone (a crash closes the socket; one whose close never
+        # reaches us does not answer AskOld); until then the claim is refused, so that a
+        # cookie holder cannot evict a live node and speak in its name.
+        return Refusal.NAME_TAKEN, f"{name} is connected already (another incarnation)"
+
+    def _claimed_twice(self, name: str, creation: int) -> None:
         self._faultlog.log(logging.WARNING, "name claimed twice",
                            "%s: refused a second %s (creation %d) while its link is alive",
                            self.name, name, creation)
-        return Refusal.NAME_TAKEN, f"{name} is connected already (another incarnation)"

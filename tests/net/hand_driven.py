@@ -9,9 +9,10 @@ from typing import Any, NamedTuple
 
 from pgviz import ConnectionRefused
 from pgviz.wire.codec import decode
+from pgviz.wire.frames import TICK, FrameDecoder
 from pgviz.wire.handshake import Established, Handshake, PeerHello
 
-from ..support import COOKIE, OpenedReader
+from ..support import COOKIE, OpenedReader, SealedWriter
 
 
 class Dialled(NamedTuple):
@@ -20,11 +21,34 @@ class Dialled(NamedTuple):
     writer: asyncio.StreamWriter
 
 
-class Session(NamedTuple):
-    """A connection x accepted that came up: what the node sends on it, MAC checked."""
+class Session:
+    """A connection x accepted that came up: it reads every term the node sends (MAC
+    checked) and, if `answer`, answers each read with a tick, as a live node would answer."""
 
-    established: Established
-    reader: OpenedReader
+    def __init__(self, established: Established, reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter, *, answer: bool) -> None:
+        assert established.keys is not None
+        self.established = established
+        self.terms: list[Any] = []
+        self.closed = asyncio.Event()
+        self._opened = OpenedReader(reader, established.keys.receive, established.rest)
+        self._sealed = SealedWriter(writer, established.keys.send)
+        self._task = asyncio.ensure_future(self._read(answer))
+
+    async def _read(self, answer: bool) -> None:
+        frames = FrameDecoder()
+        try:
+            while chunk := await self._opened.read():
+                self.terms += [decode(f) for f in frames.feed(chunk) if f]
+                if answer:
+                    self._sealed.write(TICK)
+        except ConnectionError:
+            pass
+        finally:
+            self.closed.set()
+
+    def cancel(self) -> None:
+        self._task.cancel()
 
 
 class HandDriven:
@@ -51,6 +75,9 @@ class HandDriven:
         self.holding = False
         self._release = asyncio.Event()
         self.sessions: list[Session] = []  # the connections it accepted that came up
+        # False: x never answers on them, as a node that lost its side of a link without
+        # a word reaching the other (killed, its close lost) never does.
+        self.answers = True
         self._writers: list[asyncio.StreamWriter] = []
         self._server: asyncio.Server | None = None
 
@@ -96,9 +123,8 @@ class HandDriven:
                     await self._held("ack")
                     hs.confirm()
                 writer.write(hs.data_to_send())
-                if isinstance(event, Established) and event.keys is not None:
-                    self.sessions.append(Session(event, OpenedReader(
-                        reader, event.keys.receive, event.rest)))
+                if isinstance(event, Established):
+                    self.sessions.append(Session(event, reader, writer, answer=self.answers))
         except ConnectionRefused as exc:
             self.refusals.append(exc)
 
@@ -127,6 +153,8 @@ class HandDriven:
             hs.receive_data(data)
 
     async def close(self) -> None:
+        for session in self.sessions:
+            session.cancel()
         for writer in self._writers:
             writer.close()
         if self._server is not None:
@@ -135,13 +163,8 @@ class HandDriven:
 
 async def terms_until_closed(session: Session) -> list[Any]:
     """Every term the node sends on an accepted connection, until it closes it."""
-    from pgviz.wire.frames import FrameDecoder
-
-    frames = FrameDecoder()
-    terms: list[Any] = []
-    while chunk := await asyncio.wait_for(session.reader.read(), 5):
-        terms += [decode(f) for f in frames.feed(chunk) if f]
-    return terms
+    await asyncio.wait_for(session.closed.wait(), 5)
+    return session.terms
 
 
 def nodedowns(node: Any) -> list[tuple[str, str]]:

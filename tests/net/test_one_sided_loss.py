@@ -15,6 +15,7 @@ import contextlib
 
 from ..cli.nodeproc import NodeProc
 from ..support import run, start_node, wait_until
+from .hand_driven import HandDriven
 
 
 class BlackHole:
@@ -91,4 +92,32 @@ def test_a_peer_restarted_behind_a_silent_link_replaces_it_at_once():
             await v1.close()
             await n1.stop()
             await hole.close()
+    run(main())
+
+
+def test_a_peer_that_lost_our_link_silently_replaces_it_when_it_dials_again():
+    """n1 dialled x; x loses its side without a word reaching n1 (it stops answering, the
+    socket stays open) and dials n1 again, the same incarnation. n1 used to refuse it at
+    the hello (already connected, over the link n1 dialled) until its tick timer dropped
+    that link; now the hello goes on, and once x has proved the cookie n1 asks the old
+    link, hears nothing, and takes the new connection: nodedown, then nodeup."""
+    async def main() -> None:
+        x = HandDriven()
+        x.answers = False
+        await x.listen()
+        n1 = await start_node("n1")
+        seen: list[tuple[str, str]] = []
+        n1.add_node_callback(lambda ev, peer, why: seen.append((ev, why)))
+        try:
+            assert await n1.connect(x.address) == x.name
+            await x.prove(await x.dial(n1))
+            await wait_until(lambda: len(seen) == 3, what="x down and up again on n1")
+            (up, _), (down, why), (again, _) = seen
+            assert (up, down, again) == ("nodeup", "nodedown", "nodeup")
+            assert "no tick" not in why, why
+            info = n1.connection_info(x.name)
+            assert n1.nodes() == [x.name] and info is not None and not info["initiator"]
+        finally:
+            await n1.stop()
+            await x.close()
     run(main())

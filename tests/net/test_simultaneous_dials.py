@@ -91,8 +91,9 @@ async def form_mesh_at_once(formation: int) -> None:
 
 
 def test_a_duplicate_from_the_smaller_name_never_replaces_a_link_that_is_up():
-    """n1 dialled x and is up; then x (the smaller name) dials n1: refused at its hello
-    (already connected), and n1's link stays (OTP: `alive`, answered false)."""
+    """n1 dialled x and is up; then x (the smaller name) dials n1: refused at its proof
+    (already connected) once n1 has asked the link that is up and heard x answer on it, and
+    n1's link stays (OTP: `alive`, answered false)."""
     async def main() -> None:
         x = HandDriven()
         await x.listen()
