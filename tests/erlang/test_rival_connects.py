@@ -336,3 +336,36 @@ async def wait_until_async(pred, timeout: float = 10.0, what: str = "") -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+def test_two_pgviz_nodes_dialling_each_other_at_once(epmd, py_name):
+    """Two pgviz nodes on the Erlang protocol that both dial again as soon as they see their
+    link go (20 rounds, who drops it alternates): one link each round, no flap."""
+    async def main():
+        a = await start_py(py_name + "a", epmd.port, COOKIE)
+        b = await start_py(py_name + "b", epmd.port, COOKIE)
+        rec_a, rec_b = Record(a, b.name), Record(b, a.name)
+        rounds = 20
+        try:
+            assert await a.connect(b.name) == b.name
+            rec_a.reconnecting = rec_b.reconnecting = True
+            for i in range(rounds):
+                first, second = (a, b) if i % 2 else (b, a)
+                assert await first.disconnect(second.name)
+                await wait_until(lambda n=i + 1: rec_a.events.count("down") >= n
+                                 and rec_b.events.count("down") >= n, what="both down")
+                await wait_until(lambda: one_link(a, b.name) and one_link(b, a.name)
+                                 and not rec_a.dialling and not rec_b.dialling,
+                                 what="one link, the dials done")
+            report = (f"{rounds} rounds: flaps {flaps(rec_a.events, rounds)} and "
+                      f"{flaps(rec_b.events, rounds)}; dials {dict(Counter(rec_a.dials))} "
+                      f"{dict(Counter(rec_b.dials))}")
+            assert rec_a.dials == [b.name] * rounds and rec_b.dials == [a.name] * rounds, report
+            assert rec_a.events == rec_b.events == ["up"] + ["down", "up"] * rounds, report
+            # the same link on both sides: one dialled it, the other accepted it
+            assert a._dist.connection(b.name).initiator != b._dist.connection(a.name).initiator
+        finally:
+            rec_a.reconnecting = rec_b.reconnecting = False
+            await a.stop()
+            await b.stop()
+    run(main())
