@@ -471,29 +471,34 @@ class Connection(asyncio.BufferedProtocol):
     def send_payload(self, payload: bytes) -> int:
         """Queue one control term already encoded (codec.encode, or encode_send for the same
         message to many pids); as send(), never urgent."""
-        frame = encode_frame(payload, self.dist.max_frame)
+        size = len(payload)
+        if size > self.dist.max_frame:
+            encode_frame(payload, self.dist.max_frame)  # raises LocalProtocolError
         if self.state != "up":
-            return len(payload)
+            return size
         self.frames_out += 1
         link = self._link
+        if (link is not None and link.direct and not self._wbuf
+                and self.dist.loop.time() - self.last_send >= COALESCE_WINDOW):
+            # A lone frame on a quiet live link (a reply, a notification) goes out at once,
+            # sealed straight from its payload, and nothing is scheduled: no extra loop turn.
+            sealer = self._sealer
+            self._emit(sealer.seal_payload(payload) if sealer is not None
+                       else encode_frame(payload, self.dist.max_frame))
+            return size
+        frame = encode_frame(payload, self.dist.max_frame)
         if link is not None and not link.direct:
             if self._wbuf:
                 self._write_now()
             link.push(frame, self.frames_out)  # held, delayed or travelling: one by one
-            return len(payload)
+            return size
         self._wbuf.append(frame)
         if not self._flush_pending:
-            loop = self.dist.loop
-            if loop.time() - self.last_send >= COALESCE_WINDOW:
-                # A lone frame goes out at once (latency), and nothing is scheduled: no
-                # extra loop turn after each reply of a quiet link.
-                self._write_now()
-            else:
-                # Within a burst: this frame and the ones that follow in this loop iteration
-                # are coalesced into one write, on the next turn (throughput).
-                self._flush_pending = True
-                loop.call_soon(self._flush)
-        return len(payload)
+            # Within a burst: this frame and the ones that follow in this loop iteration
+            # are coalesced into one write, on the next turn (throughput).
+            self._flush_pending = True
+            self.dist.loop.call_soon(self._flush)
+        return size
 
     def send_tick(self) -> None:
         if self.state != "up" or self._wbuf:
@@ -530,14 +535,19 @@ class Connection(asyncio.BufferedProtocol):
             self._write_now()
 
     def _transport_write(self, data: bytes) -> None:
-        t = self._transport
-        if t is None or t.is_closing():
-            return
         sealer = self._sealer
         if sealer is not None:
             # Numbered here, where frames really leave (urgent ones and ticks overtake
-            # frames that the link holds): the peer counts them in this order.
+            # frames that the link holds): the peer counts them in this order. (On a
+            # closing transport nothing leaves, and nothing ever will: a number is spent.)
             data = sealer.seal(data)
+        self._emit(data)
+
+    def _emit(self, data: bytes) -> None:
+        """Frames ready for the wire (sealed when the link seals them) to the transport."""
+        t = self._transport
+        if t is None or t.is_closing():
+            return
         self.bytes_out += len(data)
         self.last_send = self.dist.loop.time()
         self._write(data)
