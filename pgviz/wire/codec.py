@@ -208,12 +208,7 @@ _marks = _MarkCount()
 
 
 def _ext_hook(code: int, data: bytes) -> Any:
-    if code == EXT_TUPLE:
-        if data:
-            raise RemoteProtocolError("malformed tuple mark")
-        _marks.open += 1
-        return _MARK
-    if code == EXT_PID:
+    if code == EXT_PID:  # first: the commonest by far (pg's frames carry several)
         pid = _PID_DEC.get(data)
         if pid is None:
             fields = _flat_unpack(data)
@@ -226,6 +221,11 @@ def _ext_hook(code: int, data: bytes) -> Any:
                 _PID_DEC.clear()
             _PID_DEC[data] = pid
         return pid
+    if code == EXT_TUPLE:
+        if data:
+            raise RemoteProtocolError("malformed tuple mark")
+        _marks.open += 1
+        return _MARK
     if code == EXT_REF:
         fields = _flat_unpack(data)
         if not (type(fields) is list and len(fields) == 3 and type(fields[0]) is str
