@@ -36,6 +36,7 @@ from collections import deque
 from typing import Any
 
 from .common import pct, result
+from .opcount import opcount_for
 
 FRAME = struct.Struct("<qq")  # (A's stamp, the receiver's stamp or 0)
 QUIT = (-1, -1)
@@ -146,11 +147,17 @@ async def _peer(sock: socket.socket, report: socket.socket, kind: str, me: int) 
     out = _wire(kind, me)  # one per link: it reads one direction and writes the other
     write = (await _attach(sock, box, out)).write
     mark = time.process_time()
+    # benchmarks/opcount.py: the first peer counts the Python each hop runs
+    ops = opcount_for(f"asyncio_{kind}_peer") if me == 1 else None
     while True:
         sent, _ = await box.get()
         if sent == -1:
             break
         write(out.pack(sent, time.time_ns()))
+        if ops is not None:
+            ops.event()
+    if ops is not None:
+        ops.stop()
     report.sendall(struct.pack("<d", time.process_time() - mark))
 
 

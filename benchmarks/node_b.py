@@ -35,6 +35,7 @@ from typing import Any
 import pgviz
 
 from .common import COOKIE, idle, run_profiled
+from .opcount import opcount_for
 
 
 async def lat_watcher(proc: pgviz.Process, node: pgviz.Node) -> None:
@@ -46,11 +47,17 @@ async def lat_watcher(proc: pgviz.Process, node: pgviz.Node) -> None:
     send = node.send
     receive = proc.receive
     mark = time.process_time()
+    # benchmarks/opcount.py: the mesh's first watcher counts the Python each hop runs
+    ops = opcount_for(node.name.partition("@")[0]) if "_m1@" in node.name else None
     while True:
         m = await receive()
         if type(m) is tuple and m[0] == ref:
             send(parent, (me, m[1], time.time_ns()))
+            if ops is not None:
+                ops.event()
         elif m == "stop":
+            if ops is not None:
+                ops.stop()
             return
         elif m == ("cpu", "mark"):  # mesh.py --set cpu=1: this node's CPU from here
             mark = time.process_time()

@@ -271,3 +271,22 @@ def test_runner_table_floor_rows(tmp_path: Path) -> None:
     assert "| 2.00x |" in vs_floor  # 2.0, 1.25, 3.0 -> median 2.0
     loop_row = next(line for line in lines if line.startswith("| calib_asyncio_oneway_p50 |"))
     assert "| 0.60x |" in loop_row and loop_row.rstrip().endswith("| yes |")  # 0.6, 0.8, 0.6
+
+
+def test_opcount_counts_a_hop_of_pgviz_and_of_the_empty_loop(tmp_path: Path) -> None:
+    """benchmarks/opcount.py: with PGVIZ_BENCH_OPCOUNT set, the mesh's first watcher and the
+    floor's first peer write their per-event counts; a pgviz hop runs more Python than the
+    empty loop's (its codec, MAC and routing come on top of the same loop)."""
+    env = dict(os.environ, PGVIZ_BENCH_OPCOUNT=str(tmp_path))
+    for args in (["benchmarks.scenario", "mesh", "--size", "smoke", "--set", "n=20"],
+                 ["benchmarks.asyncio_floor", "mesh", "3", "--rounds", "40"]):
+        proc = subprocess.run([sys.executable, "-m", *args], cwd=REPO, capture_output=True,
+                              text=True, timeout=90, env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    def per_event(label: str) -> float:
+        head = (tmp_path / f"{label}.txt").read_text().splitlines()[0].split()
+        fields = dict(f.split("=") for f in head[2:])
+        assert int(fields["events"]) > 0 and float(fields["calls"]) > 0, head
+        return float(fields["bytecodes"])
+    assert per_event("pgviz_bench_m1") > per_event("asyncio_plain_peer") > 0
