@@ -1,7 +1,8 @@
 """Distribution: connections between nodes over TCP or in memory, mesh, ticks, faults."""
 
 from .cookie import resolve_cookie
-from .distribution import Distribution, new_creation, split_address
+from .dials import split_address
+from .distribution import Distribution, new_creation
 from .faults import Faults
 from .memory import MemoryNetwork
 from .tls import TLSConfig

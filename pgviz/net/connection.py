@@ -78,12 +78,13 @@ class Connection(asyncio.BufferedProtocol):
     def __init__(self, dist: Distribution, *, initiator: bool, explicit: bool = False,
                  dial_address: str | None = None, expect: str | None = None,
                  begun: int | None = None) -> None:
-        """`begun` (initiator): dist.disconnects when its connect() was called (default:
-        now); a disconnect() of that peer made after it stops this connection."""
+        """`begun` (initiator): dist.blocks.count (disconnect() calls) when its connect() was
+        called (default: now); a disconnect() of that peer made after it stops this
+        connection."""
         self.dist = dist
         self.initiator = initiator
         self.explicit = explicit  # initiator: its connect() was called explicitly (not gossip)
-        self.begun = dist.disconnects if begun is None else begun
+        self.begun = dist.blocks.count if begun is None else begun
         self.dial_address = dial_address
         self.state = "connecting"
         self.peer_name: str | None = None
@@ -299,12 +300,12 @@ class Connection(asyncio.BufferedProtocol):
         self.peer_creation = event.creation
         self.peer_address = event.address
         if self.initiator:
-            verdict = self.dist._decide_welcome(self, event)
+            verdict = self.dist.settling.decide_welcome(self, event)
         else:
             self.peer_explicit = event.explicit
             problem = self._certificate_problem(event.name)
             verdict = ((Refusal.CERTIFICATE, problem) if problem is not None
-                       else self.dist._decide_incoming(self, event))
+                       else self.dist.settling.decide_incoming(self, event))
         if verdict is None:
             self._hs.accept()
             return True
@@ -356,7 +357,7 @@ class Connection(asyncio.BufferedProtocol):
         self.peer_creation = ev.creation
         self.peer_address = ev.address
         self.session = ev.session
-        verdict = self.dist._decide_established(self, ev)
+        verdict = self.dist.settling.decide_established(self, ev)
         if isinstance(verdict, AskOld):
             # The distribution asks the old link to that name first (bounded) and calls
             # settle(); what the peer sends meanwhile waits in _early.

@@ -14,9 +14,15 @@ Rules kept here (Erlang's, unless said):
   reached us), the old link is asked whether anyone is there (OTP's `alive`): no answer
   within a quarter tick and the old link goes at once; while it answers, a second
   incarnation claiming the name is refused;
-* ticks: a frame at least every tick_time/4; nothing heard for tick_time means the peer is gone;
+* ticks: a frame at least every tick_time/4; nothing heard for tick_time means the peer is gone
+  (ticks.py);
 * with `tls` (a TLSConfig) every link, both directions, is TLS with mutual authentication and
   only TLS peers are accepted (see tls.py); without it every frame carries a MAC (wire/mac.py).
+
+The cold paths are parts this class builds and hands what they need: dials.py (connect(),
+one dial per address, a dial that gives way to a rival's link), blocks.py (explicit
+disconnects remembered), settling.py (the decisions during handshakes, over rivals.py's
+rules), ticks.py. What runs per frame (_received, send) stays here.
 """
 
 from __future__ import annotations
@@ -25,23 +31,25 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
-from ..errors import AuthenticationError, ConnectionRefused, PgvizError, Refusal
 from ..ratelog import RateLimitedLog
 from ..wire.frames import MAX_FRAME_DEFAULT
-from ..wire.handshake import Established, PeerHello
 from .addresses import advertised_host, format_address
+from .blocks import DisconnectBlocks
 from .clock import NetClock
 from .connection import Connection
 from .control import NetControl
 from .dialer import GossipDialer
+from .dials import Dials
 from .faults import Faults
 from .healer import Healer
 from .link import Link
 from .memory import MemoryNetwork
-from .rivals import AskOld, Replace, Rivals, Verdict
+from .rivals import Rivals
+from .settling import Settling
+from .ticks import Ticker
 from .tls import TLSConfig
 
 __all__ = ["Distribution", "DistHandler", "new_creation"]
@@ -117,21 +125,17 @@ class Distribution:
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self.conns: dict[str, Connection] = {}  # established, by peer name
         self._pending: set[Connection] = set()  # handshaking, both directions
-        self._dials: dict[str, tuple[asyncio.Future[str], bool]] = {}  # address -> (, explicit)
-        # Explicitly disconnected peers -> the number of this node's disconnect() that did
-        # it (0: the peer's, by its BYE). A connection begun before it never comes up.
-        self._blocked: dict[str, int] = {}
-        self.disconnects = 0  # disconnect() calls so far (Connection.begun counts them)
+        self.blocks = DisconnectBlocks()
         self._server: asyncio.AbstractServer | None = None
-        self._tick_timer: asyncio.TimerHandle | None = None
+        self.ticker = Ticker(self)
         self._tasks: set[asyncio.Task[Any]] = set()
-        # Dials given up for another connection to that peer, waiting for its link (by name).
-        self._name_waiters: dict[str, set[asyncio.Future[None]]] = {}
+        self.dials = Dials(self, self.blocks, spawn=self._spawn)
         self.dialer = GossipDialer(self._gossip_dial, max_queued=MAX_GOSSIP_QUEUE,
                                    concurrency=GOSSIP_DIALS)
         self.faultlog = RateLimitedLog(log)
         self.rivals = Rivals(name, up=self.conns, pending=lambda: self._pending,
                              faultlog=self.faultlog)
+        self.settling = Settling(self, self.rivals, self.blocks, spawn=self._spawn)
         self.seeds = [s.strip() for s in seeds if s.strip()]
         self.advertise = advertise
         self.heal = heal
@@ -147,13 +151,19 @@ class Distribution:
     def _wanted(self, name: str) -> bool:
         """A peer to dial again after a failure: not disconnected explicitly, not cut off by
         the network clock's faults."""
-        return (self.running and name not in self._blocked
+        return (self.running and name not in self.blocks
                 and not self.faults.drops(self.name, name))
 
     async def _heal_dial(self, name: str | None, address: str) -> str:
         # A lost peer is dialled as gossip would (a peer that disconnected us explicitly
         # refuses it); a seed is the operator's explicit wish.
         return await self.connect(address, explicit=name is None, expect=name)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """A task of this node's, cancelled when it stops (a strong reference meanwhile)."""
+        task = self.loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _loop_time(self) -> float:
         return self.loop.time() if self.loop is not None else time.monotonic()
@@ -187,7 +197,7 @@ class Distribution:
             self.address = format_address(advertised_host(host, self.advertise), port)
         self.faults.register_node(self.name, self.sever)
         self.running = True
-        self._schedule_tick()
+        self.ticker.start()
         for seed in self.seeds:
             if seed != self.address:
                 self.healer.seed(seed)
@@ -195,8 +205,7 @@ class Distribution:
     def _stop_listening(self) -> None:
         """No more ticks, dials or new connections (what a stop and a crash share)."""
         self.running = False
-        if self._tick_timer is not None:
-            self._tick_timer.cancel()
+        self.ticker.stop()
         self.dialer.close()
         self.healer.close()
         for task in list(self._tasks):
@@ -249,152 +258,13 @@ class Distribution:
     # -- connect / disconnect ---------------------------------------------------------------------------
     async def connect(self, address: str, *, explicit: bool = True,
                       expect: str | None = None) -> str:
-        if not self.running:
-            raise PgvizError("the node is not running")
-        address = address.strip()
-        if address == self.address:
-            return self.name
-        for conn in self.conns.values():
-            if address in (conn.peer_address, conn.dial_address):
-                if explicit:
-                    self._blocked.pop(conn.peer_name or "", None)
-                return conn.peer_name  # type: ignore[return-value]
-        if expect is not None and expect in self.conns:
-            return expect  # a gossip or heal dial queued before the peer came up
-        begun = self.disconnects
-        pending = self._dials.get(address)
-        if pending is not None and explicit and not pending[1]:
-            # A gossip dial is on its way: take its result rather than racing it with a
-            # second connection; only if the peer refused it (it remembers an explicit
-            # disconnect, which gossip may not lift) dial again, explicitly.
-            try:
-                name = await asyncio.shield(pending[0])
-            except (ConnectionRefused, AuthenticationError):
-                pass
-            else:
-                self._lift(name, begun)
-                return name
-            pending = self._dials.get(address)
-        if pending is not None and (pending[1] or not explicit):
-            dial = pending[0]
-        else:
-            # No dial yet, or only a gossip one, which an explicit disconnect may refuse:
-            # this explicit connect makes its own.
-            dial = self.loop.create_future()
-            self._dials[address] = (dial, explicit)
-            task = self.loop.create_task(self._dial(address, explicit, dial, expect, begun))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        name = await asyncio.shield(dial)
-        if explicit:
-            self._lift(name, begun)
-        return name
-
-    def _lift(self, name: str, begun: int) -> None:
-        """An explicit connect() begun after `begun` disconnects lifts an explicit disconnect
-        of `name` made before it (a later one stands)."""
-        if self._blocked.get(name, 0) <= begun:
-            self._blocked.pop(name, None)
-
-    def _disconnected(self, conn: Connection, name: str) -> bool:
-        """`conn` to `name` may not come up: `name` was disconnected explicitly, and this
-        connection is gossip's or the healer's, or it was begun before that disconnect()
-        (it started first, but the disconnect is the later wish)."""
-        blocked = self._blocked.get(name)
-        if blocked is None:
-            return False
-        explicit = conn.explicit if conn.initiator else conn.peer_explicit
-        return blocked > conn.begun or not explicit
-
-    async def _dial(self, address: str, explicit: bool, result: asyncio.Future[str],
-                    expect: str | None = None, begun: int = 0) -> None:
-        try:
-            name = await self._dial_once(address, explicit, expect, begun)
-        except BaseException as exc:
-            if not result.done():
-                result.set_exception(exc if isinstance(exc, Exception) else
-                                     ConnectionRefused(f"dial to {address} cancelled"))
-                result.exception()
-        else:
-            if not result.done():
-                result.set_result(name)
-        finally:
-            if self._dials.get(address, (None,))[0] is result:
-                del self._dials[address]
-
-    async def _dial_once(self, address: str, explicit: bool, expect: str | None = None,
-                         begun: int = 0) -> str:
-        def factory() -> Connection:
-            return Connection(self, initiator=True, explicit=explicit, dial_address=address,
-                              expect=expect, begun=begun)
-
-        # (Our own errors are ConnectionErrors, hence OSErrors: raised outside the try that
-        # turns the socket's OSErrors into ConnectionRefused.)
-        if self.network is not None and not address.startswith("mem:"):
-            raise ConnectionRefused(f"{address!r} is not an in-memory address")
-        host, port = split_address(address) if self.network is None else ("", 0)
-        try:
-            if self.network is not None:
-                conn = self.network.dial(address, factory)
-            else:
-                _, conn = await asyncio.wait_for(
-                    self.loop.create_connection(factory, host, port), self.handshake_timeout)
-        except PgvizError:
-            raise
-        except (TimeoutError, OSError, ValueError, UnicodeError) as exc:
-            # (ValueError, UnicodeError: a host no resolver takes -- a NUL byte, a label too
-            # long -- which a peer may have announced as its address.)
-            raise ConnectionRefused(f"could not reach {address}: {exc or 'timed out'}",
-                                    reason=Refusal.UNREACHABLE) from None
-        assert isinstance(conn, Connection)
-        try:
-            # The connection arms its own handshake timer; this bound also covers a failure
-            # before that (an exception inside connection_made).
-            ev = await asyncio.wait_for(asyncio.shield(conn.established),
-                                        self.handshake_timeout + 1)
-        except TimeoutError:
-            conn.close("handshake timed out")
-            raise ConnectionRefused(f"handshake with {address} timed out",
-                                    reason=Refusal.TIMEOUT) from None
-        except ConnectionRefused as exc:
-            if exc.reason in (Refusal.SIMULTANEOUS, Refusal.ALREADY_CONNECTED) and exc.peer:
-                if expect is not None and exc.peer != expect:
-                    # The refusal comes before any welcome, so the handshake could not
-                    # check the name: a node that answers there in another name (one we
-                    # may well be connected to) is not the one this dial is for.
-                    raise ConnectionRefused(
-                        f"expected {expect} at {address}, found {exc.peer} ({exc})",
-                        exc.peer, Refusal.WRONG_NODE) from None
-                # Another connection to that peer lives (or is on its way): this dial's
-                # result is that one's.
-                return await self._await_peer(exc.peer, exc)
-            raise
-        return ev.name
-
-    async def _await_peer(self, name: str, why: ConnectionRefused) -> str:
-        if name in self.conns:
-            return name
-        fut: asyncio.Future[None] = self.loop.create_future()
-        self._name_waiters.setdefault(name, set()).add(fut)
-        try:
-            await asyncio.wait_for(fut, self.handshake_timeout)
-        except TimeoutError:
-            raise ConnectionRefused(f"{why}; no other connection to {name} came up",
-                                    name, why.reason) from None
-        finally:
-            # However the wait ends (the link came up, it timed out, the node stopped), it
-            # leaves nothing behind: a peer that keeps refusing must not grow this table.
-            waiters = self._name_waiters.get(name)
-            if waiters is not None:
-                waiters.discard(fut)
-                if not waiters:
-                    del self._name_waiters[name]
-        return name
+        """Dial `address` (or share the dial on its way there): the peer's name once the
+        link is up (see dials.py)."""
+        return await self.dials.connect(address, explicit=explicit, expect=expect)
 
     async def disconnect(self, peer: str) -> bool:
         conn = self.conns.get(peer)
-        self.disconnects += 1
-        self._blocked[peer] = self.disconnects
+        self.blocks.block(peer)
         self.healer.forget(peer)
         if conn is None:
             return False
@@ -421,94 +291,13 @@ class Distribution:
     def _connection_started(self, conn: Connection) -> None:
         self._pending.add(conn)
 
-    def _decide_incoming(self, conn: Connection, hello: PeerHello) -> Verdict | None:
-        """Acceptor, at the hello: None to welcome the initiator, else (Refusal code, reason)."""
-        if not self.running:
-            return Refusal.STOPPING, "node stopping"
-        if hello.name == self.name:
-            return Refusal.SAME_NAME, f"this node is already called {self.name}"
-        if self.faults.drops(hello.name, self.name) or self.faults.drops(self.name, hello.name):
-            if not self.control.admits(hello.name, hello.caps):
-                return Refusal.PARTITIONED, "partitioned"
-            # It knows a newer partition than ours, one that does not separate us (else it
-            # would not dial): ours is stale for this pair; the rest comes with its state.
-            self.faults.forgive(hello.name, self.name)
-        if self._disconnected(conn, hello.name):
-            return Refusal.DISCONNECTED, "disconnected explicitly; connect() again to lift it"
-        return self.rivals.at_hello(conn, hello.name, hello.creation, hello.address)
-
-    def _decide_welcome(self, conn: Connection, welcome: PeerHello) -> Verdict | None:
-        """Initiator, at the welcome: None to send our proof, else give this dial up."""
-        if not self.running:
-            return Refusal.STOPPING, "node stopping"
-        if self._disconnected(conn, welcome.name):
-            return Refusal.DISCONNECTED, f"{welcome.name} was disconnected explicitly"
-        return self.rivals.at_welcome(conn, welcome.name, welcome.creation)
-
-    def _decide_established(self, conn: Connection, ev: Established) -> Verdict | AskOld | None:
-        """The cookie proved (the acceptor before its ack, the initiator at the ack). AskOld:
-        `conn` waits while the old link to that name is asked, then conn.settle() decides."""
-        decision = self._established_decision(conn, ev)
-        if isinstance(decision, AskOld):
-            task = self.loop.create_task(self._ask_old(conn, ev, decision))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return decision
-
-    async def _ask_old(self, new: Connection, ev: Established, ask: AskOld) -> None:
-        """OTP's `alive`, asked of the old link (see rivals.py): no answer, and the newcomer,
-        proved, replaces it now rather than when its tick timer runs out."""
-        old = self.conns.get(ask.name)
-        # A live peer answers within a round trip: one that needs a quarter tick would be
-        # late with its ticks too. (And the newcomer's handshake timer runs meanwhile.)
-        within = min(self.tick_time / 4, self.handshake_timeout / 2)
-        answered = old is not None and await old.answers(within)
-        if new.state != "handshake":
-            return  # the newcomer went away meanwhile
-        if answered:
-            new.settle(ev, self.rivals.old_answered(ask))
-            return
-        if old is not None and self.conns.get(ask.name) is old:
-            old.close(self.rivals.old_silent(ask).reason, log_level=logging.INFO)
-        # The wait let anything happen (a disconnect, a partition, another link up):
-        # decided again from the start, with no second question.
-        decision = self._established_decision(new, ev)
-        if isinstance(decision, AskOld):
-            decision = self.rivals.old_answered(decision)
-        new.settle(ev, decision)
-
-    def _established_decision(self, conn: Connection, ev: Established
-                              ) -> Verdict | AskOld | None:
-        if self.faults.drops(self.name, ev.name):
-            # the partition began while this handshake was in flight
-            return Refusal.PARTITIONED, "partitioned"
-        if self._disconnected(conn, ev.name):
-            # disconnect() was called while this handshake was in flight (the hello or the
-            # welcome was let through before it): the later wish wins.
-            return Refusal.DISCONNECTED, f"{ev.name} was disconnected explicitly"
-        decision: Verdict | Replace | AskOld | None
-        if conn.initiator:
-            decision = self.rivals.at_ack(conn, ev.name, ev.creation)
-        else:
-            if conn.peer_explicit:
-                # Only now, with the cookie proved: an unauthenticated hello must not be able
-                # to lift an explicit disconnect.
-                self._blocked.pop(ev.name, None)
-            decision = self.rivals.at_proof(conn, ev.name, ev.creation, ev.address)
-        if isinstance(decision, Replace):
-            self.conns[ev.name].close(decision.reason, log_level=logging.INFO)
-            return None
-        return decision
-
     def _connection_up(self, conn: Connection) -> None:
         self._pending.discard(conn)
         name = conn.peer_name
         assert name is not None
         self.conns[name] = conn
         log.info("%s: connected to %s at %s", self.name, name, conn.peer_address)
-        for fut in self._name_waiters.pop(name, ()):
-            if not fut.done():
-                fut.set_result(None)
+        self.dials.peer_up(name)
         self.control.nodeup(name)
         self.handler.dist_nodeup(name)
         peers = [[n, c.peer_address] for n, c in self.conns.items() if n != name]
@@ -544,7 +333,7 @@ class Distribution:
             if len(term) > 1 and term[1] == "disconnect":
                 # The peer's wish: its own later connect() (explicit) lifts it, even one
                 # whose hello got here first.
-                self._blocked.setdefault(name, 0)
+                self.blocks.peer_wished(name)
             conn.goodbye = True
             conn.close(f"{name} said goodbye ({term[1] if len(term) > 1 else '?'})",
                        log_level=logging.INFO)
@@ -561,11 +350,11 @@ class Distribution:
                     isinstance(x, str) and len(x) <= 300 for x in item)):
                 continue
             name, address = item
-            if name == self.name or name in self.conns or name in self._blocked:
+            if name == self.name or name in self.conns or name in self.blocks:
                 continue
             if self.faults.drops(self.name, name):
                 continue
-            if any(c.peer_name == name for c in self._pending) or address in self._dials:
+            if any(c.peer_name == name for c in self._pending) or address in self.dials:
                 continue
             self.dialer.offer(name, address)
 
@@ -582,28 +371,6 @@ class Distribution:
             worst.close(f"{total} bytes queued for all peers (limit {self.max_total_buffer}); "
                         f"cutting {worst.peer_name}, which has {sizes[worst]}",
                         log_level=logging.WARNING, kind="total backlog", abort=True)
-
-    # -- ticks -----------------------------------------------------------------------------------------------
-    def _schedule_tick(self) -> None:
-        self._tick_timer = self.loop.call_later(self.tick_time / 4, self._tick)
-
-    def _tick(self) -> None:
-        try:
-            now = self.loop.time()
-            faults = self.faults
-            for conn in list(self.conns.values()):
-                held = faults.holds(conn.peer_name or "", self.name)
-                if now - conn.last_recv > self.tick_time and not held:
-                    # (A link held on purpose -- classroom pause -- is not a dead peer.)
-                    conn.close(f"no tick from {conn.peer_name} for {self.tick_time:g} s",
-                               log_level=logging.WARNING, abort=True)
-                elif now - conn.last_send >= self.tick_time / 4 - 0.01:
-                    conn.send_tick()
-                if held:
-                    conn.last_recv = now
-        finally:
-            if self.running:
-                self._schedule_tick()
 
 
 def _quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
@@ -630,10 +397,3 @@ def _quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
 
 _accept_log = RateLimitedLog(log)
 
-
-def split_address(address: str) -> tuple[str, int]:
-    """"127.0.0.1:4000" or "[::1]:4000" -> (host, port); ValueError with a clear message."""
-    host, sep, port = address.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConnectionRefused(f"{address!r} is not an address (expected host:port)")
-    return host.strip("[]"), int(port)

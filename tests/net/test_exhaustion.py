@@ -106,7 +106,7 @@ def test_gossip_never_completes_a_handshake_with_a_stranger():
             reader, writer = await raw_peer(a, EVIL)
             writer.write(encode_frame(encode(["PEERS", [["ghost@127.0.0.1", c.address]]])))
             await raw_roundtrip(reader, writer, a, EVIL)
-            await wait_until(lambda: a._dist.dialer.queued == 0 and not a._dist._dials)
+            await wait_until(lambda: a._dist.dialer.queued == 0 and not a._dist.dials._by_address)
             assert c.name not in a.nodes() and a.name not in c.nodes()
             writer.close()
     run(main())

@@ -176,15 +176,15 @@ def test_dials_given_up_for_a_connection_that_never_comes_leave_nothing_waiting(
             for _ in range(5):
                 with pytest.raises(ConnectionRefused, match="no other connection"):
                     await n1.connect(x.address)
-            assert n1._dist._name_waiters == {}  # (no behaviour shows it: memory only)
+            assert n1._dist.dials._name_waiters == {}  # (no behaviour shows it: memory only)
             dial = asyncio.ensure_future(n1.connect(x.address))
-            await wait_until(lambda: n1._dist._name_waiters, what="n1 waiting for x's link")
+            await wait_until(lambda: n1._dist.dials._name_waiters, what="n1 waiting for x's link")
         finally:
             await n1.stop()
             await x.close()
         with pytest.raises(ConnectionRefused, match="cancelled"):
             await dial
-        assert n1._dist._name_waiters == {}
+        assert n1._dist.dials._name_waiters == {}
     run(main())
 
 
