@@ -11,6 +11,10 @@ Layers of one connection's bytes, bottom up: TLS (when the distribution has a TL
 tls.py), then frames -- sealed with a MAC when the link is not TLS (see wire/mac.py) -- then
 msgpack terms. The first bytes a peer sends tell a TLS peer from a plaintext one: a mismatch
 is refused on both sides with Refusal.TLS_MISMATCH and a message that says which flags to use.
+
+This class holds the transport, the TLS layer and the live session: what runs per frame is
+here, in place. The handshake phase, up to "up" or a refusal, is the connection's Opening
+(opening.py), which it builds and hands its writers; the Opening calls go_up() at its end.
 """
 
 from __future__ import annotations
@@ -20,22 +24,16 @@ import logging
 import ssl
 from typing import TYPE_CHECKING, Any
 
-from ..errors import (
-    AuthenticationError,
-    ConnectionRefused,
-    IntegrityError,
-    NotPgvizNode,
-    ProtocolError,
-    Refusal,
-)
+from ..errors import ConnectionRefused, IntegrityError, ProtocolError, Refusal
 from ..wire.codec import decode, encode
 from ..wire.frames import TICK, FrameDecoder, encode_frame
-from ..wire.handshake import HANDSHAKE_MAX_FRAME, Established, Handshake, PeerHello
+from ..wire.handshake import Established
 from ..wire.mac import FrameOpener, FrameSealer
 from .control import ALIVE_QUESTION
 from .link import Link
-from .rivals import AskOld, Verdict
-from .tls import TLSSession, certificate_problem, describe_tls_error, transport_mismatch
+from .opening import Opening
+from .rivals import Verdict
+from .tls import TLSSession, describe_tls_error
 
 if TYPE_CHECKING:
     from .distribution import Distribution
@@ -43,10 +41,6 @@ if TYPE_CHECKING:
 # The network's own control plane: never held by a paused link, never numbered as frames
 # (BACKSTAGE: the frames of the tools that stage a show, pgviz/runtime/backstage.py).
 URGENT = frozenset({"NETCTL", "EV", "EVENTS", "BACKSTAGE"})
-
-
-# Refusals that settle rival connections to one peer: another connection lives on.
-_SETTLED = frozenset({Refusal.SIMULTANEOUS, Refusal.ALREADY_CONNECTED})
 
 
 def _urgent(term: Any) -> bool:
@@ -103,25 +97,22 @@ class Connection(asyncio.BufferedProtocol):
         self.session = ""
         self.peer_events = ""  # what the peer asked of our events: "", "lc" or "cluster"
         self._transport: asyncio.Transport | None = None
-        self._hs = Handshake(initiator=initiator, name=dist.name, creation=dist.creation,
-                             cookie=dist.cookie, address=dist.address, explicit=explicit,
-                             expect=expect, caps=dist.control.hello_caps(),
-                             check_peer=self._certificate_problem, arbitrate=True)
         tls = dist.tls
         self._tls = (TLSSession(tls.context(server_side=not initiator), server_side=not initiator)
                      if tls is not None else None)
         self.peer_cert_names: frozenset[str] | None = None  # once TLS verified the peer
         self._sniffing = True  # until the peer's first bytes said TLS or plaintext
+        self._opening = Opening(self, expect=expect, tls=self._tls is not None,
+                                write=self._write, write_raw=self._write_raw,
+                                peername=self._peername)
         self._decoder: FrameDecoder | FrameOpener = FrameDecoder(dist.max_frame)
         self._sealer: FrameSealer | None = None  # the MAC of outgoing frames (not with TLS)
         self._rbuf = memoryview(bytearray(READ_SIZE))
         self._wbuf: list[bytes] = []
         self._flush_pending = False
         self._link: Link | None = None
-        self._hs_timer: asyncio.TimerHandle | None = None
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
-        self._early: bytearray | None = None  # not None while the distribution decides
         # answers(): pending until anything comes in (True) or the link closes (False)
         self._heard: asyncio.Future[bool] | None = None
         now = dist.loop.time()
@@ -135,14 +126,12 @@ class Connection(asyncio.BufferedProtocol):
         self._transport = transport  # type: ignore[assignment]
         transport.set_write_buffer_limits(high=256 * 1024)  # type: ignore[attr-defined]
         self.state = "handshake"
-        self._hs_timer = self.dist.loop.call_later(self.dist.handshake_timeout,
-                                                   self._handshake_timeout)
+        self._opening.arm_timer()
         if self.initiator and self._tls is not None:
             self._tls.start()  # the cookie handshake starts once TLS is up
             self._write_tls()
         elif self.initiator:
-            self._hs.start()
-            self._write_handshake()
+            self._opening.start()
         self.dist._connection_started(self)
 
     def get_buffer(self, sizehint: int) -> memoryview:
@@ -157,7 +146,7 @@ class Connection(asyncio.BufferedProtocol):
         self.bytes_in += len(data)
         if self._sniffing and data:
             self._sniffing = False
-            if self.state == "handshake" and self._transport_mismatch(data):
+            if self.state == "handshake" and self._opening.mismatch(data):
                 return
         if self._tls is not None:
             if self.state not in ("up", "handshake"):
@@ -170,14 +159,8 @@ class Connection(asyncio.BufferedProtocol):
             self._heard = None
         if self.state == "up":
             self._receive_frames(data)
-        elif self._early is not None:
-            # The session's first bytes (only a peer that does not wait for our ack sends
-            # any), kept until the distribution decides; a little is plenty.
-            self._early += data
-            if len(self._early) > HANDSHAKE_MAX_FRAME:
-                self._fail(ProtocolError("data sent before the handshake was acknowledged"))
-        elif self.state == "handshake":
-            self._receive_handshake(data)
+        else:
+            self._opening.receive(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.close_reason:
@@ -195,23 +178,6 @@ class Connection(asyncio.BufferedProtocol):
                 w.set_result(None)
 
     # -- TLS -------------------------------------------------------------------------------------------
-    def _transport_mismatch(self, first: bytes) -> bool:
-        """At the peer's first bytes: True (and this connection failed, the peer told why)
-        when one side speaks TLS and the other does not."""
-        verdict = transport_mismatch(self._tls is not None, first, initiator=self.initiator,
-                                     where=self._where())
-        if verdict is None:
-            return False
-        if verdict.tell_peer:
-            # Refused in plaintext, so that a peer without TLS can read why.
-            self._hs.refuse(verdict.tell_peer, Refusal.TLS_MISMATCH)
-            self._write_raw(self._hs.data_to_send())
-        if verdict.foreign:
-            self._fail(NotPgvizNode(verdict.message, first[:32]))
-        else:
-            self._fail(ConnectionRefused(verdict.message, reason=Refusal.TLS_MISMATCH))
-        return True
-
     def _tls_receive(self, data: bytes) -> bytes:
         """Raw bytes in, plaintext out (b"" while TLS has nothing for us, or failed)."""
         tls = self._tls
@@ -223,8 +189,9 @@ class Connection(asyncio.BufferedProtocol):
             self._write_tls()  # the alert that tells the peer why
             why = describe_tls_error(exc)
             if self.state == "handshake":
-                self._fail(ConnectionRefused(f"TLS with {self._where()} failed: {why}",
-                                             self.peer_name, Refusal.CERTIFICATE))
+                self._opening.fail(ConnectionRefused(
+                    f"TLS with {self._opening.where()} failed: {why}", self.peer_name,
+                    Refusal.CERTIFICATE))
             else:
                 self.close(f"TLS error from {self.peer_name}: {why}", log_level=logging.WARNING,
                            kind="TLS error", abort=True)
@@ -233,18 +200,8 @@ class Connection(asyncio.BufferedProtocol):
         if tls.ready and not was_ready:
             self.peer_cert_names = tls.peer_names()
             if self.initiator:
-                self._hs.start()
-                self._write_handshake()
+                self._opening.start()
         return plain
-
-    def _certificate_problem(self, name: str) -> str | None:
-        """With TLS: why the peer's certificate does not let it be `name` (None: it does)."""
-        if self._tls is None:
-            return None
-        return certificate_problem(name, self.peer_cert_names)
-
-    def _where(self) -> str:
-        return self.dial_address or self._peername() or "the peer"
 
     def _write_raw(self, data: bytes) -> None:
         t = self._transport
@@ -264,131 +221,20 @@ class Connection(asyncio.BufferedProtocol):
             data = tls.data_to_send()
         self._write_raw(data)
 
-    # -- handshake ---------------------------------------------------------------------------------
-    def _receive_handshake(self, data: bytes) -> None:
-        try:
-            event = self._hs.receive_data(data)
-            while event is not None:
-                if isinstance(event, PeerHello):
-                    if not self._introduced(event):
-                        return
-                    self._write_handshake()
-                    event = self._hs.receive_data(b"")
-                    continue
-                assert isinstance(event, Established)
-                self._established(event)
-                return
-            self._write_handshake()
-        except NotPgvizNode as exc:
-            # Say where: "127.0.0.1:80 is not a pgviz node: it sent b'HTTP/1.1 400 ...'".
-            where = self._where()
-            self._fail(NotPgvizNode(f"{where} is not a pgviz node: it sent "
-                                    f"{exc.first_bytes!r} where a pgviz handshake begins",
-                                    exc.first_bytes))
-        except (AuthenticationError, ProtocolError, ConnectionRefused) as exc:
-            self._write_handshake()
-            self._fail(exc)
-        except Exception as exc:  # a bug here must cost this connection, never the node
-            log.error("%s: handshake with %s failed unexpectedly", self.dist.name,
-                      self.peer_address or "?", exc_info=exc)
-            self._fail(exc)
-
-    def _introduced(self, event: PeerHello) -> bool:
-        """The peer's hello (we accept) or welcome (we dial): go on, or refuse it and close
-        (False). Where rival connections to one peer are settled (see rivals.py)."""
-        self.peer_name = event.name
-        self.peer_creation = event.creation
-        self.peer_address = event.address
-        if self.initiator:
-            verdict = self.dist.settling.decide_welcome(self, event)
-        else:
-            self.peer_explicit = event.explicit
-            problem = self._certificate_problem(event.name)
-            verdict = ((Refusal.CERTIFICATE, problem) if problem is not None
-                       else self.dist.settling.decide_incoming(self, event))
-        if verdict is None:
-            self._hs.accept()
-            return True
-        code, text = verdict
-        self._hs.refuse(text, code)
-        self._write_handshake()
-        if self.initiator:  # the dial learns why, typed (it may wait for the other link)
-            self._fail(ConnectionRefused(text, event.name, code))
-        else:
-            self.close(f"refused {event.name}: {text}", log_level=logging.INFO)
-        return False
-
+    # -- the opening (opening.py) ---------------------------------------------------------------
     @property
     def committed(self) -> bool:
         """We dialled and sent our proof: up as soon as the acceptor acknowledges it."""
-        return self.initiator and self._hs.state in ("await_ack", "done")
-
-    def _peername(self) -> str:
-        peer = self._transport.get_extra_info("peername") if self._transport else None
-        if isinstance(peer, tuple) and len(peer) >= 2:
-            return f"[{peer[0]}]:{peer[1]}" if ":" in str(peer[0]) else f"{peer[0]}:{peer[1]}"
-        return str(peer) if peer else ""
-
-    def _write_handshake(self) -> None:
-        out = self._hs.data_to_send()
-        if out:
-            self._write(out)
-
-    def _handshake_timeout(self) -> None:
-        if self.state == "handshake":
-            self._fail(ConnectionRefused(
-                f"handshake with {self.peer_name or self.peer_address or 'peer'} did not "
-                f"finish within {self.dist.handshake_timeout:g} s", reason=Refusal.TIMEOUT))
-
-    def _fail(self, exc: Exception) -> None:
-        if not self.established.done():
-            self.established.set_exception(exc)
-            self.established.exception()  # retrieved: a dial may never await it
-        # Strangers failing handshakes on our port cost one line per interval, not one each;
-        # a peer that gave its dial up for another connection to us is no fault at all.
-        settled = isinstance(exc, ConnectionRefused) and exc.reason in _SETTLED
-        level = logging.WARNING if not (self.initiator or settled) else logging.INFO
-        self.close(f"handshake failed: {exc}", log_level=level, kind="failed handshake")
-
-    def _established(self, ev: Established) -> None:
-        if self._hs_timer is not None:
-            self._hs_timer.cancel()
-        self.peer_name = ev.name
-        self.peer_creation = ev.creation
-        self.peer_address = ev.address
-        self.session = ev.session
-        verdict = self.dist.settling.decide_established(self, ev)
-        if isinstance(verdict, AskOld):
-            # The distribution asks the old link to that name first (bounded) and calls
-            # settle(); what the peer sends meanwhile waits in _early.
-            self._early = bytearray()
-            return
-        self.settle(ev, verdict)
+        return self._opening.committed
 
     def settle(self, ev: Established, verdict: Verdict | None) -> None:
-        """Acknowledge (acceptor) and go up, or refuse: the decision on a connection whose
-        cookie checked out (the distribution's, see _established)."""
-        early, self._early = self._early, None
-        if self.state != "handshake":
-            return  # closed while the distribution decided
-        if verdict is not None:
-            code, text = verdict
-            if not self.initiator:
-                self._hs.refuse(text, code)  # in place of the ack: it never goes up
-                self._write_handshake()
-            elif code == Refusal.DISCONNECTED:
-                # disconnect() came while we waited for this ack: the acceptor is up
-                # already. It is told as disconnect() tells a peer that is up, so that it
-                # remembers it too rather than dial us again.
-                self._goodbye_unopened(ev, ["BYE", "disconnect"])
-            if not self.established.done():
-                self.established.set_exception(ConnectionRefused(text, ev.name, code))
-                self.established.exception()
-            self.close(text, log_level=logging.INFO)
-            return
-        if not self.initiator:
-            self._hs.confirm()  # the ack: the initiator goes up when it reads it
-            self._write_handshake()
+        """Acknowledge (acceptor) and go up, or refuse: the distribution's decision on a
+        connection whose cookie checked out, once it asked the old link (see settling.py)."""
+        self._opening.settle(ev, verdict)
+
+    def go_up(self, ev: Established, early: bytearray | None) -> None:
+        """The opening's end: the session begins (the acceptor sent its ack, the initiator
+        read it); `early`: what the peer sent while the distribution decided."""
         if self._tls is None and ev.keys is not None:
             # Without TLS every frame from now on carries a MAC (see wire/mac.py).
             self._sealer = FrameSealer(ev.keys.send)
@@ -404,12 +250,11 @@ class Connection(asyncio.BufferedProtocol):
         if rest and self.state == "up":
             self._receive_frames(rest)
 
-    def _goodbye_unopened(self, ev: Established, term: list[Any]) -> None:
-        """The one frame of a session this side never opens (sealed as the first would be)."""
-        frame = encode_frame(encode(term), self.dist.max_frame)
-        if self._tls is None and ev.keys is not None:
-            frame = FrameSealer(ev.keys.send).seal(frame)
-        self._write(frame)
+    def _peername(self) -> str:
+        peer = self._transport.get_extra_info("peername") if self._transport else None
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            return f"[{peer[0]}]:{peer[1]}" if ":" in str(peer[0]) else f"{peer[0]}:{peer[1]}"
+        return str(peer) if peer else ""
 
     # -- session -------------------------------------------------------------------------------------
     def _receive_frames(self, data: bytes) -> None:
@@ -654,8 +499,7 @@ class Connection(asyncio.BufferedProtocol):
             return
         self.state = "frozen"
         self._wbuf.clear()
-        if self._hs_timer is not None:
-            self._hs_timer.cancel()
+        self._opening.disarm_timer()
         if self._link is not None:
             self._link.close()
         t = self._transport
@@ -667,8 +511,7 @@ class Connection(asyncio.BufferedProtocol):
             return
         was_up = self.state == "up"
         self.state = "closed"
-        if self._hs_timer is not None:
-            self._hs_timer.cancel()
+        self._opening.disarm_timer()
         if self._link is not None:
             self._link.close()
         if not self.established.done():

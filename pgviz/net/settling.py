@@ -1,11 +1,12 @@
 """The distribution's decisions on its connections during their handshakes: the IO side of
 rivals.py (whose rules are IO-free), with this node's state around them.
 
-At each decision point of a handshake (see rivals.py) the connection asks this desk
-whether to go on: not while the node stops, not for a partitioned peer, not for an explicitly
-disconnected one (blocks.py), and then as the rival-connection rules say. A proved newcomer
-that claims the name of a link that still looks up makes the desk ask the old link whether
-anyone is there (OTP's `alive`) before it settles the newcomer. Nothing here runs per frame.
+At each decision point of a handshake (see rivals.py) the connection's Opening (opening.py)
+asks this desk whether to go on: not while the node stops, not for a partitioned peer, not
+for an explicitly disconnected one (blocks.py), and then as the rival-connection rules say.
+A proved newcomer that claims the name of a link that still looks up makes the desk ask the
+old link whether anyone is there (OTP's `alive`) before it settles the newcomer. Nothing
+here runs per frame.
 """
 
 from __future__ import annotations
