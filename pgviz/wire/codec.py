@@ -81,9 +81,12 @@ def check_shape(term: Any, max_depth: int = MAX_DEPTH, max_elements: int = MAX_E
         obj, depth = stack.pop()
         items = [*obj, *obj.values()] if type(obj) is dict else obj
         count += len(items)
+        if count > max_elements:
+            # Checked at every container: a term that shares its parts (`x = [x] * 16`,
+            # nested) is walked along every path, and must be refused as soon as it counts
+            # too many, not after an exponential walk.
+            raise error(f"a term of more than {max_elements} elements")
         if len(items) > _SMALL:
-            if count > max_elements:
-                raise error(f"a term of more than {max_elements} elements")
             kinds = set(map(type, items))
             if kinds.isdisjoint(watch):
                 continue
@@ -98,8 +101,6 @@ def check_shape(term: Any, max_depth: int = MAX_DEPTH, max_elements: int = MAX_E
                 if depth >= max_depth:
                     raise error(f"a term nested deeper than {max_depth} levels")
                 stack.append((x, depth + 1))
-    if count > max_elements:
-        raise error(f"a term of more than {max_elements} elements")
 
 
 # Containers up to this many items are walked item by item: cheaper than building their set

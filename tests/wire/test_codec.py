@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import msgpack
 import pytest
 from hypothesis import given, settings
@@ -150,6 +152,27 @@ def test_element_limit():
         encode(wide)
     with pytest.raises(RemoteProtocolError, match="elements"):
         decode(msgpack.packb(wide))
+
+
+def test_a_term_that_shares_its_parts_is_refused_at_once():
+    """Small lists that repeat one object, nested: billions of elements by path, built in a
+    few bytes. The sender is refused as soon as the count passes the limit, not after a walk
+    of every path (it used to block the event loop for good)."""
+    x: list = [0]
+    for _ in range(12):
+        x = [x] * 16
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            encode(x)
+        except BaseException as exc:  # noqa: BLE001  (what the thread saw, checked below)
+            failure.append(exc)
+        done.set()
+    threading.Thread(target=attempt, daemon=True).start()
+    assert done.wait(30), "encode walked every path of a shared term"
+    assert isinstance(failure[0], LocalProtocolError) and "elements" in str(failure[0])
 
 
 @pytest.mark.parametrize("payload", [
