@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from pgviz.erlang import Atom
+from pgviz.errors import ConnectionRefused
 
 from ..support import run, wait_until
 from .beam import start_py
@@ -97,6 +102,29 @@ def test_wrong_cookie_is_refused_and_node_stays_up(beam, epmd, py_name):
             assert node.nodes() == [] and node.running
             assert await beam.eval(f"net_adm:ping('{node.name}').") == Atom("pang")
             assert node.running
+        finally:
+            await node.stop()
+    run(main())
+
+
+def test_failed_name_waits_leave_no_waiter_behind(epmd, py_name):
+    """A wait for a peer's connection that times out or is cancelled removes its waiter: a
+    peer that keeps refusing must not grow the table (white-box: memory is all it shows)."""
+    async def main():
+        node = await start_py(py_name, epmd.port, COOKIE, handshake_timeout=0.05)
+        dist = node._dist
+        try:
+            for _ in range(5):
+                with pytest.raises(ConnectionRefused, match="did not settle"):
+                    await dist._await_peer("ghost@127.0.0.1")
+            assert dist._name_waiters == {}
+            waits = [asyncio.ensure_future(dist._await_peer("ghost@127.0.0.1"))
+                     for _ in range(3)]
+            await wait_until(lambda: dist._name_waiters, what="the waits registered")
+            for wait in waits:
+                wait.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
+            assert dist._name_waiters == {}
         finally:
             await node.stop()
     run(main())
