@@ -26,11 +26,14 @@ The rules, and why they agree on both sides:
   (at_welcome does not give it up for an incoming connection, whose name is not proved yet).
 * A node proves at most one connection per peer at a time, and none while a link to that
   peer is up (at_welcome). So a proof that arrives while a link initiated by that same peer
-  is up means the peer has given that link up (OTP's `alive` answered true): at_proof
-  replaces it, and so does at_ack for an acknowledged connection. A proof while a link we
-  dialled is up may be a race (the peer proved before it took our ack) or a loss on its
-  side that never reached us: the old link is asked (AskOld, below), and refuses the
-  newcomer if the peer answers on it. Nothing else ever replaces a link that is up.
+  is up means the peer has given that link up (OTP's `alive` answered true) -- or that the
+  prover is not that peer: the name and the creation are no secret (the peer's own welcome
+  tells them), only the cookie is. at_proof therefore asks the old link (AskOld, below)
+  before it replaces it; an answer refuses the newcomer. A proof while a link we dialled
+  is up may be a race (the peer proved before it took our ack) or a loss on its side that
+  never reached us: the old link is asked too. at_ack replaces a live link for an
+  acknowledged connection (the acceptor acknowledges only with no link to us up on its
+  side). Nothing else ever replaces a link that is up.
 * Only the ack takes the initiator up, and the acceptor sends it only when it goes up
   itself, so the two sides never keep different connections. (Keeping "the first to finish"
   used to lose a pair: each side could finish a different one first, because the acceptor
@@ -88,6 +91,9 @@ class AskOld(NamedTuple):
     name: str
     creation: int  # the newcomer's
     refusal: Verdict
+    # An answer proves the newcomer's claim false: the node with that name is there and
+    # would not have proved a second connection (else an answer may settle a race).
+    claim_refuted: bool = False
 
 
 class Rivals:
@@ -138,15 +144,21 @@ class Rivals:
         old = self._live(name)
         if old is not None:
             if old.peer_creation != creation:
-                return AskOld(name, creation, self._name_taken(name))
+                return AskOld(name, creation, self._name_taken(name), claim_refuted=True)
             if old.initiator:
                 # Up on its side too (it proved before it took our ack: a race), or lost
                 # there without a word reaching us: the old link says which.
                 return AskOld(name, creation, (
                     Refusal.ALREADY_CONNECTED, "already connected (over the link we dialled)"))
-            # It proves a new connection while the one it dialled before is up here: it
-            # proves only when it has no link to us, so that one is gone on its side.
-            return Replace(f"{name} connected again: its previous link is gone on its side")
+            # A proof while the link it dialled is up here: the peer proves only with no
+            # link to us, so it lost that one on its side -- or the newcomer is not that
+            # peer at all: a cookie holder can claim a live node's name and its creation
+            # (which that node's own welcome tells anyone). The old link says which; its
+            # answer refuses the newcomer (the peer itself never proves while it is up).
+            return AskOld(name, creation, (
+                Refusal.ALREADY_CONNECTED,
+                f"already connected to {name} (over the link it dialled, which answers)"),
+                claim_refuted=True)
         if self.name < name and self._own_dial(conn, name, address) is not None:
             return (Refusal.SIMULTANEOUS,
                     "simultaneous connect: the connection from the smaller name wins")
@@ -166,7 +178,7 @@ class Rivals:
 
     def old_answered(self, ask: AskOld) -> Verdict:
         """The old link answered: its peer is there, with that name."""
-        if ask.refusal[0] == Refusal.NAME_TAKEN:
+        if ask.claim_refuted:
             self._claimed_twice(ask.name, ask.creation)
         return ask.refusal
 

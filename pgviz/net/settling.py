@@ -76,7 +76,8 @@ class Settling:
         dist = self._dist
         old = dist.conns.get(ask.name)
         # A live peer answers within a round trip: one that needs a quarter tick would be
-        # late with its ticks too. (And the newcomer's handshake timer runs meanwhile.)
+        # late with its ticks too. The newcomer's handshake timer is disarmed by now (its
+        # Opening did so before it asked), so `within` alone bounds this wait.
         within = min(dist.tick_time / 4, dist.handshake_timeout / 2)
         answered = old is not None and await old.answers(within)
         if new.state != "handshake":

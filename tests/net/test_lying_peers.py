@@ -99,6 +99,46 @@ def test_a_second_incarnation_cannot_evict_a_live_node():
     run(main())
 
 
+def test_a_claim_of_a_live_nodes_name_and_creation_cannot_evict_it():
+    """A cookie holder connects to n2 as n1 with n1's own creation (n1's welcome tells it to
+    anyone) while the link n1 dialled to n2 is up: n2 asks that link, n1 answers, and the
+    claimant is refused in place of the ack. n2 reports no nodedown; its link is the same."""
+    async def main():
+        async with cluster(2) as (n1, n2):
+            info = n2.connection_info(n1.name)
+            assert info is not None and not info["initiator"]  # n1 dialled n2
+            downs: list[tuple[str, str]] = []
+            n2.add_node_callback(lambda ev, peer, why: downs.append((ev, peer))
+                                 if ev == "nodedown" else None)
+            link = n2._dist.conns[n1.name]
+            host, port = n2.address.rsplit(":", 1)
+            reader, writer = await asyncio.open_connection(host, int(port))
+            from pgviz import ConnectionRefused, Refusal
+            from pgviz.wire.handshake import Handshake
+
+            from ..support import COOKIE
+            hs = Handshake(initiator=True, name=n1.name, creation=n1.creation, cookie=COOKIE,
+                           address=n1.address, explicit=True)
+            hs.start()
+            writer.write(hs.data_to_send())
+            while hs.state == "await_welcome":
+                hs.receive_data(await reader.read(4096))
+            writer.write(hs.data_to_send())  # the proof
+            with pytest.raises(ConnectionRefused) as refused:  # (not acknowledged)
+                while hs.state != "done":
+                    data = await asyncio.wait_for(reader.read(4096), 5)
+                    assert data, "closed without a refusal"
+                    hs.receive_data(data)
+            assert refused.value.reason == Refusal.ALREADY_CONNECTED
+            assert await asyncio.wait_for(reader.read(4096), 5) == b""  # closed by n2
+            writer.close()
+            await settle([n1, n2])
+            assert downs == []
+            assert n2._dist.conns.get(n1.name) is link and link.state == "up"
+            assert n1.name in n2.nodes() and n2.name in n1.nodes()
+    run(main())
+
+
 def test_forged_downs_with_guessed_refs_leave_members_alone():
     """DOWN messages sent by a peer (refs 0-199 as a counter would give, to the scope's
     name and pid) do not remove a live member anywhere."""

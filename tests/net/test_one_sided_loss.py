@@ -121,3 +121,30 @@ def test_a_peer_that_lost_our_link_silently_replaces_it_when_it_dials_again():
             await n1.stop()
             await x.close()
     run(main())
+
+
+def test_a_peer_that_lost_the_link_it_dialled_replaces_it_when_it_dials_again():
+    """x dialled n1, then lost its side without a word reaching n1 (it never reads or
+    answers on that link again) and dials n1 again, the same incarnation. Once x has proved
+    the cookie n1 asks the old link (the name and creation alone prove nothing), hears
+    nothing, and takes the new connection: nodedown (not the tick timeout), then nodeup."""
+    async def main() -> None:
+        x = HandDriven()
+        await x.listen()
+        n1 = await start_node("n1")
+        seen: list[tuple[str, str]] = []
+        n1.add_node_callback(lambda ev, peer, why: seen.append((ev, why)))
+        try:
+            await x.prove(await x.dial(n1))  # x never reads this link again
+            await wait_until(lambda: seen == [("nodeup", "")], what="x up on n1")
+            first = n1._dist.conns[x.name]
+            await x.prove(await x.dial(n1))
+            await wait_until(lambda: len(seen) == 3, what="x down and up again on n1")
+            (_, _), (down, why), (again, _) = seen
+            assert (down, again) == ("nodedown", "nodeup")
+            assert "no tick" not in why and "did not answer" in why, why
+            assert n1.nodes() == [x.name] and n1._dist.conns[x.name] is not first
+        finally:
+            await n1.stop()
+            await x.close()
+    run(main())

@@ -115,6 +115,9 @@ class World:
         j = next(j for j, e in enumerate(self.ends) if e.get(at) is old)
         theirs = self.ends[j].get(_other(at))
         alive = theirs is not None and theirs.state == "up"
+        # Two honest nodes never refute each other's claims (that would log one of them as
+        # an impostor): a peer never proves while the link it dialled is up on its side.
+        assert not (alive and ask.claim_refuted), "an honest peer's claim refuted"
         return me.rules.old_answered(ask) if alive else me.rules.old_silent(ask)
 
     def _answer(self, k: int, at: str, end: End, decision: object, then: str | None) -> None:
@@ -189,21 +192,25 @@ def test_three_rival_dials_settle_on_one_link_in_random_interleavings(seed):
         world.check_settled()
 
 
-def test_a_proof_from_a_peer_whose_own_link_is_up_replaces_it():
-    """The peer proves a new connection while the link it dialled is up here: it proves only
-    with no link up on its side (OTP's `alive`, answered true), so the old one goes."""
+def test_a_proof_while_a_link_is_up_to_that_peer_asks_the_old_link_first():
+    """The peer proves a new connection while a link to it is up here. It proves only with no
+    link up on its side, so it lost that link there (OTP's `alive`, answered true) -- or the
+    prover only claims its name and creation (no secret: the peer's welcome tells them).
+    Either way the old link is asked: an answer refuses the newcomer, silence replaces it."""
     b = NodeModel(B)
-    old = End(initiator=False, state="up", peer_name=A, peer_creation=1)
+    old = End(initiator=False, state="up", peer_name=A, peer_creation=1)  # a dialled it
     b.up[A] = old
     new = End(initiator=False, peer_name=A)
-    decision = b.rules.at_proof(new, A, 1, ADDRESS[A])
-    assert isinstance(decision, Replace)
-    old.initiator = True  # a link b dialled: the peer may have proved before accepting it
-    ask = b.rules.at_proof(new, A, 1, ADDRESS[A])  # ... or lost it: the old link says which
-    assert isinstance(ask, AskOld)
+    assert b.rules.at_hello(new, A, 1, ADDRESS[A]) is None  # (unproved: nothing asked yet)
+    ask = b.rules.at_proof(new, A, 1, ADDRESS[A])
+    assert isinstance(ask, AskOld) and ask.claim_refuted
     assert b.rules.old_answered(ask)[0] == Refusal.ALREADY_CONNECTED
     assert isinstance(b.rules.old_silent(ask), Replace)
-    assert b.rules.at_hello(new, A, 1, ADDRESS[A]) is None  # (unproved: nothing asked yet)
+    old.initiator = True  # a link b dialled: the peer may have proved before accepting it
+    ask = b.rules.at_proof(new, A, 1, ADDRESS[A])  # ... or lost it: the old link says which
+    assert isinstance(ask, AskOld) and not ask.claim_refuted
+    assert b.rules.old_answered(ask)[0] == Refusal.ALREADY_CONNECTED
+    assert isinstance(b.rules.old_silent(ask), Replace)
     other_incarnation = b.rules.at_proof(new, A, 2, ADDRESS[A])
     assert isinstance(other_incarnation, AskOld) and other_incarnation.creation == 2
 
