@@ -57,7 +57,8 @@ class ErlangConnection(asyncio.BufferedProtocol):
         self.expect = expect
         self.state = "connecting"
         self.peer_name: str | None = None  # the acceptor's from the name, else once up
-        self.alive_sent = False  # acceptor: this connection got status "alive"
+        # acceptor: this connection got status "alive" about this link (up then) ...
+        self.alive_link: ErlangConnection | None = None
         self.alive_confirmed = False  # ... and the initiator answered "true"
         self.peer_creation = 0
         self.peer_flags = 0
@@ -146,7 +147,8 @@ class ErlangConnection(asyncio.BufferedProtocol):
                                                      peer=ev.name))
                         return
                     self._hs.accept(decision.status)
-                    self.alive_sent = decision.status == "alive"
+                    if decision.status == "alive":
+                        self.alive_link = self.dist.connection(ev.name)
                     events += self._hs.receive(b"")  # what came meanwhile, if anything
                 elif isinstance(ev, AliveReply):
                     if not ev.keep:

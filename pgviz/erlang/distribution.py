@@ -14,7 +14,8 @@ Erlang's rules, where they differ from pgviz's own protocol:
   answers "nok", the other "ok_simultaneous"); a node that dials while a link to it is up
   gets "alive" and answers "true" (it restarted, or its side of the link went silently: the
   new link replaces the old one) or "false" (it holds the link: the new connection goes);
-  this node answers "alive" the same way; connect() joins a handshake the peer started;
+  this node answers "alive" the same way; connect() joins a handshake the peer started, for
+  as long as a real peer takes to prove its name (a stranger may claim one it cannot prove);
 * `disconnect(peer)` is erlang:disconnect_node/1: either side may connect again at any time;
 * ticks: a zero-length frame when nothing was sent for net_ticktime/4; nothing heard for
   net_ticktime means the peer is gone (Erlang's default is 60 s: use the same on both sides);
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 
 NET_TICKTIME_DEFAULT = 60.0
 HANDSHAKE_TIMEOUT_DEFAULT = 5.0
+JOIN_GRACE_MIN = 0.1  # s: connect() waits at least this long for a peer's handshake
 MAX_FRAME_DEFAULT = 64 * 1024 * 1024
 
 
@@ -247,11 +249,15 @@ class ErlangDistribution:
             alive, _, host = target.partition("@")
             if not alive or not host:
                 raise ConnectionRefused(f"{target!r} is not a node name (name@host)")
-            if await self._join_handshake(target):
-                return target
-            port = await epmd.port_please(alive, host, epmd_port=self.epmd_port,
-                                          timeout=self.handshake_timeout)
-            if await self._join_handshake(target):  # it dialled us during the lookup
+            started = self.loop.time()
+            try:
+                port = await epmd.port_please(alive, host, epmd_port=self.epmd_port,
+                                              timeout=self.handshake_timeout)
+            except epmd.EpmdError:
+                if await self._join_handshake(target, self.loop.time() - started):
+                    return target
+                raise
+            if await self._join_handshake(target, self.loop.time() - started):
                 return target
             expect: str | None = target
         else:
@@ -289,17 +295,29 @@ class ErlangDistribution:
                 return exc.peer
             raise
 
-    async def _join_handshake(self, name: str) -> bool:
-        """True if a link to `name` is up, or comes up from a handshake that `name` started
-        (net_kernel's connect_node waits on a pending entry instead of dialling again);
-        False if there is none or it fails: dial then."""
+    async def _join_handshake(self, name: str, lookup_time: float) -> bool:
+        """True if a link to `name` is up, or comes up soon from a handshake that `name`
+        started (net_kernel's connect_node waits on a pending entry instead of dialling
+        again); False if there is none, it fails, or it is not proved in time: dial then.
+
+        In time: the name in a send_name is not proved until the challenge reply is, and a
+        stranger without the cookie may hold one open as long as the handshake timeout. A
+        real node replies one round trip after our challenge, which went out when its name
+        came: before our EPMD lookup began (a name that came during the lookup was answered
+        as a rival of this dial, rivals.at_name). The lookup took two round trips to its
+        host (a connect, a request): `lookup_time`, with a floor for a busy event loop, is
+        the longest a real node needs."""
+        deadline = self.loop.time() + max(lookup_time, JOIN_GRACE_MIN)
         for conn in list(self._pending):
-            if not conn.initiator and conn.peer_name == name and conn.state == "handshake":
-                try:
-                    await asyncio.wait_for(asyncio.shield(conn.established),
-                                           self.handshake_timeout + 1)
-                except (PgvizError, TimeoutError):
-                    pass
+            if name in self.conns:
+                break
+            if conn.initiator or conn.peer_name != name or conn.state != "handshake":
+                continue
+            try:
+                await asyncio.wait_for(asyncio.shield(conn.established),
+                                       max(deadline - self.loop.time(), 0))
+            except (PgvizError, TimeoutError):
+                pass
         return name in self.conns
 
     async def _await_peer(self, name: str) -> str:
@@ -346,16 +364,20 @@ class ErlangDistribution:
         conn = self.conns.get(name)
         return conn is not None and conn.state == "up"
 
+    def _dialling(self, name: str) -> bool:
+        """A dial of ours to `name` is under way: asking EPMD for its port, in its handshake,
+        or waiting for the peer's connection that wins. Connections from others do not
+        count: the name they claim is not proved yet (rivals.py)."""
+        return name in self._dials or any(
+            other.initiator and other.expect == name and other.state == "handshake"
+            for other in self._pending)
+
     def _decide_incoming(self, conn: ErlangConnection, hello: NameReceived
                          ) -> Status | Refuse:
-        """rivals.at_name over this node's links, handshakes and dials."""
+        """rivals.at_name over this node's links and own dials."""
         name = hello.name
-        others = [other for other in self._pending if other is not conn
-                  and other.state == "handshake" and name in (other.peer_name, other.expect)]
-        return at_name(
-            self.name, name, running=self.running, link_up=self._link_up(name),
-            awaiting_alive=any(other.alive_sent for other in others),
-            handshaking=bool(others) or name in self._dials)
+        return at_name(self.name, name, running=self.running, link_up=self._link_up(name),
+                       handshaking=self._dialling(name))
 
     def _answer_alive(self, conn: ErlangConnection) -> None:
         """rivals.at_alive for a dial that got "alive": the peer holds a link to us. A dial
@@ -386,7 +408,7 @@ class ErlangDistribution:
         old = self.conns.get(ev.name)
         return at_up(ev.name, initiator=conn.initiator,
                      link_up=old is not None and old is not conn and old.state == "up",
-                     alive_confirmed=conn.alive_confirmed)
+                     alive_confirmed=conn.alive_confirmed and conn.alive_link is old)
 
     def _replace(self, name: str, conn: ErlangConnection, reason: str) -> None:
         old = self.conns.get(name)

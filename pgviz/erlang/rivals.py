@@ -14,14 +14,15 @@ connection from that node waits for the old one to go). The rules:
   holds no link to us (its side of the old one is gone: it restarted, or lost the link
   silently -- a FIN that never came); once it has proved the cookie, the old link is closed
   (nodedown) and the new one goes up (nodeup). It answers `false` when it holds a link to us:
-  the new connection is dropped and the old one stays. A second connection from that node
-  while one waits so is closed without a status (OTP's already_pending).
-* at_name: a handshake with that node is under way (our dial, even one still asking EPMD for
-  the port, or another connection from it): the connection dialled by the greater name wins,
-  as in net_kernel: `nok` when our name is greater (our own dial wins), else
-  `ok_simultaneous`. (net_kernel also kills its own pending dial then; pgviz lets the peer
-  refuse it -- it answers `nok`, the greater name, or `alive` once its link is up -- so that
-  a dial is never given up for a connection that may still fail.)
+  the new connection is dropped and the old one stays. A second connection that claims that
+  node's name while one waits so gets `alive` too (OTP closes it without a status,
+  already_pending): see "Unproved names" below; at_up settles the two.
+* at_name: a dial of ours to that node is under way (even one still asking EPMD for the
+  port): the connection dialled by the greater name wins, as in net_kernel: `nok` when our
+  name is greater (our own dial wins), else `ok_simultaneous`. (net_kernel also kills its
+  own pending dial then; pgviz lets the peer refuse it -- it answers `nok`, the greater
+  name, or `alive` once its link is up -- so that a dial is never given up for a connection
+  that may still fail.)
 * at_name: otherwise `ok`. A node that is stopping closes without a status: `nok` would make
   an OTP initiator wait for net_kernel to kill it (net_setuptime, 7 s) before connect_node
   returns false.
@@ -29,14 +30,26 @@ connection from that node waits for the old one to go). The rules:
   `false`; connect() then returns the link it holds.
 * at_up: a link to that node is up. The initiator has the acceptor's ack: the acceptor went
   up on the new connection, so its side of the old link is gone: the new one replaces it.
-  The acceptor replaces the old link only when the initiator answered `true` to `alive`;
-  any other link that came up meanwhile makes it drop the newcomer, unacknowledged (with OTP
+  The acceptor replaces the old link only when the initiator answered `true` to an `alive`
+  about that very link; any other link that came up meanwhile (another connection from that
+  node, which answered `true` too) makes it drop the newcomer, unacknowledged (with OTP
   peers this cannot happen: one entry per node).
+
+Unproved names (an OTP divergence, as pgviz's own protocol: net/rivals.py). The name in a
+send_name is a claim until the challenge reply proves the cookie, and for the acceptor that
+proof is the end of the handshake. OTP enters a pending entry at the name, so a stranger
+without the cookie that sends one in a real node's name and then says nothing makes net_kernel
+answer that node `nok` (or close it, already_pending) until net_setuptime. Here no incoming
+connection still in its handshake is a rival at at_name: only our own dials are; a second
+connection from one node is settled once proved, at at_up, where one that finds a link up
+is dropped. And connect() waits on such a handshake only as long as a real node needs to
+prove its name (the distribution's _join_handshake), then dials.
 
 connect() also joins a handshake the peer started instead of dialling a second connection,
 as net_kernel's connect_node waits on a pending entry: a dial while the peer's connection is
-still in its handshake would be one more rival (and, when its name is the greater, the
-peer would drop its own connection for ours -- which this node may have taken up already).
+still in its handshake would be one more rival (both could come up, each side replacing
+the one it had by the other). It joins it for as long as a real node takes to prove its
+name, no longer: a stranger's claim would otherwise hold our dial.
 """
 
 from __future__ import annotations
@@ -67,18 +80,16 @@ class Replace(NamedTuple):
     reason: str
 
 
-def at_name(me: str, peer: str, *, running: bool, link_up: bool, awaiting_alive: bool,
-            handshaking: bool) -> Status | Refuse:
-    """Acceptor, at the initiator's name. `link_up`: a link to `peer` is up; `awaiting_alive`:
-    another connection from `peer` got `alive` and has not finished; `handshaking`: a dial of
-    ours to `peer` or another connection from it is under way."""
+def at_name(me: str, peer: str, *, running: bool, link_up: bool, handshaking: bool
+            ) -> Status | Refuse:
+    """Acceptor, at the initiator's name. `link_up`: a link to `peer` is up; `handshaking`:
+    a dial of ours to `peer` is under way (connections from others that claim `peer` do not
+    count: their name is not proved)."""
     if not running:
         return Refuse(None, "node stopping")
     if peer == me:
         return Refuse("not_allowed", f"this node is already called {me}")
     if link_up:
-        if awaiting_alive:
-            return Refuse(None, "another connection from that node is replacing its link")
         return Status("alive")
     if handshaking:
         if me > peer:
@@ -96,7 +107,9 @@ def at_alive(*, link_up: bool) -> bool:
 def at_up(peer: str, *, initiator: bool, link_up: bool, alive_confirmed: bool
           ) -> Replace | Refuse | None:
     """Either side, the handshake done, before the link goes up (the acceptor before its
-    ack): None to go up, Replace to close the link that is up first, Refuse to drop this one."""
+    ack): None to go up, Replace to close the link that is up first, Refuse to drop this one.
+    `alive_confirmed` (acceptor): the initiator answered `true` to an `alive` about the link
+    that is up now."""
     if not link_up:
         return None
     if initiator:

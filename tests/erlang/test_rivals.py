@@ -20,9 +20,8 @@ from pgviz.errors import HandshakeError
 SMALL, BIG = "a@h", "b@h"
 
 
-def _name(me, peer, *, running=True, link_up=False, awaiting_alive=False, handshaking=False):
-    return at_name(me, peer, running=running, link_up=link_up, awaiting_alive=awaiting_alive,
-                   handshaking=handshaking)
+def _name(me, peer, *, running=True, link_up=False, handshaking=False):
+    return at_name(me, peer, running=running, link_up=link_up, handshaking=handshaking)
 
 
 def test_at_name_plain_connect_is_ok():
@@ -41,9 +40,6 @@ def test_at_name_link_up_asks_alive():
     assert _name(BIG, SMALL, link_up=True, handshaking=True) == Status("alive")
 
 
-def test_at_name_second_connection_while_one_replaces_the_link_is_closed_silently():
-    """OTP's already_pending: no status (an OTP initiator would wait 7 s on nok)."""
-    assert _name(SMALL, BIG, link_up=True, awaiting_alive=True, handshaking=True).status is None
 
 
 def test_at_name_stopping_and_own_name():
