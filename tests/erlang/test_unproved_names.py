@@ -9,6 +9,7 @@ the handshake timeout (5 s), after which the stranger's handshake would end by i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import struct
 
 from pgviz.erlang.handshake import OUR_FLAGS, Handshake, StatusReceived
@@ -63,21 +64,28 @@ async def _pair(epmd, py_name):
     return v, l_
 
 
+@contextlib.asynccontextmanager
+async def _pair_and_stranger(epmd, py_name):
+    """V and L (V's name the greater) and a raw stranger without the cookie; all closed after."""
+    v, l_ = await _pair(epmd, py_name)
+    stranger = Stranger()
+    try:
+        yield v, l_, stranger
+    finally:
+        stranger.close()
+        await v.stop()
+        await l_.stop()
+
+
 def test_a_strangers_unproved_name_does_not_make_the_node_refuse_the_real_one(epmd, py_name):
     """A stranger claims L's name to V and stays silent; the real L then dials V: V answers
     it `ok` (an unproved name is no rival: it used to answer `nok`, V's name being the
     greater, and L waited 5 s for a connection from V that never came)."""
     async def main():
-        v, l_ = await _pair(epmd, py_name)
-        stranger = Stranger()
-        try:
+        async with _pair_and_stranger(epmd, py_name) as (v, l_, stranger):
             assert await stranger.claim(v.address, l_.name) == "ok"
             assert await asyncio.wait_for(l_.connect(v.name), PROMPT) == v.name
             assert v.nodes() == [l_.name] and l_.nodes() == [v.name]
-        finally:
-            stranger.close()
-            await v.stop()
-            await l_.stop()
     run(main())
 
 
@@ -86,16 +94,10 @@ def test_a_strangers_unproved_name_does_not_hold_our_connect(epmd, py_name):
     wait on the stranger's handshake as on one L started (it used to, until that handshake
     timed out)."""
     async def main():
-        v, l_ = await _pair(epmd, py_name)
-        stranger = Stranger()
-        try:
+        async with _pair_and_stranger(epmd, py_name) as (v, l_, stranger):
             assert await stranger.claim(v.address, l_.name) == "ok"
             assert await asyncio.wait_for(v.connect(l_.name), PROMPT) == l_.name
             assert v.nodes() == [l_.name] and l_.nodes() == [v.name]
-        finally:
-            stranger.close()
-            await v.stop()
-            await l_.stop()
     run(main())
 
 
@@ -105,9 +107,7 @@ def test_a_strangers_held_alive_does_not_silence_the_real_node(epmd, py_name):
     close L's connection without a status, so L's connect failed), L answers `false`, and
     the link stays."""
     async def main():
-        v, l_ = await _pair(epmd, py_name)
-        stranger = Stranger()
-        try:
+        async with _pair_and_stranger(epmd, py_name) as (v, l_, stranger):
             # V dials: L's link then has no dial address to recognise V's by, so L dials it
             assert await v.connect(l_.name) == l_.name
             await wait_until(lambda: l_.nodes() == [v.name], what="L's side of the link")
@@ -117,12 +117,7 @@ def test_a_strangers_held_alive_does_not_silence_the_real_node(epmd, py_name):
             assert await asyncio.wait_for(l_.connect(v.address), PROMPT) == v.name
             assert v._dist.connection(l_.name) is link and link.state == "up"
             assert v.nodes() == [l_.name] and l_.nodes() == [v.name]
-        finally:
-            stranger.close()
-            await v.stop()
-            await l_.stop()
     run(main())
-
 
 
 class Claimant:
