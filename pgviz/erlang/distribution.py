@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConnectionRefused, CookieError, PgvizError, Refusal
+from ..name_waiters import NameWaiters
 from ..ratelog import RateLimitedLog
 from ..wire.terms import Pid
 from . import epmd
@@ -118,7 +119,7 @@ class ErlangDistribution:
         self.conns: dict[str, ErlangConnection] = {}
         self._pending: set[ErlangConnection] = set()
         self._dials: dict[str, asyncio.Future[str]] = {}
-        self._name_waiters: dict[str, set[asyncio.Future[None]]] = {}
+        self._name_waiters = NameWaiters()
         self._server: asyncio.AbstractServer | None = None
         self._registration: epmd.EpmdRegistration | None = None
         self._tick_timer: asyncio.TimerHandle | None = None
@@ -323,21 +324,9 @@ class ErlangDistribution:
     async def _await_peer(self, name: str) -> str:
         if name in self.conns:
             return name
-        fut: asyncio.Future[None] = self.loop.create_future()
-        self._name_waiters.setdefault(name, set()).add(fut)
-        try:
-            await asyncio.wait_for(fut, self.handshake_timeout)
-        except TimeoutError:
+        if not await self._name_waiters.wait(name, self.loop, self.handshake_timeout):
             raise ConnectionRefused(f"simultaneous connect to {name} did not settle",
-                                    reason=Refusal.SIMULTANEOUS) from None
-        finally:
-            # However the wait ends (the link came up, it timed out, it was cancelled), it
-            # leaves nothing behind: a peer that keeps refusing must not grow this table.
-            waiters = self._name_waiters.get(name)
-            if waiters is not None:
-                waiters.discard(fut)
-                if not waiters:
-                    del self._name_waiters[name]
+                                    reason=Refusal.SIMULTANEOUS)
         return name
 
     async def disconnect(self, peer: str) -> bool:
@@ -421,9 +410,7 @@ class ErlangDistribution:
         assert name is not None
         self.conns[name] = conn
         log.info("%s: connected to %s at %s", self.name, name, conn.peer_address)
-        for fut in self._name_waiters.pop(name, ()):
-            if not fut.done():
-                fut.set_result(None)
+        self._name_waiters.wake(name)
         self.handler.dist_nodeup(name)
 
     def _connection_closed(self, conn: ErlangConnection, was_up: bool) -> None:

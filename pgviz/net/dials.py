@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AuthenticationError, ConnectionRefused, PgvizError, Refusal
+from ..name_waiters import NameWaiters
 from .blocks import DisconnectBlocks
 from .connection import Connection
 
@@ -33,7 +34,7 @@ class Dials:
         self._spawn = spawn
         self._by_address: dict[str, tuple[asyncio.Future[str], bool]] = {}  # -> (, explicit)
         # Dials given up for another connection to that peer, waiting for its link (by name).
-        self._name_waiters: dict[str, set[asyncio.Future[None]]] = {}
+        self._name_waiters = NameWaiters()
 
     def __contains__(self, address: object) -> bool:
         """A dial to `address` is on its way."""
@@ -41,9 +42,7 @@ class Dials:
 
     def peer_up(self, name: str) -> None:
         """A link to `name` came up: the dials that gave way to it have their result."""
-        for fut in self._name_waiters.pop(name, ()):
-            if not fut.done():
-                fut.set_result(None)
+        self._name_waiters.wake(name)
 
     async def connect(self, address: str, *, explicit: bool = True,
                       expect: str | None = None) -> str:
@@ -158,21 +157,9 @@ class Dials:
         dist = self._dist
         if name in dist.conns:
             return name
-        fut: asyncio.Future[None] = dist.loop.create_future()
-        self._name_waiters.setdefault(name, set()).add(fut)
-        try:
-            await asyncio.wait_for(fut, dist.handshake_timeout)
-        except TimeoutError:
+        if not await self._name_waiters.wait(name, dist.loop, dist.handshake_timeout):
             raise ConnectionRefused(f"{why}; no other connection to {name} came up",
-                                    name, why.reason) from None
-        finally:
-            # However the wait ends (the link came up, it timed out, the node stopped), it
-            # leaves nothing behind: a peer that keeps refusing must not grow this table.
-            waiters = self._name_waiters.get(name)
-            if waiters is not None:
-                waiters.discard(fut)
-                if not waiters:
-                    del self._name_waiters[name]
+                                    name, why.reason)
         return name
 
 
