@@ -129,10 +129,7 @@ class Process:
         if self._handler is None:
             self._enqueue(msg)
         elif not self._mailbox:
-            try:  # _call_handler, inline: a pg scope's every message from a peer
-                self._handler(msg, origin)
-            except Exception as exc:
-                self._handler_failed(msg, origin, exc)
+            self._call_handler(msg, origin)
         else:
             self._enqueue(_FromPeer(msg, origin))
 
@@ -140,13 +137,10 @@ class Process:
         try:
             self._handler(msg, origin)  # type: ignore[misc]
         except Exception as exc:
-            self._handler_failed(msg, origin, exc)
-
-    def _handler_failed(self, msg: Any, origin: str | None, exc: Exception) -> None:
-        # A system process must survive one bad message, and must never take down the
-        # connection that delivered it; the message is a peer's, so printed safely.
-        log.error("%s: handler failed on %s from %s: %s", self.pid, safe_repr(msg),
-                  origin or "this node", safe_repr(exc), exc_info=exc)
+            # A system process must survive one bad message, and must never take down the
+            # connection that delivered it; the message is a peer's, so printed safely.
+            log.error("%s: handler failed on %s from %s: %s", self.pid, safe_repr(msg),
+                      origin or "this node", safe_repr(exc), exc_info=exc)
 
     def _drain(self) -> None:
         self._drain_scheduled = False

@@ -103,11 +103,7 @@ class FrameSealer:
     def seal_payload(self, payload: bytes) -> bytes:
         """The sealed frame of one payload: seal(encode_frame(payload)), without the unsealed
         frame in between."""
-        mac = self._mac.copy()
-        mac.update(_SEQ.pack(self.seq))
-        mac.update(payload)
-        self.seq += 1
-        return b"".join((_LEN.pack(len(payload) + TAG_BYTES), payload, mac.digest()))
+        return b"".join((_LEN.pack(len(payload) + TAG_BYTES), payload, self._tag(payload)))
 
     def _tag(self, payload: bytes | memoryview) -> bytes:
         mac = self._mac.copy()
