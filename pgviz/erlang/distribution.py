@@ -28,7 +28,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -225,10 +225,14 @@ class ErlangDistribution:
         if dial is None:
             dial = self.loop.create_future()
             self._dials[target] = dial
-            task = self.loop.create_task(self._dial(target, dial))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._dial(target, dial))
         return await asyncio.shield(dial)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """A task of this node's, cancelled when it stops (a strong reference meanwhile)."""
+        task = self.loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _dial(self, target: str, result: asyncio.Future[str]) -> None:
         try:
@@ -375,9 +379,7 @@ class ErlangDistribution:
         if conn.expect is not None:
             conn.answer_alive(at_alive(link_up=self._link_up(conn.expect)), conn.expect)
             return
-        task = self.loop.create_task(self._answer_alive_by_address(conn))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._answer_alive_by_address(conn))
 
     async def _answer_alive_by_address(self, conn: ErlangConnection) -> None:
         holder = await self._link_at(conn.dial_address)
