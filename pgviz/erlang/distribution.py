@@ -32,15 +32,15 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConnectionRefused, CookieError, PgvizError, Refusal
-from ..name_waiters import NameWaiters
+from ..errors import CookieError, PgvizError
 from ..ratelog import RateLimitedLog
 from ..wire.terms import Pid
 from . import epmd
 from .connection import ErlangConnection
 from .control import SEND
+from .dials import ErlangDials
 from .etf import Limits
-from .handshake import Established, NameReceived, SimultaneousConnect
+from .handshake import Established, NameReceived
 from .rivals import Refuse, Replace, Status, at_alive, at_name, at_up
 from .services import SERVICES, answer
 from .terms import Atom
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 
 NET_TICKTIME_DEFAULT = 60.0
 HANDSHAKE_TIMEOUT_DEFAULT = 5.0
-JOIN_GRACE_MIN = 0.1  # s: connect() waits at least this long for a peer's handshake
 MAX_FRAME_DEFAULT = 64 * 1024 * 1024
 
 
@@ -118,8 +117,7 @@ class ErlangDistribution:
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self.conns: dict[str, ErlangConnection] = {}
         self._pending: set[ErlangConnection] = set()
-        self._dials: dict[str, asyncio.Future[str]] = {}
-        self._name_waiters = NameWaiters()
+        self.dials = ErlangDials(self, self._pending, spawn=self._spawn)
         self._server: asyncio.AbstractServer | None = None
         self._registration: epmd.EpmdRegistration | None = None
         self._tick_timer: asyncio.TimerHandle | None = None
@@ -210,128 +208,14 @@ class ErlangDistribution:
     async def connect(self, target: str, *, explicit: bool = True,
                       expect: str | None = None) -> str:
         """Connect to `name@host` (its port from that host's EPMD) or to `host:port`;
-        returns the peer's node name."""
-        if not self.running:
-            raise PgvizError("the node is not running")
-        target = target.strip()
-        if target == self.name or target == self.address:
-            return self.name
-        if target in self.conns:
-            return target
-        for conn in self.conns.values():
-            if target == conn.dial_address:
-                return conn.peer_name  # type: ignore[return-value]
-        dial = self._dials.get(target)
-        if dial is None:
-            dial = self.loop.create_future()
-            self._dials[target] = dial
-            self._spawn(self._dial(target, dial))
-        return await asyncio.shield(dial)
+        returns the peer's node name (dials.py)."""
+        return await self.dials.connect(target)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """A task of this node's, cancelled when it stops (a strong reference meanwhile)."""
         task = self.loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def _dial(self, target: str, result: asyncio.Future[str]) -> None:
-        try:
-            name = await self._dial_once(target)
-        except BaseException as exc:
-            if not result.done():
-                result.set_exception(exc if isinstance(exc, Exception) else
-                                     ConnectionRefused(f"dial to {target} cancelled"))
-                result.exception()
-        else:
-            if not result.done():
-                result.set_result(name)
-        finally:
-            if self._dials.get(target) is result:
-                del self._dials[target]
-
-    async def _dial_once(self, target: str) -> str:
-        if "@" in target:
-            alive, _, host = target.partition("@")
-            if not alive or not host:
-                raise ConnectionRefused(f"{target!r} is not a node name (name@host)")
-            started = self.loop.time()
-            try:
-                port = await epmd.port_please(alive, host, epmd_port=self.epmd_port,
-                                              timeout=self.handshake_timeout)
-            except epmd.EpmdError:
-                if await self._join_handshake(target, self.loop.time() - started):
-                    return target
-                raise
-            if await self._join_handshake(target, self.loop.time() - started):
-                return target
-            expect: str | None = target
-        else:
-            host, _, port_text = target.rpartition(":")
-            if not host or not port_text.isdigit():
-                raise ConnectionRefused(f"{target!r} is neither name@host nor host:port")
-            port, expect = int(port_text), None
-        host = host.strip("[]")
-        address = f"{host}:{port}"
-        try:
-            _, conn = await asyncio.wait_for(self.loop.create_connection(
-                lambda: ErlangConnection(self, initiator=True, expect=expect,
-                                         dial_address=address), host, port),
-                self.handshake_timeout)
-        except (TimeoutError, OSError) as exc:
-            raise ConnectionRefused(f"could not reach {target} at {address}: "
-                                    f"{exc or 'timed out'}", reason=Refusal.UNREACHABLE) from None
-        try:
-            return await asyncio.wait_for(asyncio.shield(conn.established),
-                                          self.handshake_timeout + 1)
-        except TimeoutError:
-            conn.close("handshake timed out")
-            raise ConnectionRefused(f"handshake with {target} timed out",
-                                    reason=Refusal.TIMEOUT) from None
-        except SimultaneousConnect:
-            # The peer's connection to us wins: wait for it.
-            peer = expect or conn.peer_name
-            if peer is None:
-                raise
-            return await self._await_peer(peer)
-        except ConnectionRefused as exc:
-            # We answered false to the peer's alive: the link we hold is the connection.
-            if exc.reason == Refusal.ALREADY_CONNECTED and exc.peer is not None \
-                    and exc.peer in self.conns:
-                return exc.peer
-            raise
-
-    async def _join_handshake(self, name: str, lookup_time: float) -> bool:
-        """True if a link to `name` is up, or comes up soon from a handshake that `name`
-        started (net_kernel's connect_node waits on a pending entry instead of dialling
-        again); False if there is none, it fails, or it is not proved in time: dial then.
-
-        In time: the name in a send_name is not proved until the challenge reply is, and a
-        stranger without the cookie may hold one open as long as the handshake timeout. A
-        real node replies one round trip after our challenge, which went out when its name
-        came: before our EPMD lookup began (a name that came during the lookup was answered
-        as a rival of this dial, rivals.at_name). The lookup took two round trips to its
-        host (a connect, a request): `lookup_time`, with a floor for a busy event loop, is
-        the longest a real node needs."""
-        deadline = self.loop.time() + max(lookup_time, JOIN_GRACE_MIN)
-        for conn in list(self._pending):
-            if name in self.conns:
-                break
-            if conn.initiator or conn.peer_name != name or conn.state != "handshake":
-                continue
-            try:
-                await asyncio.wait_for(asyncio.shield(conn.established),
-                                       max(deadline - self.loop.time(), 0))
-            except (PgvizError, TimeoutError):
-                pass
-        return name in self.conns
-
-    async def _await_peer(self, name: str) -> str:
-        if name in self.conns:
-            return name
-        if not await self._name_waiters.wait(name, self.loop, self.handshake_timeout):
-            raise ConnectionRefused(f"simultaneous connect to {name} did not settle",
-                                    reason=Refusal.SIMULTANEOUS)
-        return name
 
     async def disconnect(self, peer: str) -> bool:
         conn = self.conns.get(peer)
@@ -361,7 +245,7 @@ class ErlangDistribution:
         """A dial of ours to `name` is under way: asking EPMD for its port, in its handshake,
         or waiting for the peer's connection that wins. Connections from others do not
         count: the name they claim is not proved yet (rivals.py)."""
-        return name in self._dials or any(
+        return name in self.dials or any(
             other.initiator and other.expect == name and other.state == "handshake"
             for other in self._pending)
 
@@ -412,7 +296,7 @@ class ErlangDistribution:
         assert name is not None
         self.conns[name] = conn
         log.info("%s: connected to %s at %s", self.name, name, conn.peer_address)
-        self._name_waiters.wake(name)
+        self.dials.peer_up(name)
         self.handler.dist_nodeup(name)
 
     def _connection_closed(self, conn: ErlangConnection, was_up: bool) -> None:

@@ -116,15 +116,15 @@ def test_failed_name_waits_leave_no_waiter_behind(epmd, py_name):
         try:
             for _ in range(5):
                 with pytest.raises(ConnectionRefused, match="did not settle"):
-                    await dist._await_peer("ghost@127.0.0.1")
-            assert dist._name_waiters == {}
-            waits = [asyncio.ensure_future(dist._await_peer("ghost@127.0.0.1"))
+                    await dist.dials.await_peer("ghost@127.0.0.1")
+            assert dist.dials._name_waiters == {}
+            waits = [asyncio.ensure_future(dist.dials.await_peer("ghost@127.0.0.1"))
                      for _ in range(3)]
-            await wait_until(lambda: dist._name_waiters, what="the waits registered")
+            await wait_until(lambda: dist.dials._name_waiters, what="the waits registered")
             for wait in waits:
                 wait.cancel()
             await asyncio.gather(*waits, return_exceptions=True)
-            assert dist._name_waiters == {}
+            assert dist.dials._name_waiters == {}
         finally:
             await node.stop()
     run(main())

@@ -136,7 +136,7 @@ class Record:
 def one_link(node, peer: str) -> bool:
     """pgviz's side holds exactly one link to `peer` and nothing in a handshake or a dial."""
     dist = node._dist
-    return (node.nodes() == [peer] and not dist._pending and not dist._dials
+    return (node.nodes() == [peer] and not dist._pending and not dist.dials
             and dist.connection(peer).state == "up")
 
 
