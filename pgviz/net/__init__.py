@@ -1,7 +1,7 @@
 """Distribution: connections between nodes over TCP or in memory, mesh, ticks, faults."""
 
+from .addresses import split_address
 from .cookie import resolve_cookie
-from .dials import split_address
 from .distribution import Distribution, new_creation
 from .faults import Faults
 from .memory import MemoryNetwork

@@ -3,14 +3,20 @@
 A node bound to 0.0.0.0 or :: listens on every interface, but "0.0.0.0:4000" dials nothing
 from another machine; its name and every address it tells peers use the advertised host
 instead: `advertise` when given, else the machine's primary address (the one its default
-route leaves from, found without sending a packet).
+route leaves from, found without sending a packet). One node may still be dialled by several
+spellings ("localhost:4000", "127.0.0.1:4000"): resolve() gives the endpoints one spells.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import socket
 
-__all__ = ["WILDCARDS", "advertised_host", "primary_address", "format_address"]
+from ..errors import ConnectionRefused
+
+__all__ = ["WILDCARDS", "advertised_host", "primary_address", "format_address", "split_address",
+           "endpoint", "resolve"]
 
 WILDCARDS = frozenset({"0.0.0.0", "::", "", "[::]"})
 
@@ -59,3 +65,34 @@ def advertised_host(host: str, advertise: str | None = None) -> str:
 
 def format_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def split_address(address: str) -> tuple[str, int]:
+    """"127.0.0.1:4000" or "[::1]:4000" -> (host, port); ValueError with a clear message."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConnectionRefused(f"{address!r} is not an address (expected host:port)")
+    return host.strip("[]"), int(port)
+
+
+def endpoint(sockaddr: tuple[object, ...]) -> tuple[str, int]:
+    """A socket address (a peername, a getaddrinfo result) as (ip, port); an IPv4 address
+    mapped into IPv6 (a dual-stack socket's view of it) as the IPv4 address."""
+    ip = str(sockaddr[0])
+    try:
+        parsed = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return ip, int(sockaddr[1])  # type: ignore[call-overload]
+    mapped = getattr(parsed, "ipv4_mapped", None)
+    return str(mapped or parsed), int(sockaddr[1])  # type: ignore[call-overload]
+
+
+async def resolve(address: str, timeout: float) -> set[tuple[str, int]]:
+    """The TCP endpoints "host:port" names (empty when it names none within `timeout`)."""
+    try:
+        host, port = split_address(address)
+        infos = await asyncio.wait_for(asyncio.get_running_loop().getaddrinfo(
+            host, port, type=socket.SOCK_STREAM), timeout)
+    except (OSError, ValueError, UnicodeError, TimeoutError):
+        return set()
+    return {endpoint(info[4]) for info in infos}

@@ -5,7 +5,8 @@ connect() shares the dial already on its way to an address (an explicit connect(
 gossip dial's result, and dials again only if the peer refused it: gossip may not lift an
 explicit disconnect). A dial refused because another connection to that peer lives on or is
 on its way (rivals.py) is not a failure: it waits, bounded, for that peer's link, and returns
-its name. Nothing here runs per frame.
+its name -- for a dial by address, only if that link says its node listens where the dial
+landed (the refusal proved nothing; see _vouched). Nothing here runs per frame.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AuthenticationError, ConnectionRefused, PgvizError, Refusal
 from ..name_waiters import NameWaiters
+from .addresses import endpoint, resolve, split_address
 from .blocks import DisconnectBlocks
 from .connection import Connection
 
 if TYPE_CHECKING:
     from .distribution import Distribution
 
-__all__ = ["Dials", "split_address"]
+__all__ = ["Dials"]
 
 
 class Dials:
@@ -115,12 +117,14 @@ class Dials:
         if dist.network is not None and not address.startswith("mem:"):
             raise ConnectionRefused(f"{address!r} is not an in-memory address")
         host, port = split_address(address) if dist.network is None else ("", 0)
+        reached: object = address  # where the dial landed: (ip, port, ...) over TCP
         try:
             if dist.network is not None:
                 conn = dist.network.dial(address, factory)
             else:
-                _, conn = await asyncio.wait_for(
+                transport, conn = await asyncio.wait_for(
                     dist.loop.create_connection(factory, host, port), dist.handshake_timeout)
+                reached = transport.get_extra_info("peername")
         except PgvizError:
             raise
         except (TimeoutError, OSError, ValueError, UnicodeError) as exc:
@@ -149,9 +153,40 @@ class Dials:
                         exc.peer, Refusal.WRONG_NODE) from None
                 # Another connection to that peer lives (or is on its way): this dial's
                 # result is that one's.
-                return await self._await_peer(exc.peer, exc)
+                name = await self._await_peer(exc.peer, exc)
+                if expect is None and not await self._vouched(name, address, reached):
+                    raise ConnectionRefused(
+                        f"{address} answered as {name} ({exc}), but {name} is connected at "
+                        f"another address: the listener's claim could not be verified",
+                        name, Refusal.WRONG_NODE) from None
+                return name
             raise
         return ev.name
+
+    async def _vouched(self, name: str, address: str, reached: object) -> bool:
+        """The link to `name` that is up says it can be dialled at `address`, where the dial
+        landed on `reached`: the address it announced (in its proved handshake) or the one
+        we dialled it at, as spelled or as resolved."""
+        # Why: a settling refusal comes before any proof (in place of the welcome, or as our
+        # own answer to an unproved welcome), so its name is anyone's to give. A dial for a
+        # name (gossip, heal) checks it against that name; a dial by address has nothing to
+        # check it against but what the live link says of where its node listens. A listener
+        # elsewhere that names a node we are connected to is not believed: connect() would
+        # return that node's name for an address that is not its own. Two real nodes that
+        # dial each other, or a connect() to a peer already up, reach the address it
+        # announced (or the one we dialled it at): their claim holds.
+        link = self._dist.conns.get(name)
+        if link is None:
+            return False
+        known = {a for a in (link.peer_address, link.dial_address) if a}
+        if address in known:
+            return True
+        if self._dist.network is not None or not isinstance(reached, tuple):
+            return False  # (in memory an address has one spelling)
+        for spelled in known:
+            if endpoint(reached) in await resolve(spelled, self._dist.handshake_timeout):
+                return True
+        return False
 
     async def _await_peer(self, name: str, why: ConnectionRefused) -> str:
         dist = self._dist
@@ -161,11 +196,3 @@ class Dials:
             raise ConnectionRefused(f"{why}; no other connection to {name} came up",
                                     name, why.reason)
         return name
-
-
-def split_address(address: str) -> tuple[str, int]:
-    """"127.0.0.1:4000" or "[::1]:4000" -> (host, port); ValueError with a clear message."""
-    host, sep, port = address.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConnectionRefused(f"{address!r} is not an address (expected host:port)")
-    return host.strip("[]"), int(port)

@@ -211,3 +211,80 @@ def test_a_settling_refusal_in_another_name_is_no_answer_to_a_dial_for_a_name():
             await n3.stop()
             await x.close()
     run(main())
+
+
+@pytest.mark.parametrize("code", [Refusal.SIMULTANEOUS, Refusal.ALREADY_CONNECTED])
+def test_a_strangers_settling_refusal_is_no_answer_to_a_dial_by_address(code):
+    """connect(address) expects no name. x, without the cookie, refuses n1's hello as settled
+    (a rival connection lives on) in the name of n3, a peer n1 is connected to at another
+    address: n1's connect fails, saying the claim could not be verified, rather than
+    returning n3 (the caller would take x's address for n3's); n1's link to n3 stays."""
+    async def main() -> None:
+        x = HandDriven()
+        await x.listen()
+        n1 = await start_node("n1")
+        n3 = await start_node("n3")
+        try:
+            assert await n1.connect(n3.address) == n3.name
+            link = n1._dist.conns[n3.name]
+            x.refuse_hellos = (code, n3.name)
+            with pytest.raises(ConnectionRefused, match="could not be verified") as refused:
+                await n1.connect(x.address)
+            assert refused.value.reason == Refusal.WRONG_NODE
+            assert refused.value.peer == n3.name
+            assert n1._dist.conns.get(n3.name) is link and link.state == "up"
+        finally:
+            await n1.stop()
+            await n3.stop()
+            await x.close()
+    run(main())
+
+
+def test_a_strangers_welcome_in_a_connected_nodes_name_is_no_answer_to_a_dial_by_address():
+    """x welcomes n1's dial by address in the name and creation of n3, to which n1 is
+    connected (n3 dialled it). n1 gives its dial up before its proof (already connected),
+    and its connect fails as unverified rather than returning n3 (the welcome proved
+    nothing); n1's link to n3 stays, with no nodedown."""
+    async def main() -> None:
+        n1 = await start_node("n1")
+        n3 = await start_node("n3")
+        x = HandDriven()
+        x.name, x.creation = n3.name, n3.creation
+        await x.listen()
+        try:
+            assert await n3.connect(n1.address) == n1.name
+            await wait_until(lambda: n3.name in n1.nodes(), what="n3 up on n1")
+            link = n1._dist.conns[n3.name]
+            downs = nodedowns(n1)
+            with pytest.raises(ConnectionRefused, match="could not be verified") as refused:
+                await n1.connect(x.address)
+            assert refused.value.reason == Refusal.WRONG_NODE
+            await holds_for(lambda: not downs, 0.2, what="no nodedown on n1")
+            assert n1._dist.conns.get(n3.name) is link and link.state == "up"
+        finally:
+            await n1.stop()
+            await n3.stop()
+            await x.close()
+    run(main())
+
+
+def test_a_dial_by_another_spelling_of_a_connected_nodes_address_returns_its_name():
+    """n3 dialled n1; n1 then connects to n3 at "localhost:port" (n3 announced
+    127.0.0.1:port). n3 answers as n3, already connected: the dial reached the address n3
+    announced, so the claim holds, and connect() returns n3 with no nodedown."""
+    async def main() -> None:
+        n1 = await start_node("n1")
+        n3 = await start_node("n3")
+        try:
+            assert await n3.connect(n1.address) == n1.name
+            await wait_until(lambda: n3.name in n1.nodes(), what="n3 up on n1")
+            link = n1._dist.conns[n3.name]
+            downs = nodedowns(n1)
+            port = n3.address.rsplit(":", 1)[1]
+            assert await n1.connect(f"localhost:{port}") == n3.name
+            await holds_for(lambda: not downs, 0.2, what="no nodedown on n1")
+            assert n1._dist.conns.get(n3.name) is link and link.state == "up"
+        finally:
+            await n1.stop()
+            await n3.stop()
+    run(main())
