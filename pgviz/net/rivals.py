@@ -31,9 +31,11 @@ The rules, and why they agree on both sides:
   tells them), only the cookie is. at_proof therefore asks the old link (AskOld, below)
   before it replaces it; an answer refuses the newcomer. A proof while a link we dialled
   is up may be a race (the peer proved before it took our ack) or a loss on its side that
-  never reached us: the old link is asked too. at_ack replaces a live link for an
-  acknowledged connection (the acceptor acknowledges only with no link to us up on its
-  side). Nothing else ever replaces a link that is up.
+  never reached us: the old link is asked too. An ack while a link to that peer is up (it
+  came up after our welcome check) is asked about the same way, with the same reason: the
+  acceptor acknowledges only with no link to us up on its side, so it lost that one -- or
+  the acknowledger only claims the name, and held its ack until the named node's link was
+  up here. Nothing but a silent old link ever replaces a link that is up.
 * Only the ack takes the initiator up, and the acceptor sends it only when it goes up
   itself, so the two sides never keep different connections. (Keeping "the first to finish"
   used to lose a pair: each side could finish a different one first, because the acceptor
@@ -98,7 +100,7 @@ class AskOld(NamedTuple):
 
 class Rivals:
     """The rules above, for one node; each decision point returns None (go on), a Verdict
-    (refuse the newcomer), a Replace or (at_proof) an AskOld."""
+    (refuse the newcomer) or (at_proof, at_ack) an AskOld."""
 
     def __init__(self, name: str, *, up: Mapping[str, Rival],
                  pending: Callable[[], Iterable[Rival]], faultlog: RateLimitedLog) -> None:
@@ -164,7 +166,7 @@ class Rivals:
                     "simultaneous connect: the connection from the smaller name wins")
         return None
 
-    def at_ack(self, conn: Rival, name: str, creation: int) -> Verdict | Replace | None:
+    def at_ack(self, conn: Rival, name: str, creation: int) -> Verdict | AskOld | None:
         """Initiator, at the ack: the acceptor is up on this connection already."""
         old = self._live(name)
         if old is None:
@@ -172,9 +174,15 @@ class Rivals:
         if old.peer_creation != creation:
             self._claimed_twice(name, creation)
             return self._name_taken(name)
-        # The peer acknowledges only when no link to us is up on its side: ours is stale.
-        return Replace(f"{name} acknowledged a new connection: the previous link is gone "
-                       "on its side")
+        # A link to `name` came up between our welcome check and this ack. The peer
+        # acknowledges only with no link to us up on its side, so it lost that one -- or the
+        # acceptor is not that peer: a cookie holder we dialled can welcome us in a live
+        # node's name and creation and hold its ack until that node's link is up here. As
+        # at_proof: the old link says which, and its answer refuses the newcomer.
+        return AskOld(name, creation, (
+            Refusal.ALREADY_CONNECTED,
+            f"already connected to {name}, whose link answers: the node that acknowledged "
+            "our dial is not it"), claim_refuted=True)
 
     def old_answered(self, ask: AskOld) -> Verdict:
         """The old link answered: its peer is there, with that name."""

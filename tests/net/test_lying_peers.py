@@ -7,11 +7,21 @@ import asyncio
 
 import pytest
 
-from pgviz import Pid
+from pgviz import ConnectionRefused, Pid
 from pgviz.wire.codec import encode
 from pgviz.wire.frames import encode_frame
 
-from ..support import cluster, raw_peer, raw_roundtrip, run, settle, spawn_idle, wait_until
+from ..support import (
+    cluster,
+    raw_peer,
+    raw_roundtrip,
+    run,
+    settle,
+    spawn_idle,
+    start_node,
+    wait_until,
+)
+from .hand_driven import HandDriven, nodedowns
 
 EVIL = "evil@127.0.0.1"
 
@@ -136,6 +146,38 @@ def test_a_claim_of_a_live_nodes_name_and_creation_cannot_evict_it():
             assert downs == []
             assert n2._dist.conns.get(n1.name) is link and link.state == "up"
             assert n1.name in n2.nodes() and n2.name in n1.nodes()
+    run(main())
+
+
+def test_a_claim_held_until_the_named_nodes_link_is_up_cannot_evict_it():
+    """n2 dials x by address; x, a cookie holder, welcomes it in n1's name and creation and
+    holds its ack until the real n1 has connected to n2 (n2's welcome check is passed by
+    then). At the ack n2 asks n1's link, n1 answers, and n2 gives x's connection up: its
+    connect() fails, n2 reports no nodedown, and n1's link is the same (x's ack used to
+    replace it: x spoke as n1 until n1 healed and evicted it in turn)."""
+    async def main():
+        n1 = await start_node("n1")
+        n2 = await start_node("n2")
+        x = HandDriven()
+        x.name, x.creation, x.hold = n1.name, n1.creation, "ack"
+        await x.listen()
+        try:
+            downs = nodedowns(n2)
+            dial = asyncio.ensure_future(n2.connect(x.address))
+            await wait_until(lambda: x.holding, what="x holding its ack")
+            assert await n1.connect(n2.address) == n2.name
+            await wait_until(lambda: n1.name in n2.nodes(), what="n1 up on n2")
+            link = n2._dist.conns[n1.name]
+            x.release()
+            with pytest.raises(ConnectionRefused):
+                await asyncio.wait_for(dial, 5)
+            await settle([n1, n2])
+            assert downs == []
+            assert n2._dist.conns.get(n1.name) is link and link.state == "up"
+        finally:
+            await n2.stop()
+            await n1.stop()
+            await x.close()
     run(main())
 
 

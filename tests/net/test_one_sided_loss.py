@@ -148,3 +148,34 @@ def test_a_peer_that_lost_the_link_it_dialled_replaces_it_when_it_dials_again():
             await n1.stop()
             await x.close()
     run(main())
+
+
+def test_a_peer_that_lost_the_link_it_dialled_acknowledges_our_dial_and_replaces_it():
+    """n1 dials x, which holds its ack; meanwhile x dials n1 and comes up, then loses that
+    link on its side without a word (it never reads it again) and acknowledges n1's dial.
+    At the ack n1 asks the link x dialled, hears nothing, and takes its own dial: connect()
+    returns x, after a nodedown that says the old link did not answer."""
+    async def main() -> None:
+        x = HandDriven()
+        x.hold = "ack"
+        await x.listen()
+        n1 = await start_node("n1")
+        seen: list[tuple[str, str]] = []
+        n1.add_node_callback(lambda ev, peer, why: seen.append((ev, why)))
+        try:
+            dial = asyncio.ensure_future(n1.connect(x.address))
+            await wait_until(lambda: x.holding, what="x holding its ack")
+            await x.prove(await x.dial(n1))  # x never reads this link again
+            await wait_until(lambda: seen == [("nodeup", "")], what="x's dial up on n1")
+            x.release()
+            assert await asyncio.wait_for(dial, 5) == x.name
+            await wait_until(lambda: len(seen) == 3, what="x down and up again on n1")
+            (_, _), (down, why), (again, _) = seen
+            assert (down, again) == ("nodedown", "nodeup")
+            assert "did not answer" in why, why
+            info = n1.connection_info(x.name)
+            assert n1.nodes() == [x.name] and info is not None and info["initiator"]
+        finally:
+            await n1.stop()
+            await x.close()
+    run(main())

@@ -105,7 +105,10 @@ class World:
                 decision = self._ask_old(at, decision)
             self._answer(k, at, end, decision, "ack")
         elif msg == "ack":
-            self._answer(k, at, end, me.rules.at_ack(end, peer, 1), None)
+            decision = me.rules.at_ack(end, peer, 1)
+            if isinstance(decision, AskOld):
+                decision = self._ask_old(at, decision)
+            self._answer(k, at, end, decision, None)
 
     def _ask_old(self, at: str, ask: AskOld) -> object:
         """The old link answers when the peer's end of it is up (question and answer cross
@@ -192,8 +195,8 @@ def test_three_rival_dials_settle_on_one_link_in_random_interleavings(seed):
         world.check_settled()
 
 
-def test_a_proof_while_a_link_is_up_to_that_peer_asks_the_old_link_first():
-    """The peer proves a new connection while a link to it is up here. It proves only with no
+def test_a_proof_or_an_ack_while_a_link_is_up_to_that_peer_asks_the_old_link_first():
+    """The peer proves (or acknowledges) a new connection while a link to it is up here. It proves only with no
     link up on its side, so it lost that link there (OTP's `alive`, answered true) -- or the
     prover only claims its name and creation (no secret: the peer's welcome tells them).
     Either way the old link is asked: an answer refuses the newcomer, silence replaces it."""
@@ -213,6 +216,11 @@ def test_a_proof_while_a_link_is_up_to_that_peer_asks_the_old_link_first():
     assert isinstance(b.rules.old_silent(ask), Replace)
     other_incarnation = b.rules.at_proof(new, A, 2, ADDRESS[A])
     assert isinstance(other_incarnation, AskOld) and other_incarnation.creation == 2
+    dial = End(initiator=True, dial_address=ADDRESS[A], peer_name=A, step="ack")
+    ask = b.rules.at_ack(dial, A, 1)  # an ack for our dial, once a link to A came up
+    assert isinstance(ask, AskOld) and ask.claim_refuted
+    assert b.rules.old_answered(ask)[0] == Refusal.ALREADY_CONNECTED
+    assert isinstance(b.rules.old_silent(ask), Replace)
 
 
 def test_another_incarnation_is_refused_while_the_old_link_answers_else_replaces_it():
