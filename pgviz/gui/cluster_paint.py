@@ -8,7 +8,7 @@ with a theme; it does not know the view.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEngine, QPen, QPixmap
 
 from ..wire.terms import short_node
 from .markers import MEMBER_PEN, make_font
@@ -19,6 +19,9 @@ from .theme import Theme
 __all__ = ["BackgroundPainter", "LABEL_MIN_SCREEN_PX"]
 
 LABEL_MIN_SCREEN_PX = 7.5  # labels smaller than this on screen are not drawn
+#: Paint engines that keep shapes as shapes (members are then not blitted sprites).
+VECTOR_ENGINES = frozenset({QPaintEngine.Type.SVG, QPaintEngine.Type.Pdf,
+                            QPaintEngine.Type.Picture})
 
 
 class BackgroundPainter:
@@ -104,8 +107,13 @@ class BackgroundPainter:
                       rect: QRectF) -> None:
         """Each member is a disc in its group's colour (a smaller inner disc for a second
         group) with a ring; discs are blitted from sprites rendered once per colour and zoom,
-        several times cheaper than stroking hundreds of antialiased round points."""
+        several times cheaper than stroking hundreds of antialiased round points. Into a
+        vector device (an SVG export) they are drawn as shapes: a sprite would be a bitmap."""
         if not place.member_pos:
+            return
+        engine = painter.paintEngine()
+        if engine is not None and engine.type() in VECTOR_ENGINES:
+            self._draw_member_shapes(painter, place, colours)
             return
         t = self.theme
         idle = t["idle_member"]
@@ -129,6 +137,35 @@ class BackgroundPainter:
             p = tr.map(QPointF(x, y))
             painter.drawPixmap(QPointF(p.x() - size / 2, p.y() - size / 2), pm)
         painter.restore()
+
+    def _draw_member_shapes(self, painter: QPainter, place: Placement,
+                            colours: dict[str, str]) -> None:
+        t = self.theme
+        idle = t["idle_member"]
+        ring_brush = t.qcolor("member_ring")
+        r = MEMBER_PEN / 2
+        outer = r + 2  # the sprite's ring: MEMBER_PEN + 4 across
+        for x, y, m in place.member_pos:
+            first = colours.get(group_text(m.groups[0]), idle) if m.groups else idle
+            second = (colours.get(group_text(m.groups[1]), idle) if len(m.groups) > 1
+                      else "")
+            c = QPointF(x, y)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(ring_brush)
+            painter.drawEllipse(c, outer, outer)
+            if m.mark:
+                width = MEMBER_PEN / 4.5
+                painter.setPen(QPen(QColor(first), width, Qt.PenStyle.DashLine
+                                    if m.mark == "stale" else Qt.PenStyle.SolidLine))
+                painter.setBrush(t.qcolor("scene_bg"))
+                painter.drawEllipse(c, r - width / 2, r - width / 2)
+                continue
+            painter.setBrush(QColor(first))
+            painter.drawEllipse(c, r, r)
+            if second:
+                painter.setBrush(QColor(second))
+                painter.drawEllipse(c, MEMBER_PEN / 4.2, MEMBER_PEN / 4.2)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _disc(self, colour: str, second: str, size: float, dpr: float,
               mark: str = "") -> QPixmap:

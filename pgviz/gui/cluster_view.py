@@ -409,6 +409,18 @@ class ClusterView(QGraphicsView):
             return True
         return super().viewportEvent(event)
 
+    def render_uncached(self, painter: QPainter) -> None:
+        """The view as shown (overlays included) into `painter`, the picture painted afresh
+        rather than blitted from the background cache: into an SVG generator the graph stays
+        lines, shapes and text instead of one embedded bitmap."""
+        mode = self.cacheMode()
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+        try:
+            QWidget.render(self, painter, QPoint())
+        finally:
+            self.setCacheMode(mode)
+            self.resetCachedContent()
+
     def scene_to_widget(self, x: float, y: float) -> QPoint:
         """Where a scene point appears in the viewport (tests and screenshots)."""
         return self.mapFromScene(QPointF(x, y))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 from ..events import Event
 from ..export import to_mermaid, to_shiviz
 from ..model.recording import Recording
+from .cluster_view import ClusterView
 from .spacetime_export import save_png, save_svg, view_of_recording
 
 __all__ = ["ExportSpec", "EXPORTS", "write_export", "ExportMenu", "save_widget_svg"]
@@ -54,9 +55,16 @@ def save_widget_svg(widget: QWidget, path: str | Path, title: str) -> Path:
     generator.setSize(QSize(widget.width(), widget.height()))
     generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
     generator.setTitle(title)
+    # Text in points is written as the generator's pixels at its resolution (72 dpi unless
+    # told): at the widget's own dpi a 24 pt badge is as wide in the SVG as on screen, not
+    # a smaller font in the same boxes ("you are    alice").
+    generator.setResolution(widget.logicalDpiX())
     painter = QPainter(generator)
     try:
-        QWidget.render(widget, painter, QPoint())  # the widget as shown (not the scene)
+        if isinstance(widget, ClusterView):  # the graph painted afresh, not its cached bitmap
+            widget.render_uncached(painter)
+        else:
+            QWidget.render(widget, painter, QPoint())  # the widget as shown (not the scene)
     finally:
         painter.end()
     return path
