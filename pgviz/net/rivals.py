@@ -141,7 +141,7 @@ class Rivals:
         return None
 
     def at_proof(self, conn: Rival, name: str, creation: int, address: str
-                 ) -> Verdict | Replace | AskOld | None:
+                 ) -> Verdict | AskOld | None:
         """Acceptor, the cookie proved, before the ack: this decides the connection."""
         old = self._live(name)
         if old is not None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import Refusal
 from ..wire.handshake import Established, PeerHello
 from .blocks import DisconnectBlocks
-from .rivals import AskOld, Replace, Rivals, Verdict
+from .rivals import AskOld, Rivals, Verdict
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -104,16 +104,10 @@ class Settling:
             # disconnect() was called while this handshake was in flight (the hello or the
             # welcome was let through before it): the later wish wins.
             return Refusal.DISCONNECTED, f"{ev.name} was disconnected explicitly"
-        decision: Verdict | Replace | AskOld | None
         if conn.initiator:
-            decision = self._rivals.at_ack(conn, ev.name, ev.creation)
-        else:
-            if conn.peer_explicit:
-                # Only now, with the cookie proved: an unauthenticated hello must not be able
-                # to lift an explicit disconnect.
-                self._blocks.lift_now(ev.name)
-            decision = self._rivals.at_proof(conn, ev.name, ev.creation, ev.address)
-        if isinstance(decision, Replace):
-            dist.conns[ev.name].close(decision.reason, log_level=logging.INFO)
-            return None
-        return decision
+            return self._rivals.at_ack(conn, ev.name, ev.creation)
+        if conn.peer_explicit:
+            # Only now, with the cookie proved: an unauthenticated hello must not be able
+            # to lift an explicit disconnect.
+            self._blocks.lift_now(ev.name)
+        return self._rivals.at_proof(conn, ev.name, ev.creation, ev.address)
