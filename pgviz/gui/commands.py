@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QListWidgetItem
 from ..net import registry
 from ..runtime import Pid
 from ..wire.terms import short_node
+from .failure_words import connect_failure
 from .feedback import Feedback, Tasks
 from .picture import Member, group_text
 from .selection import Selection
@@ -52,6 +53,15 @@ class Commands:
     def report(self, text: str, error: bool = False) -> None:
         self.feedback.report(text, error)
 
+    def crashed(self) -> bool:
+        """True (and said) when this window's node is gone: a command's key still works when
+        its button is grey, and it must not act on a dead node."""
+        if self.session.node.running:
+            return False
+        self.report(f"{self.session.short_name} has crashed: nothing here acts on it any more",
+                    error=True)
+        return True
+
     # -- helpers --------------------------------------------------------------------------------
     def selected_members(self) -> list[Member]:
         m = self.selection.member()
@@ -84,6 +94,8 @@ class Commands:
 
     # -- cluster ---------------------------------------------------------------------------------
     def connect(self, address: str | None = None) -> None:
+        if self.crashed():
+            return
         address = (address or self.panel.address_edit.text()).strip()
         if not address:
             self.report("type host:port of a node, or click one on this machine", error=True)
@@ -95,7 +107,12 @@ class Commands:
 
         async def go() -> None:
             self.report(f"connecting to {address} …")
-            name = await self.session.connect(address)
+            try:
+                name = await self.session.connect(address)
+            except OSError as exc:  # every connect error is one (PgvizConnectionError)
+                self.report(connect_failure(address, exc), error=True)
+                self.feedback.log_line(f"    ({exc})")  # the detail, for whoever needs it
+                return
             if name == self.session.name:
                 self.report(f"{address} is this node ({self.session.short_name}): "
                             "connect to another one", error=True)
@@ -109,6 +126,8 @@ class Commands:
             self.connect(entry.address)
 
     def disconnect(self) -> None:
+        if self.crashed():
+            return
         peers = self.session.node.nodes()
         chosen = self.selection.node()
         if chosen in peers:
@@ -123,8 +142,9 @@ class Commands:
 
     def refresh_local_nodes(self) -> None:
         lst = self.panel.local_nodes_list
-        connected = {n for link in self.session.model.snapshot().links
-                     if self.session.name in link for n in link}
+        connected = ({n for link in self.session.model.snapshot().links
+                      if self.session.name in link for n in link}
+                     if self.session.node.running else set())
         entries = [e for e in registry.list_nodes() if e.name != self.session.name]
         lst.clear()
         for e in entries:
@@ -162,12 +182,16 @@ class Commands:
 
     # -- processes and groups ---------------------------------------------------------------------
     def spawn(self) -> Pid | None:
+        if self.crashed():
+            return None
         pid = self._guard(self.session.spawn_member)
         if pid is not None:
             self.selection.select(str(pid))
         return pid
 
     def kill(self) -> None:
+        if self.crashed():
+            return
         members = self.selected_members()
         if not members:
             self.report("select the member to kill (click one in the view or the list)",
@@ -182,6 +206,8 @@ class Commands:
         self.refresh()
 
     def join(self) -> None:
+        if self.crashed():
+            return
         group = self.current_group()
         if group is None:
             return
@@ -207,6 +233,8 @@ class Commands:
         self._guard(self.session.join, group, local)
 
     def leave(self) -> None:
+        if self.crashed():
+            return
         group = self.current_group()
         if group is None:
             return
@@ -220,16 +248,22 @@ class Commands:
         self._guard(self.session.leave, group, local)
 
     def monitor_group(self) -> None:
+        if self.crashed():
+            return
         group = self.current_group()
         if group is not None:
             self._guard(self.session.monitor_group, group)
             self.panel.tabs.setCurrentWidget(self.panel.event_log)
 
     def monitor_scope(self) -> None:
+        if self.crashed():
+            return
         self._guard(self.session.monitor_scope)
         self.panel.tabs.setCurrentWidget(self.panel.event_log)
 
     def scope(self, name: str | None = None) -> None:
+        if self.crashed():
+            return
         name = (name if name is not None else self.panel.scope_combo.currentText()).strip()
         if not name or name == self.session.scope_name:
             return
@@ -246,6 +280,8 @@ class Commands:
         return self.panel.message_edit.text().strip() or "hello"
 
     def broadcast(self) -> None:
+        if self.crashed():
+            return
         group = self.current_group()
         if group is None:
             return
@@ -255,6 +291,8 @@ class Commands:
             self.report(f"no {'remote ' if remote else ''}member in {group_text(group)}")
 
     def send(self) -> None:
+        if self.crashed():
+            return
         members = self.selected_members()
         if len(members) != 1:
             self.report("select one member to send to", error=True)

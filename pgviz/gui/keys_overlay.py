@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from .side_panel import named
 
-__all__ = ["KeysOverlay", "shortcut_rows"]
+__all__ = ["KeysOverlay", "shortcut_rows", "key_text"]
 
 #: keys that work without an action of their own (the diagram's, the clicker's notes)
 EXTRA_ROWS = (
@@ -19,12 +19,25 @@ EXTRA_ROWS = (
     ("Esc", "Close this overlay, the frame inspector or a menu"),
 )
 
+#: key names as the toolbar and the status bar write them (Qt says "Right", "PgDown")
+KEY_WORDS = {"Right": "→", "Left": "←", "Up": "↑", "Down": "↓", "PgDown": "Page Down",
+             "PgUp": "Page Up", "Del": "Delete", "Ins": "Insert", "Esc": "Esc"}
+
+
+def key_text(seq: QKeySequence) -> str:
+    """A shortcut as the window writes it everywhere: "→", "Ctrl+Q", "Page Down"."""
+    text = seq.toString(QKeySequence.SequenceFormat.NativeText)
+    mods, sep, key = text.rpartition("+")
+    if not key:  # "Ctrl++": the key itself is "+"
+        return text
+    return mods + sep + KEY_WORDS.get(key, key)
+
 
 def shortcut_rows(window: QWidget) -> list[tuple[str, str]]:
     """(keys, what) for each of the window's actions that has a shortcut, in menu order."""
     rows, seen = [], set()
     for act in window.findChildren(QAction):
-        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts()]
+        keys = [key_text(k) for k in act.shortcuts()]
         keys = [k for k in keys if k]
         if not keys or act.objectName() in seen:
             continue

@@ -10,14 +10,42 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import NodeNotRunning
+from ..model import InFlight
 from ..net.control import NetControl
 from ..wire.terms import short_node
 from .feedback import Feedback, Tasks
+from .picture import PG_MESSAGES
 from .session import NodeSession
 
-__all__ = ["NetCommands", "halves"]
+__all__ = ["NetCommands", "halves", "clock_words", "frame_words", "kind_words"]
 
 log = logging.getLogger(__name__)
+
+STEP_KEY = "→"
+
+
+def clock_words(mode: str, seconds: float = 0.0) -> str:
+    """The network clock in words: the transport bar's state and the status bar's report of
+    a change say it the same way."""
+    if mode == "slow":
+        return f"slow motion — {seconds:.2g} s per link"
+    if mode == "pause":
+        return f"paused — nothing is delivered; Step ({STEP_KEY}) lets one frame go"
+    return "live — frames go out at once"
+
+
+def kind_words(kind: str) -> str:
+    """A frame's kind as people say it: "message" (a user's), "pg join", "tick"."""
+    if kind == "user":
+        return "message"
+    if kind in PG_MESSAGES:
+        return f"pg {kind}"
+    return kind
+
+
+def frame_words(frame: InFlight) -> str:
+    """ "pg join bob → alice": what the frame is and where it goes (its id is for tools)."""
+    return f"{kind_words(frame.kind)} {short_node(frame.src)} → {short_node(frame.dst)}"
 
 
 def halves(names: list[str]) -> list[list[str]]:
@@ -48,14 +76,13 @@ class NetCommands:
 
     # -- the clock ---------------------------------------------------------------------------------
     def live(self) -> None:
-        self._do("live: frames go out at once", lambda n: n.slow(0))
+        self._do(clock_words("live"), lambda n: n.slow(0))
 
     def slow(self, seconds: float) -> None:
-        self._do(f"slow motion: {seconds:.2g} s per link", lambda n: n.slow(seconds))
+        self._do(clock_words("slow", seconds), lambda n: n.slow(seconds))
 
     def pause(self) -> None:
-        self._do("paused: nothing is delivered; Step (→) lets one frame go",
-                 lambda n: n.pause())
+        self._do(clock_words("pause"), lambda n: n.pause())
 
     def resume(self, travel: float | None = None) -> None:
         """Resume; with `travel`, at that slow-motion speed (chosen while paused)."""
@@ -76,18 +103,29 @@ class NetCommands:
         if done is None:
             self.feedback.report("step: no frame is waiting anywhere in the cluster")
         elif done.dst:
-            self.feedback.report(f"step: frame {done.id} {short_node(done.src)} → "
-                                 f"{short_node(done.dst)} released")
+            self.feedback.report(f"step: let {self.frame_text(done.id, done.src, done.dst)} go")
         else:
-            self.feedback.report(f"step: frame {done.id} released by the node holding it")
+            self.feedback.report(f"step: the node holding {self.frame_text(done.id)} lets it go")
+
+    def frame_text(self, frame_id: str, src: str = "", dst: str = "") -> str:
+        """A frame in words, as the model holds it while it is in flight: "pg join bob →
+        alice" (or "a frame bob → alice", "that frame" once it is no longer known)."""
+        frame = next((f for f in self.session.model.traffic().in_flight if f.id == frame_id),
+                     None)
+        if frame is not None:
+            return frame_words(frame)
+        if src and dst:
+            return f"a frame {short_node(src)} → {short_node(dst)}"
+        return "that frame"
 
     # -- one frame -----------------------------------------------------------------------------------
     def deliver_now(self, frame_id: str) -> None:
-        self._do(f"deliver frame {frame_id} now", lambda n: n.deliver_now(frame_id))
+        self._do(f"deliver now: {self.frame_text(frame_id)}",
+                 lambda n: n.deliver_now(frame_id))
 
     def drop(self, frame_id: str) -> None:
-        self._do(f"frame {frame_id} lost: its link is cut, as a real network's would be",
-                 lambda n: n.drop(frame_id))
+        self._do(f"dropped {self.frame_text(frame_id)}: its link is cut, as a real network's "
+                 "would be", lambda n: n.drop(frame_id))
 
     # -- faults ---------------------------------------------------------------------------------------
     def cut(self, a: str, b: str) -> None:

@@ -38,6 +38,7 @@ from ..wire.terms import short_node
 from .cluster_view import ClusterView
 from .diagram_dock import DiagramDock
 from .event_fixes import replay_order
+from .event_words import event_words
 from .exports import ExportMenu
 from .keys_overlay import KeysOverlay
 from .lessons_menu import LessonsMenu
@@ -431,7 +432,7 @@ class ReplayWindow(QMainWindow):
         self.time_label.setText(f"{ph.t - self.replay.start:8.3f} s / {ph.duration:.3f} s")
         if ph.count:
             ev = self.replay.events[ph.count - 1]
-            self.event_label.setText(f"event {ph.count} of {ph.total} · {describe(ev)}")
+            self.event_label.setText(f"event {ph.count} of {ph.total} · {event_words(ev)}")
         else:
             self.event_label.setText(f"before the first of {ph.total} events")
 
@@ -447,7 +448,8 @@ class ReplayWindow(QMainWindow):
         muted.setAlpha(110)
         for i in range(lo, hi):
             ev = events[i]
-            it = QListWidgetItem(f"{ev.t - start:7.3f}  {describe(ev)}")
+            it = QListWidgetItem(f"{ev.t - start:7.3f} s   {event_words(ev)}")
+            it.setToolTip(describe(ev))  # the trace's line: Lamport time, size, frame id
             it.setData(Qt.ItemDataRole.UserRole, i)
             if i >= count:
                 it.setForeground(muted)  # not happened yet

@@ -15,7 +15,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QSlider, QToolBar, QToolButton, QWidget
 
 from ..wire.terms import short_node
-from .net_commands import NetCommands
+from .keys_overlay import key_text
+from .net_commands import NetCommands, clock_words
 
 __all__ = ["TransportBar", "slider_to_seconds", "seconds_to_slider", "MIN_TRAVEL", "MAX_TRAVEL"]
 
@@ -66,6 +67,7 @@ class TransportBar(QToolBar):
                                          "(again: resume)", True, "Space")
         self.step_action = self._action("step", "Step", "While paused, deliver one frame: "
                                         "the oldest in the cluster", False, "Right")
+        self.crashed = False
         self.state_label = QLabel()
         self.state_label.setObjectName("clockStateLabel")
         self.state_label.setAccessibleName("Network clock state")
@@ -115,7 +117,7 @@ class TransportBar(QToolBar):
         if shortcut:
             act.setShortcut(QKeySequence(shortcut))
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            tip += f" ({QKeySequence(shortcut).toString()})"
+            tip += f" ({key_text(QKeySequence(shortcut))})"
         act.setToolTip(tip)
         return act
 
@@ -126,6 +128,8 @@ class TransportBar(QToolBar):
     # -- the clock in -------------------------------------------------------------------------------
     def show_clock(self, mode: str, seconds: float) -> None:
         """The cluster's clock changed (or is first known): show it; nothing is sent."""
+        if self.crashed:
+            return
         self.mode = mode
         if seconds > 0:
             self.travel = seconds
@@ -145,13 +149,21 @@ class TransportBar(QToolBar):
     def _label(self) -> None:
         shown = self.chosen or slider_to_seconds(self.slider.value())
         self.travel_label.setText(f"{shown:.2g} s")
-        if self.mode == "slow":
-            text = f"slow motion: {self.travel:.2g} s per link"
-        elif self.mode == "pause":
-            text = "paused — Step (→) lets one frame go"
+        if self.crashed:
+            text = "no network: this node crashed"
         else:
-            text = "live"
+            text = clock_words(self.mode, self.travel)
         self.state_label.setText(text)
+
+    def show_crashed(self) -> None:
+        """This window's node crashed: it has no network left to pace. The bar goes grey and
+        its keys (Space, →) stop acting; no mode is shown as chosen."""
+        self.crashed = True
+        for act in (self.live_action, self.slow_action, self.pause_action, self.step_action):
+            act.setChecked(False)
+            act.setEnabled(False)
+        self.setEnabled(False)
+        self._label()
 
     # -- the buttons out ----------------------------------------------------------------------------
     def _live(self) -> None:

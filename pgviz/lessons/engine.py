@@ -29,6 +29,7 @@ from ..node import Node
 from .format import Expectation, Lesson, Step
 from .players import LocalPlayer
 from .stage import Cast, LoopbackStage, Stage
+from .wording import check_sentence
 from .world import ActionError, World
 
 __all__ = ["LessonRun", "StepResult", "Check"]
@@ -41,8 +42,9 @@ class Check:
     actual: int
 
     def __str__(self) -> str:
-        mark = "✓" if self.ok else "✗"
-        return f"{mark} {self.expectation.text} (measured {self.actual})"
+        """A sentence for the class: "✓ alice sees 1 other node" (lesson file's wording:
+        `expectation.text`; the number measured: `actual`)."""
+        return check_sentence(self.expectation, self.ok, self.actual)
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,7 +109,7 @@ def test_bad_input_is_reported_not_fatal(qtbot, open_windows):
     assert "not an address" in alice.event_log.toPlainText()
     alice.panel.address_edit.setText("127.0.0.1:1")
     qtbot.mouseClick(alice.panel.connect_button, LEFT)
-    qtbot.waitUntil(lambda: "connect to 127.0.0.1:1 failed" in alice.event_log.toPlainText(),
+    qtbot.waitUntil(lambda: "cannot connect to 127.0.0.1:1" in alice.event_log.toPlainText(),
                     timeout=5000)
     alice.selection.select(None)
     qtbot.mouseClick(alice.panel.kill_button, LEFT)
