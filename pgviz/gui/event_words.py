@@ -30,7 +30,7 @@ from ..events import (
 from ..trace import to_jsonable
 from ..wire.render import escape_controls
 from ..wire.terms import short_node
-from .net_commands import clock_words, kind_words
+from .net_commands import kind_words
 
 __all__ = ["event_words"]
 
@@ -89,7 +89,9 @@ def _words(ev: Event) -> str:
         return {"cut": f"link {link} cut", "heal": f"link {link} healed"}.get(
             ev.what, f"link {link}: {ev.what}{detail}")
     if isinstance(ev, Clock):
-        return "network clock: " + clock_words(ev.mode, ev.seconds)
+        if ev.mode == "slow":
+            return f"network clock: slow motion, {ev.seconds:.2g} s per link"
+        return {"pause": "network clock paused"}.get(ev.mode, f"network clock {ev.mode}")
     if isinstance(ev, Overflow):
         return f"{ev.dropped} events lost (a listener fell behind)"
     if isinstance(ev, Received):

@@ -45,7 +45,7 @@ def _why(address: str, exc: BaseException) -> str:
         return REFUSALS[exc.reason]
     for err in (cause, exc):
         if isinstance(err, ConnectionRefusedError):
-            return "nothing listens there (is the node running, on that port?)"
+            return "nothing listens there"
         if isinstance(err, socket.gaierror):
             host = address.rpartition(":")[0] or address
             return f"no host named {host} is known here"

@@ -5,7 +5,7 @@ event list as sentences."""
 
 from __future__ import annotations
 
-from pgviz.events import NodeUp, ScopeView, Send, Spawn
+from pgviz.events import Clock, NodeUp, ScopeView, Send, Spawn
 from pgviz.gui.event_words import event_words
 from pgviz.gui.keys_overlay import shortcut_rows
 from pgviz.runtime import Pid
@@ -20,8 +20,7 @@ def test_a_refused_connect_says_nothing_listens_there_and_logs_the_detail(qtbot,
     qtbot.waitUntil(lambda: any("cannot connect" in line for line in log_lines(alice)),
                     timeout=5000)
     said = alice.statusBar().currentMessage()
-    assert said == "cannot connect to 127.0.0.1:1: nothing listens there (is the node running, " \
-                   "on that port?)"
+    assert said == "cannot connect to 127.0.0.1:1: nothing listens there"
     assert "Errno" not in said
     assert "Errno 111" in log_lines(alice)[-1]  # the detail, one line below
 
@@ -63,6 +62,7 @@ def test_replay_events_read_as_sentences():
     assert event_words(Spawn(alice, 0.0, 1, pid)) == f"alice: started {pid}"
     assert event_words(Send(alice, 0.0, 2, "f1", alice, bob, "join", 40, "room")) \
         == "alice: sends pg join to bob: room"
+    assert event_words(Clock(alice, 0.0, 3, "pause")) == "alice: network clock paused"
 
 
 def test_the_replay_window_lists_events_as_sentences(qtbot, tmp_path):
