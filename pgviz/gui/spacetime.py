@@ -42,7 +42,7 @@ from ..export.filters import DEFAULT_FILTER, FrameFilter
 from .spacetime_cache import Draw, StaticLayer, make_key
 from .spacetime_geometry import AXIS_HEIGHT, Geometry, distance_to_segment
 from .spacetime_history import Arrow, SpaceTimeHistory
-from .spacetime_paint import Highlight, Segment, paint_diagram, paint_dynamic
+from .spacetime_paint import Highlight, Segment, paint_diagram, paint_dynamic, paint_future
 from .theme import LIGHT, Theme
 
 __all__ = ["SpaceTimeView", "Highlight"]
@@ -192,7 +192,15 @@ class SpaceTimeView(QWidget):
 
     def geometry_now(self) -> Geometry:
         end = self._auto_end() if self._follow or self._view_end is None else self._view_end
-        return Geometry(self.width(), self.height(), tuple(self.history.lanes), end, self.scale)
+        geo = Geometry(self.width(), self.height(), tuple(self.history.lanes), end, self.scale)
+        start = self.history.start
+        if start is not None and geo.view_start < start:
+            # Nothing happened before the history's first event: time 0 s sits at the left
+            # edge and the diagram fills from the left until it reaches the right edge (a
+            # scroll or the follow margin never shows negative seconds).
+            geo = Geometry(geo.width, geo.height, geo.lanes, end + start - geo.view_start,
+                           geo.scale)
+        return geo
 
     def _animating(self) -> bool:
         """A visible frame in flight and the clock running: arrows grow, so repaint."""
@@ -268,6 +276,7 @@ class SpaceTimeView(QWidget):
         done = self._static.blit(p, geo, key, draw)
         if replay:
             p.restore()
+            paint_future(p, geo, max(geo.left, playhead + 1), self.theme, self.highlight)
             done = [s for s in done if min(s.x1, s.x2) <= playhead]
         selected = None
         if self._selected is not None:

@@ -62,6 +62,8 @@ class StaticLayer:
         shift = 0.0
         if self._geo is not None:
             shift = (geo.view_start - self._geo.view_start) * geo.scale
+            if abs(shift) < 1e-6:  # the same start, computed another way (a float's last bit)
+                shift = 0.0
         in_range = (self._geo is not None and self._pixmap is not None
                     and 0 <= shift <= self._geo.width - geo.width)
         if in_range and self._key is not None and self._key != key \
@@ -123,9 +125,11 @@ class Draw:
 
     def state(self) -> tuple[object, ...]:
         """What a whole redraw must follow (any change but the last, the number of marks,
-        which may only grow): the history itself, the axis' origin, the bands, the groups."""
+        which may only grow): the history itself, the axis' origin, marks inserted before
+        the last or trimmed, the bands, the groups."""
         h = self.args["history"]
-        return (id(h), h.start, tuple((b.kind, b.start, b.end) for b in h.bands),
+        return (id(h), h.start, h.marks_epoch,
+                tuple((b.kind, b.start, b.end) for b in h.bands),
                 frozenset(m.text for m in h.marks if m.kind in ("join", "leave")), len(h.marks))
 
     def extend(self, painter: QPainter, geo: Geometry, drawn: set[str], marks_from: int

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Geometry", "nice_step", "distance_to_segment", "LABEL_WIDTH", "AXIS_HEIGHT"]
+__all__ = ["Geometry", "Segment", "nice_step", "distance_to_segment", "LABEL_WIDTH",
+           "AXIS_HEIGHT"]
 
 LABEL_WIDTH = 104
 AXIS_HEIGHT = 24
@@ -47,6 +48,16 @@ class Geometry:
 
     def t(self, x: float) -> float:
         return self.view_start + (x - self.left) / self.scale
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """An arrow as drawn (for picking)."""
+    id: str
+    x1: float
+    y1: float
+    x2: float
+    y2: float
 
 
 def nice_step(seconds_per_100px: float) -> float:

@@ -82,7 +82,10 @@ class SpaceTimeHistory:
         self.limit = limit
         self.lanes: list[str] = []
         self.arrows: list[Arrow] = []  # in order of `sent`
-        self.marks: list[Mark] = []
+        self.marks: list[Mark] = []  # in order of `t`
+        # grows when marks are not only appended (one inserted before the last, old ones
+        # trimmed): a drawing that went by index into `marks` must start again
+        self.marks_epoch = 0
         self.bands: list[Band] = []
         self.start: float | None = None
         self.end = 0.0
@@ -111,15 +114,15 @@ class SpaceTimeHistory:
         elif isinstance(ev, Deliver):
             self._deliver(ev)
         elif isinstance(ev, Join | Leave):
-            self.marks.append(Mark(ev.t, ev.node, ev.event, group_text(ev.group),
-                                   ", ".join(str(p) for p in ev.pids)))
+            self._mark(Mark(ev.t, ev.node, ev.event, group_text(ev.group),
+                            ", ".join(str(p) for p in ev.pids)))
         elif isinstance(ev, NodeUp):
             self._lane(ev.peer)
-            self.marks.append(Mark(ev.t, ev.node, "nodeup", ev.peer))
+            self._mark(Mark(ev.t, ev.node, "nodeup", ev.peer))
         elif isinstance(ev, NodeDown):
             self._nodedown(ev)
         elif isinstance(ev, Exit):
-            self.marks.append(Mark(ev.t, ev.node, "exit", str(ev.pid), ev.reason))
+            self._mark(Mark(ev.t, ev.node, "exit", str(ev.pid), ev.reason))
         elif isinstance(ev, Fault):
             self._fault(ev)
         elif isinstance(ev, Clock):
@@ -130,6 +133,15 @@ class SpaceTimeHistory:
             self._frames.unwatched(ev.node, ev.peer, ev.t)
         if len(self.marks) > 2 * self.limit:
             del self.marks[:self.limit]
+            self.marks_epoch += 1
+
+    def _mark(self, mark: Mark) -> None:
+        marks = self.marks
+        if not marks or marks[-1].t <= mark.t:
+            marks.append(mark)
+        else:  # forwarded events of several nodes race a little
+            marks.insert(bisect.bisect_right(marks, mark.t, key=lambda m: m.t), mark)
+            self.marks_epoch += 1
 
     def _lane(self, node: str) -> None:
         if node not in self._lane_set:
@@ -170,7 +182,7 @@ class SpaceTimeHistory:
         arrow.unknown = t if fate == "unknown" else None
 
     def _nodedown(self, ev: NodeDown) -> None:
-        self.marks.append(Mark(ev.t, ev.node, "nodedown", ev.peer, ev.reason))
+        self._mark(Mark(ev.t, ev.node, "nodedown", ev.peer, ev.reason))
         self._frames.link_down(ev.node, ev.peer, ev.t)  # frames still on that link are gone
 
     def _fault(self, ev: Fault) -> None:
@@ -179,11 +191,11 @@ class SpaceTimeHistory:
             if not self._cuts:
                 self.bands.append(Band("partition", ev.t, None, ev.detail or "link cut"))
             self._cuts.add(pair)
-            self.marks.append(Mark(ev.t, ev.node, "cut", ev.dst, ev.detail))
+            self._mark(Mark(ev.t, ev.node, "cut", ev.dst, ev.detail))
         elif ev.what == "heal":
             if pair in self._cuts:
                 self._cuts.discard(pair)
-                self.marks.append(Mark(ev.t, ev.node, "heal", ev.dst))
+                self._mark(Mark(ev.t, ev.node, "heal", ev.dst))
                 if not self._cuts:
                     for band in reversed(self.bands):
                         if band.kind == "partition" and band.end is None:
@@ -231,6 +243,12 @@ class SpaceTimeHistory:
 
     def first_index_after(self, t: float) -> int:
         return bisect.bisect_left(self.arrows, t, key=lambda a: a.sent)
+
+    def marks_between(self, t1: float, t2: float) -> list[Mark]:
+        """The marks from t1 to t2 (both included), in order of time."""
+        marks = self.marks
+        return marks[bisect.bisect_left(marks, t1, key=lambda m: m.t):
+                     bisect.bisect_right(marks, t2, key=lambda m: m.t)]
 
 
 def _as_in_flight(arrow: Arrow) -> InFlight:

@@ -4,6 +4,10 @@ Fast enough for 10 lanes and 1,000 arrows at every animation frame: arrows are c
 visible time window and drawn in one `drawLines` call per colour (arrowheads included as two
 short lines each); the colours are opaque (translucent strokes are many times slower in Qt's
 raster engine); only frames in flight get a dot each.
+
+All text (the time axis, the labels of marks and bands) is drawn with what moves
+(`paint_dynamic`, spacetime_text.py), laid out for the view as it is now, so that scrolling
+the cached layer never cuts a label into a fragment.
 """
 
 from __future__ import annotations
@@ -16,23 +20,20 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, QPolygonF
 
 from ..export.filters import FrameFilter
-from .spacetime_geometry import AXIS_HEIGHT, LABEL_WIDTH, Geometry, nice_step
+from .spacetime_geometry import AXIS_HEIGHT, LABEL_WIDTH, Geometry, Segment
 from .spacetime_history import Arrow, Mark, SpaceTimeHistory
+from .spacetime_text import (
+    paint_axis,
+    paint_band_labels,
+    paint_mark_labels,
+    paint_selected_label,
+)
 from .theme import Theme, group_colour_map
 
-__all__ = ["paint_diagram", "paint_static", "paint_dynamic", "Segment", "Highlight"]
+__all__ = ["paint_diagram", "paint_static", "paint_dynamic", "paint_future", "Segment",
+           "Highlight"]
 
 HEAD = 7.0  # arrowhead length, pixels
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """An arrow as drawn (for picking)."""
-    id: str
-    x1: float
-    y1: float
-    x2: float
-    y2: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +57,13 @@ def paint_static(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: flo
     bg = theme.qcolor("scene_bg")
     p.fillRect(QRectF(0, 0, geo.width, geo.height), bg)
     lane_index = {n: i for i, n in enumerate(geo.lanes)}
-    font = _font(p, font_size)
+    _font(p, font_size)
     _bands(p, geo, history, now if band_end is None else band_end, theme, bg)
     _lane_lines(p, geo, theme, highlight)
-    _axis(p, geo, history, theme)
     p.setClipRect(QRectF(geo.left, AXIS_HEIGHT, geo.width - geo.left, geo.height))
     segments = draw_arrows(p, geo, history, arrows_done(visible_arrows(history, geo, now), now),
                            now, frames, theme, lane_index, highlight, moving=False)
-    _marks(p, geo, history, now, theme, lane_index, highlight, font)
+    _marks(p, geo, history, now, theme, lane_index, highlight)
     p.setClipping(False)
     return segments
 
@@ -76,13 +76,12 @@ def paint_static_increment(p: QPainter, geo: Geometry, history: SpaceTimeHistory
     `now` whose ids are not in `drawn` and the marks from index `marks_from` on (the caller
     checks that nothing else changed: lanes, bands, groups, the axis' origin)."""
     lane_index = {n: i for i, n in enumerate(geo.lanes)}
-    font = _font(p, font_size)
+    _font(p, font_size)
     p.setClipRect(QRectF(geo.left, AXIS_HEIGHT, geo.width - geo.left, geo.height))
     fresh = [a for a in arrows_done(visible_arrows(history, geo, now), now) if a.id not in drawn]
     segments = draw_arrows(p, geo, history, fresh, now, frames, theme, lane_index, highlight,
                            moving=False)
-    _marks(p, geo, history, now, theme, lane_index, highlight, font,
-           history.marks[marks_from:])
+    _marks(p, geo, history, now, theme, lane_index, highlight, history.marks[marks_from:])
     p.setClipping(False)
     return segments
 
@@ -91,24 +90,40 @@ def paint_dynamic(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: fl
                   frames: FrameFilter, selected: Segment | None, theme: Theme,
                   highlight: Highlight | None = None, font_size: float = 10.0,
                   replay: bool = False) -> list[Segment]:
-    """What moves every frame: arrows in flight, the selection, the lane names (drawn over
-    the scrolling layer)."""
+    """What moves every frame: arrows in flight, the selection, and all text (the time axis,
+    the labels of marks and bands, the lane names drawn over the scrolling layer), laid out
+    for what is in view now."""
     lane_index = {n: i for i, n in enumerate(geo.lanes)}
     font = _font(p, font_size)
+    paint_axis(p, geo, history, theme)
     p.setClipRect(QRectF(geo.left, AXIS_HEIGHT, geo.width - geo.left, geo.height))
     pool = arrows_moving(visible_arrows(history, geo, now) if replay
                          else list(history.in_flight.values()), now)
     segments = draw_arrows(p, geo, history, pool, now, frames, theme, lane_index, highlight,
                            moving=True)
-    if selected is None:
-        pass
-    else:
+    paint_band_labels(p, geo, history, now, theme, font, replay)
+    paint_mark_labels(p, geo, history, now, theme, lane_index, font)
+    if selected is not None:
         sel = next((s for s in segments if s.id == selected.id), selected)
         draw_selected(p, history, sel, now, theme)
-        _selected_label(p, geo, history, sel, theme, font)
+        paint_selected_label(p, geo, history, sel, theme, font)
     p.setClipping(False)
     _lane_names(p, geo, theme, highlight, font)
     return segments
+
+
+def paint_future(p: QPainter, geo: Geometry, x: float, theme: Theme,
+                 highlight: Highlight | None = None) -> None:
+    """A replay's time after the playhead (from `x` on): the background and the lanes,
+    nothing that happened yet."""
+    if x >= geo.width:
+        return
+    p.save()
+    p.setClipRect(QRectF(x, AXIS_HEIGHT, geo.width - x, geo.height - AXIS_HEIGHT))
+    p.fillRect(QRectF(x, AXIS_HEIGHT, geo.width - x, geo.height - AXIS_HEIGHT),
+               theme.qcolor("scene_bg"))
+    _lane_lines(p, geo, theme, highlight)
+    p.restore()
 
 
 def paint_diagram(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float,
@@ -137,7 +152,6 @@ def _bands(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float, th
     top, bottom = AXIS_HEIGHT, geo.height
     colours = {"pause": _blend(bg, theme.qcolor("muted"), 0.16),
                "partition": _blend(bg, theme.qcolor("danger"), 0.12)}
-    text_colours = {"pause": theme.qcolor("muted"), "partition": theme.qcolor("danger")}
     for band in history.bands:
         end = band.end if band.end is not None else now
         x1, x2 = max(geo.left, geo.x(band.start)), min(geo.right, geo.x(end))
@@ -149,9 +163,6 @@ def _bands(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float, th
         if band.kind == "pause":
             p.fillRect(rect, QBrush(_blend(bg, theme.qcolor("muted"), 0.3),
                                     Qt.BrushStyle.BDiagPattern))
-        p.setPen(text_colours.get(band.kind, theme.qcolor("muted")))
-        label = "paused" if band.kind == "pause" else band.text.replace("@127.0.0.1", "")
-        p.drawText(QPointF(x1 + 4, top + 13), label)
 
 
 def _lit_nodes(highlight: Highlight | None) -> set[str]:
@@ -196,25 +207,6 @@ def _lane_names(p: QPainter, geo: Geometry, theme: Theme, highlight: Highlight |
         p.setPen(QPen(theme.qcolor("accent") if on else theme.qcolor("mesh"), 1.5))
         p.drawLine(QLineF(LABEL_WIDTH - 4, y, geo.left, y))
     p.setFont(font)
-
-
-def _axis(p: QPainter, geo: Geometry, history: SpaceTimeHistory, theme: Theme) -> None:
-    origin = history.start if history.start is not None else geo.view_start
-    step = nice_step(100 / geo.scale)
-    p.setPen(QPen(theme.qcolor("border"), 1))
-    p.drawLine(QLineF(geo.left, AXIS_HEIGHT - 0.5, geo.right, AXIS_HEIGHT - 0.5))
-    first = math.ceil((geo.view_start - origin) / step)
-    last = math.floor((geo.view_end - origin) / step)
-    muted = theme.qcolor("muted")
-    for k in range(first, last + 1):
-        t = origin + k * step
-        x = geo.x(t)
-        p.setPen(QPen(theme.qcolor("border"), 1))
-        p.drawLine(QLineF(x, AXIS_HEIGHT - 5, x, AXIS_HEIGHT))
-        p.setPen(muted)
-        rel = k * step
-        label = f"{rel:.3g} s" if step < 1 else f"{rel:g} s"
-        p.drawText(QRectF(x - 40, 2, 80, AXIS_HEIGHT - 6), Qt.AlignmentFlag.AlignCenter, label)
 
 
 def _arrow_colours(theme: Theme) -> dict[str, QColor]:
@@ -354,16 +346,12 @@ _MARK_SIZE = 5.0
 
 
 def _marks(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float, theme: Theme,
-           lane_index: dict[str, int], highlight: Highlight | None, font: QFont,
+           lane_index: dict[str, int], highlight: Highlight | None,
            marks: Sequence[Mark] | None = None) -> None:
+    """The marks' shapes (their labels are text: spacetime_text.py)."""
     groups = sorted({m.text for m in history.marks if m.kind in ("join", "leave")})
     colours = group_colour_map(groups)
     lit_group = highlight.target[0] if highlight and highlight.kind == "group" else None
-    small = QFont(font)
-    small.setPointSizeF(max(6.5, font.pointSizeF() - 1.5))
-    p.setFont(small)
-    metrics = QFontMetricsF(small)
-    label_end: dict[int, float] = {}
     t_left, t_right = geo.view_start, min(geo.view_end, now)
     for mark in history.marks if marks is None else marks:
         if mark.t < t_left - 1 or mark.t > t_right:
@@ -381,45 +369,12 @@ def _marks(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float, th
             p.setPen(QPen(colour, 1.6))
             p.setBrush(colour if mark.kind == "join" else theme.qcolor("scene_bg"))
             p.drawPolygon(diamond)
-            label = ("+" if mark.kind == "join" else "−") + mark.text
         elif mark.kind in ("nodeup", "heal"):
             p.setPen(QPen(QColor("#16a34a"), 1.6))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawEllipse(QPointF(x, y), 3.5, 3.5)
-            label = ""
         elif mark.kind in ("nodedown", "cut"):
             p.setPen(QPen(theme.qcolor("danger"), 2.0))
             p.drawLine(QLineF(x - 4, y - 4, x + 4, y + 4))
             p.drawLine(QLineF(x - 4, y + 4, x + 4, y - 4))
-            label = "✕ " + mark.text.split("@", 1)[0] if mark.kind == "nodedown" else ""
-        else:
-            continue
-        if label and x > label_end.get(i, -1e9):
-            w = metrics.horizontalAdvance(label)
-            p.setPen(theme.qcolor("fg") if mark.kind != "nodedown" else theme.qcolor("danger"))
-            p.drawText(QPointF(x + 3, y - 8), label)
-            label_end[i] = x + w + 6
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.setFont(font)
-
-
-def _selected_label(p: QPainter, geo: Geometry, history: SpaceTimeHistory, seg: Segment,
-                    theme: Theme, font: QFont) -> None:
-    arrow = history.arrow(seg.id)
-    if arrow is None:
-        return
-    text = f"{arrow.kind}: {arrow.summary}"
-    metrics = QFontMetricsF(font)
-    text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, 360)
-    w, h = metrics.horizontalAdvance(text) + 12, metrics.height() + 6
-    x = min(max(geo.left, (seg.x1 + seg.x2) / 2 - w / 2), geo.right - w)
-    y = min(seg.y1, seg.y2) - h - 4
-    if y < AXIS_HEIGHT:
-        y = max(seg.y1, seg.y2) + 4
-    rect = QRectF(x, y, w, h)
-    p.setPen(QPen(theme.qcolor("accent"), 1))
-    p.setBrush(theme.qcolor("panel"))
-    p.drawRoundedRect(rect, 4, 4)
-    p.setPen(theme.qcolor("fg"))
-    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
     p.setBrush(Qt.BrushStyle.NoBrush)
