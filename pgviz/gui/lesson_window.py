@@ -21,24 +21,27 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from ..lessons import ClusterStage, Lesson, LessonRun, StepResult
 from ..lessons.format import Highlight
+from .lesson_checks import ChecksList
 from .lesson_look import show_look
 from .lesson_stage import WindowStage
+from .lesson_style import lesson_stylesheet
 from .main_window import MainWindow
 from .side_panel import named
-from .theme import app_icon
+from .theme import app_icon, resolve_theme
 
 __all__ = ["LessonWindow", "NEXT_KEYS", "BACK_KEYS"]
 
@@ -69,20 +72,29 @@ class LessonWindow(QMainWindow):
         self.stopped: asyncio.Future[bool] = asyncio.get_event_loop().create_future()
 
         body = QWidget()
-        lay = QVBoxLayout(body)
-        lay.setContentsMargins(18, 14, 18, 14)
+        body.setObjectName("lessonBody")
+        outer = QVBoxLayout(body)
+        outer.setContentsMargins(28, 20, 28, 20)
+        outer.setSpacing(10)
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(10)
         self.lesson_label = named(QLabel(lesson.title), "lessonTitle", "Lesson")
+        self.lesson_label.setWordWrap(True)
         self.step_label = named(QLabel(), "lessonStepLabel", "Step")
+        self.step_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.step_title = named(QLabel(), "lessonStepTitle", "Step title")
         self.step_title.setWordWrap(True)
         self.narration = named(QLabel(), "lessonNarration", "Narration")
         self.narration.setWordWrap(True)
         self.narration.setTextFormat(Qt.TextFormat.MarkdownText)
         self.narration.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.checks = named(QListWidget(), "lessonChecks", "What the cluster shows (checks)")
-        self.checks.setWordWrap(True)
+        self.checks = named(ChecksList(), "lessonChecks", "What the cluster shows (checks)")
         self.status = named(QLabel(), "lessonStatus", "Lesson status")
         self.status.setWordWrap(True)
+        for label in (self.lesson_label, self.step_title, self.narration, self.status):
+            label.setIndent(0)  # flush left with the checks' badges, padding or not
         self.back_button = named(QPushButton("◀ Back"), "lessonBackButton", "Previous step",
                                  "Previous step (PageUp, ←)")
         self.next_button = named(QPushButton("Next ▶"), "lessonNextButton", "Next step",
@@ -90,6 +102,7 @@ class LessonWindow(QMainWindow):
         self.next_button.setDefault(True)
         for b in (self.back_button, self.next_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setCursor(Qt.CursorShape.PointingHandCursor)
         self.back_button.clicked.connect(self.back)
         self.next_button.clicked.connect(self.next)
         buttons = QHBoxLayout()
@@ -98,20 +111,30 @@ class LessonWindow(QMainWindow):
         buttons.addWidget(self.step_label)
         buttons.addStretch(1)
         buttons.addWidget(self.next_button)
+        # The narration, then its checks right under it; the room left over goes below them,
+        # above the status line and the buttons, which stay at the bottom where a teacher's
+        # hand expects them. A window too short for the text scrolls it (never squeezes a
+        # line of narration in half).
         lay.addWidget(self.lesson_label)
         lay.addWidget(self.step_title)
-        lay.addWidget(self.narration, 3)
-        lay.addWidget(self.checks, 2)
-        lay.addWidget(self.status)
-        lay.addLayout(buttons)
+        lay.addWidget(self.narration)
+        lay.addSpacing(6)
+        lay.addWidget(self.checks)
+        lay.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("lessonScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(page)
+        outer.addWidget(self.scroll, 1)
+        outer.addWidget(self.status)
+        outer.addLayout(buttons)
         self.setCentralWidget(body)
-        self.setStyleSheet(
-            "#lessonTitle { font-size: 11pt; color: palette(mid); }"
-            "#lessonStepTitle { font-size: 20pt; font-weight: bold; }"
-            "#lessonNarration { font-size: 17pt; }"
-            "#lessonChecks { font-size: 15pt; }"
-            "#lessonStepLabel { font-size: 12pt; }"
-            "QPushButton { font-size: 13pt; padding: 6px 16px; }")
+        self._restyle()
+        hints = QGuiApplication.styleHints()
+        if hasattr(hints, "colorSchemeChanged"):
+            hints.colorSchemeChanged.connect(self._restyle)
         self.actions_ = {
             "next": self._action("lessonNextAction", "Next step", NEXT_KEYS, self.next),
             "back": self._action("lessonBackAction", "Previous step", BACK_KEYS, self.back),
@@ -120,6 +143,11 @@ class LessonWindow(QMainWindow):
         }
         self._show_intro()
         self.resize(640, 720)
+
+    def _restyle(self, *_: object) -> None:
+        """The desktop's theme (as the application's base look), in this window's own
+        stylesheet."""
+        self.setStyleSheet(lesson_stylesheet(resolve_theme("system")))
 
     def _action(self, name: str, text: str, keys: tuple[str, ...], slot: Any) -> QAction:
         act = QAction(text, self)
@@ -230,7 +258,7 @@ class LessonWindow(QMainWindow):
         self.step_title.setText(self.lesson.title)
         self.narration.setText(f"{self.lesson.summary}\n\nNodes: {nodes}, {where}. "
                                "Press **Next** (PageDown, →) for step 1.")
-        self.checks.clear()
+        self.checks.show_checks(())
         self._buttons()
         self._look(None)
 
@@ -239,11 +267,7 @@ class LessonWindow(QMainWindow):
         step = result.step
         self.step_title.setText(step.title)
         self.narration.setText(step.say.strip())
-        self.checks.clear()
-        for check in result.checks:
-            self.checks.addItem(str(check))
-        if result.error:
-            self.checks.addItem(f"⚠ {result.error}")
+        self.checks.show_checks(result.checks, result.error)
         self._buttons()
         self._look(step.look)
         self.stepShown.emit(result)

@@ -16,8 +16,10 @@ def _press(qtbot, window, key):
 
 
 def _checks(lesson_window):
+    """Each check as read out (its accessible text: "✓ …" or "✗ …"; the window shows the
+    mark as a coloured badge)."""
     lst = lesson_window.checks
-    return [lst.item(i).text() for i in range(lst.count())]
+    return [lst.item(i).data(Qt.ItemDataRole.AccessibleTextRole) for i in range(lst.count())]
 
 
 def test_joins_in_flight_lesson_steps_through_with_clicker_and_arrow_keys(qtbot, run):
