@@ -1,5 +1,12 @@
 """How a window looks: its theme (system, light, dark), presenter mode (every text larger, for
 a projector), and where the controls go (beside the view, or under it in a tall narrow window).
+
+A window's theme and presenter mode are its own: the stylesheet is set on the window, never on
+the application, because several windows share one process (a lesson's node windows, a replay)
+and alice going dark on the projector must not darken bob's controls over bob's light graph.
+The application keeps a base look, the desktop's scheme at the normal size
+(`style_application`), for the windows that have no `Look` of their own: the lesson window, a
+dialog without a parent.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from .cluster_view import ClusterView
 from .side_panel import SidePanel
 from .theme import Theme, icon, resolve_theme, stylesheet
 
-__all__ = ["Look", "Arrangement", "FONT_PT", "PRESENTER_FONT_PT", "NARROW_WIDTH",
+__all__ = ["Look", "Arrangement", "style_application", "FONT_PT", "PRESENTER_FONT_PT", "NARROW_WIDTH",
            "TALL_HEIGHT", "THEMES_ORDER"]
 
 FONT_PT = 10.0
@@ -71,9 +78,10 @@ class Look:
 
     def apply(self) -> None:
         self.theme = resolve_theme(self.choice)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.setStyleSheet(stylesheet(self.theme, self.font_size()))
+        style_application()
+        # the window's own stylesheet: it cascades to its children only (docks, menus, dialogs
+        # and pop-ups parented to it) and, being closer, wins over the application's base look
+        self.view.window().setStyleSheet(stylesheet(self.theme, self.font_size()))
         self.view.set_text_scale(self.font_size() / FONT_PT)
         self.view.set_theme(self.theme)
         fg = self.theme["fg"]
@@ -86,6 +94,23 @@ class Look:
             f"<span style='color:{self.theme['user_dot']}'>●</span> user message &nbsp; "
             f"<span style='color:{self.theme['pg_dot']}'>■</span> pg protocol &nbsp;")
         self.after()
+
+
+def style_application() -> None:
+    """The application's base look, once: the desktop's scheme at the normal size, for the
+    windows that have no theme of their own. It follows the desktop while the process lives."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication) or app.property("pgvizBaseLook"):
+        return
+    app.setProperty("pgvizBaseLook", True)
+
+    def restyle(*_: object) -> None:
+        app.setStyleSheet(stylesheet(resolve_theme("system"), FONT_PT))
+
+    restyle()
+    hints = QGuiApplication.styleHints()
+    if hasattr(hints, "colorSchemeChanged"):
+        hints.colorSchemeChanged.connect(restyle)
 
 
 class Arrangement:
