@@ -8,7 +8,9 @@ theme when loaded; the stylesheet is a template filled from the theme's palette.
 from __future__ import annotations
 
 import functools
+import tempfile
 from importlib import resources
+from pathlib import Path
 from string import Template
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
@@ -79,8 +81,39 @@ def _resource_text(*parts: str) -> str:
 def stylesheet(theme: Theme, font_size: float = 10.0) -> str:
     values = {k: v for k, v in theme.items() if isinstance(v, str)}
     values.update(font_size=f"{font_size:g}", small_size=f"{font_size - 1:g}",
-                  badge_size=f"{font_size * 2.4:g}", large_size=f"{font_size + 2:g}")
+                  badge_size=f"{font_size * 2.4:g}", large_size=f"{font_size + 2:g}",
+                  arrow_down=arrow_file("down", theme["muted"]),
+                  arrow_up=arrow_file("up", theme["muted"]),
+                  arrow_down_off=arrow_file("down", theme["border"]),
+                  arrow_up_off=arrow_file("up", theme["border"]),
+                  check=arrow_file("check", theme["on_accent"]),
+                  check_off=arrow_file("check", theme["muted"]))
     return Template(_resource_text("themes", "app.qss")).safe_substitute(values)
+
+
+#: Chevrons for combo boxes, spin boxes and menu buttons, the tick of check boxes (24x24).
+_ARROWS = {"down": "M4.5 8.5l7.5 7.5 7.5-7.5", "up": "M4.5 15.5l7.5-7.5 7.5 7.5",
+           "check": "M4.5 12.5l5 5 10-11"}
+
+
+@functools.lru_cache(maxsize=1)
+def _arrow_dir() -> tempfile.TemporaryDirectory[str]:
+    # a stylesheet's `image:` takes a file name only (no data: URLs, no recolouring), so the
+    # arrows of each theme's colour are written once per process (the cache keeps the
+    # directory alive; it is removed at exit)
+    return tempfile.TemporaryDirectory(prefix="pgviz-arrows-")
+
+
+@functools.lru_cache(maxsize=32)
+def arrow_file(shape: str, colour: str) -> str:
+    """The path of an SVG chevron ("down", "up") or tick ("check") drawn in `colour`."""
+    path = Path(_arrow_dir().name) / f"{shape}-{colour.lstrip('#')}.svg"
+    width = 3.2 if shape == "check" else 2.6
+    path.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" '
+                    f'stroke="{colour}" stroke-width="{width}" stroke-linecap="round" '
+                    f'stroke-linejoin="round"><path d="{_ARROWS[shape]}"/></svg>',
+                    encoding="utf-8")
+    return path.as_posix()
 
 
 @functools.lru_cache(maxsize=128)

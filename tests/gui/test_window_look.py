@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from pgviz.gui.look import FONT_PT, PRESENTER_FONT_PT
 from pgviz.gui.theme import DARK, LIGHT
+from pgviz.gui.view_menus import link_menu
 
 
 def _pixel(widget: QWidget, x: int = 3, y: int = 3) -> str:
@@ -50,3 +51,101 @@ def test_a_window_without_a_look_keeps_the_base_look(qtbot, open_windows):
     assert _pixel(other) == before
     assert label.font().pointSizeF() == FONT_PT
 
+
+def _dark(w) -> None:
+    w.look.set_choice("dark")
+    w.look.apply()
+
+
+def _distance(a: QColor, b: QColor) -> int:
+    return abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue())
+
+
+def _ink(image, rect, background: str) -> QColor:
+    """The colour in `rect` of `image` farthest from `background`: the text's colour."""
+    bg = QColor(background)
+    best, far = bg, -1
+    for x in range(rect.left(), rect.right()):
+        for y in range(rect.top(), rect.bottom()):
+            c = QColor(image.pixel(x, y))
+            if _distance(c, bg) > far:
+                best, far = c, _distance(c, bg)
+    return best
+
+
+def test_dark_menu_bar_is_dark_with_light_text(qtbot, open_windows):
+    """In dark mode the menu bar is the panel's colour and its titles are the theme's ink."""
+    (alice,) = open_windows("alice")
+    _dark(alice)
+    bar = alice.menuBar()
+    qtbot.waitUntil(lambda: _pixel(bar, 2, 2) == DARK["panel"])
+    image = bar.grab().toImage()
+    file_menu = bar.actions()[0]
+    ink = _ink(image, bar.actionGeometry(file_menu), DARK["panel"])
+    assert _distance(ink, QColor(DARK["fg"])) < 60
+
+
+def test_disabled_menu_entries_read_as_disabled_in_every_theme(qtbot, open_windows):
+    """A link's menu: its title row and "Heal" (the link is not cut) are drawn in the muted
+    colour, "Cut" in the theme's ink."""
+    (alice,) = open_windows("alice")
+    for name, theme in (("light", LIGHT), ("dark", DARK)):
+        alice.look.set_choice(name)
+        alice.look.apply()
+        menu = link_menu(alice, "alice@127.0.0.1", "bob@127.0.0.1", False, None)
+        menu.popup(alice.mapToGlobal(alice.rect().center()))
+        qtbot.waitUntil(menu.isVisible)
+        title, cut, heal = menu.actions()[:3]
+        assert cut.isEnabled() and not title.isEnabled() and not heal.isEnabled()
+        image = menu.grab().toImage()
+        on = _ink(image, menu.actionGeometry(cut), theme["panel"])
+        menu.hide()
+        assert _distance(on, QColor(theme["fg"])) < 60, name
+        for off in (title, heal):
+            ink = _ink(image, menu.actionGeometry(off), theme["panel"])
+            assert _distance(ink, QColor(theme["muted"])) < 60, (name, off.text())
+            assert _distance(ink, on) > 80, (name, off.text())
+
+
+def test_combo_boxes_draw_their_drop_down_arrow(qtbot, open_windows):
+    """Scope and Group end in a chevron of the theme's muted colour on the input's background:
+    no dark frame of the native style (the reviewer's black bar) at their right edge."""
+    (alice,) = open_windows("alice")
+    for name, theme in (("light", LIGHT), ("dark", DARK)):
+        alice.look.set_choice(name)
+        alice.look.apply()
+        shades = [QColor(theme[k]).lightness() for k in ("input", "muted")]
+        low, high = min(shades) - 12, max(shades) + 12
+        for combo in (alice.panel.scope_combo, alice.panel.group_combo):
+            image = combo.grab().toImage()
+            area = [QColor(image.pixel(x, y)) for x in range(image.width() - 24, image.width())
+                    for y in range(image.height())]
+            outside = {c.name() for c in area if not low <= c.lightness() <= high}
+            assert not outside, (name, combo.objectName(), outside)
+            assert any(_distance(c, QColor(theme["muted"])) < 40 for c in area), name
+
+
+def test_checked_menu_entries_show_that_they_are_checked(qtbot, open_windows):
+    """View ▸ Whole cluster (an icon) and Controls (no icon) show their check in the accent
+    colour while checked, and lose it when unchecked."""
+    (alice,) = open_windows("alice")
+    _dark(alice)
+    menu = alice.menuBar().actions()[1].menu()
+    whole, controls = alice.actions_["wholeCluster"], alice.actions_["controls"]
+
+    def accents(action) -> int:
+        image = menu.grab().toImage()
+        rect = menu.actionGeometry(action)
+        accent = QColor(DARK["accent"])
+        return sum(_distance(QColor(image.pixel(x, y)), accent) < 40
+                   for x in range(rect.left(), rect.left() + 40)
+                   for y in range(rect.top(), rect.bottom()))
+
+    for checked in (True, False):
+        whole.setChecked(checked)
+        controls.setChecked(checked)
+        menu.popup(alice.mapToGlobal(alice.rect().center()))
+        qtbot.waitUntil(menu.isVisible)
+        counts = accents(whole), accents(controls)
+        menu.hide()
+        assert all(counts) if checked else not any(counts), (checked, counts)
