@@ -1,15 +1,20 @@
 """The dot inspector: a panel over the cluster view (never a modal dialog) describing the frame
 under a clicked dot, as the model holds it, with "Deliver now" and "Drop".
 
-It follows the frame: while it is in flight it says how far along it is (or that it waits),
-and once its deliver event is in (or its link went down) it says so and its buttons go grey.
+It follows the frame: while it is in flight it says how far along it is (or that it waits).
+Once the frame has ended (delivered, or lost with its link) it says how, its buttons go grey,
+and a moment later (`SETTLED_MS`) it closes by itself: a panel about a frame that no longer
+exists would stay over the view through everything that follows (Live, a partition...).
+Its title says what the frame is ("pg join bob → alice"); the frame's id, which the exports
+and the space-time diagram use, is in the title's tooltip.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -23,17 +28,31 @@ from PySide6.QtWidgets import (
 
 from ..model import InFlight, Snapshot
 from ..wire.terms import short_node
-from .net_commands import NetCommands
+from .net_commands import NetCommands, frame_words
 from .theme import Theme
 
-__all__ = ["FrameInspector"]
+__all__ = ["FrameInspector", "SETTLED_MS", "FATE_WORDS"]
+
+#: how long the inspector shows how its frame ended before it closes
+SETTLED_MS = 2500
+
+#: how a frame ended (the model's fates, pgviz/model/ledger.py), in words
+FATE_WORDS = {
+    "delivered": "delivered",
+    "arrived": "arrived (a later frame on its link was delivered)",
+    "lost": "lost: its link went down with it",
+    "unknown": "out of sight: the node that would report it is gone",
+}
 
 FIELDS = (("kind", "Kind"), ("content", "Content"), ("size", "Size"), ("route", "From → to"),
           ("sent", "Sent at"), ("lamport", "Lamport time"), ("state", "Now"))
 
 
 class FrameInspector(QFrame):
-    def __init__(self, commands: NetCommands, parent: QWidget | None = None) -> None:
+    closed = Signal()
+
+    def __init__(self, commands: NetCommands, parent: QWidget | None = None,
+                 fate: Callable[[str], str | None] = lambda _id: None) -> None:
         super().__init__(parent)
         self.setObjectName("frameInspector")
         self.setAccessibleName("Frame inspector")
@@ -43,6 +62,11 @@ class FrameInspector(QFrame):
         self.frame_id: str | None = None
         self.frame: InFlight | None = None
         self.others = 0
+        self.fate = fate  # how a frame ended, by id (the model's)
+        self.settled = QTimer(self)
+        self.settled.setSingleShot(True)
+        self.settled.setInterval(SETTLED_MS)
+        self.settled.timeout.connect(self.close_inspector)
 
         self.title = QLabel()
         self.title.setObjectName("inspectorTitle")
@@ -101,6 +125,7 @@ class FrameInspector(QFrame):
         self.frame_id = frame_id
         self.others = others
         self.frame = None
+        self.settled.stop()
         self.refresh(traffic)
         self.show()
         self.raise_()
@@ -113,10 +138,12 @@ class FrameInspector(QFrame):
         if found is not None:
             self.frame = found
         f = self.frame
-        self.title.setText(f"<b>Frame {self.frame_id}</b>")
+        self.title.setToolTip(f"frame {self.frame_id}")
         if f is None:
-            self._state("not in flight any more", False)
+            self.title.setText("<b>A frame</b>")
+            self._settle(self.fate(self.frame_id))
             return
+        self.title.setText(f"<b>{frame_words(f)}</b>")
         v = self.values
         v["kind"].setText(f.kind)
         v["content"].setText(f.summary or "—")
@@ -126,7 +153,7 @@ class FrameInspector(QFrame):
                           + f".{int(f.sent_t * 1000) % 1000:03d}")
         v["lamport"].setText(str(f.sent_lc))
         if found is None:
-            self._state("delivered (or lost with its link)", False)
+            self._settle(self.fate(self.frame_id))
             return
         p = traffic.progress(f, time.time() if now is None else now)
         if traffic.paused:
@@ -149,10 +176,21 @@ class FrameInspector(QFrame):
         self.drop_button.setEnabled(actionable)
         self.adjustSize()
 
+    def _settle(self, fate: str | None) -> None:
+        """The frame ended: say how, then close in a moment."""
+        words = FATE_WORDS.get(fate or "", "no longer in flight")
+        self._state(f"{words} — closing", False)
+        if not self.settled.isActive():
+            self.settled.start()
+
     def close_inspector(self) -> None:
+        self.settled.stop()
+        was_open = self.frame_id is not None
         self.frame_id = None
         self.frame = None
         self.hide()
+        if was_open:
+            self.closed.emit()
 
     def _deliver(self) -> None:
         if self.frame_id is not None:

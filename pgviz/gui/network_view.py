@@ -1,6 +1,10 @@
 """The network clock and faults in a window: the transport bar, the real frames' dots, the dot
 inspector, the link and node menus, and this window's node crashing.
 
+A crashed node's window shows a node that is gone: its disc, the badge and the transport bar
+turn grey (`crashed_theme`), no dot moves, and the view and lists (view_sync.py) hold no link,
+member or peer of it any more. What the other nodes do next is shown in their own windows.
+
 Composed by the main window and handed what it needs: the session (its model and node), the
 view, the window's feedback and tasks, what the view shows (`shown`) and whether protocol dots
 are hidden. Everything drawn comes from the model (`model.traffic()` for the dots and the
@@ -29,7 +33,7 @@ from .theme import Theme
 from .transport_bar import TransportBar
 from .view_menus import link_menu, node_menu
 
-__all__ = ["NetworkView"]
+__all__ = ["NetworkView", "crashed_theme"]
 
 INSPECTOR_REFRESH = 0.2  # seconds between the inspector's "how far along" updates
 
@@ -52,7 +56,9 @@ class NetworkView(QObject):
         self.peer_addresses: list[str] = []  # where the peers were when this node crashed
         self.commands = NetCommands(session, feedback, tasks)
         self.bar = TransportBar(self.commands)
-        self.inspector = FrameInspector(self.commands, view)
+        self.inspector = FrameInspector(self.commands, view, session.model.fate)
+        self.inspector.closed.connect(self._inspector_closed)
+        self.theme: Theme = view.theme
         self.menu: QMenu | None = None  # the open menu, referenced while it shows
         self._inspected_at = 0.0
         view.animator.flights = self.flights
@@ -76,7 +82,10 @@ class NetworkView(QObject):
             self.bar.show_clock(net_clock.mode, net_clock.travel)
 
     def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
         self.inspector.set_theme(theme)
+        if self.crashed:
+            self._show_crashed()
 
     # -- events in ------------------------------------------------------------------------------
     def on_event(self, ev: Event) -> bool:
@@ -135,6 +144,10 @@ class NetworkView(QObject):
         self.place_inspector()
         self.view.animator.changed()
 
+    def _inspector_closed(self) -> None:
+        self.view.animator.highlighted = None
+        self.view.animator.changed()
+
     def place_inspector(self) -> None:
         # bottom right: the legend is bottom left, the badge top left, and nodes on their
         # rings rarely reach the corners
@@ -179,11 +192,28 @@ class NetworkView(QObject):
         self.crashed = True
         self.inspector.close_inspector()
         self.view.animator.clear()
-        self.bar.setEnabled(False)
+        self.bar.show_crashed()
         self.view.set_badge(f"<span style='font-weight:normal'>you were</span>&nbsp;"
                             f"<b>{short_node(node.name)}</b>&nbsp;— crashed")
+        self._show_crashed()
         self.on_crash()
+
+    def _show_crashed(self) -> None:
+        """Grey where the window's own node was blue: its disc, its halo and its badge."""
+        theme = crashed_theme(self.theme)
+        self.view.set_theme(theme)
+        self.view.badge.setStyleSheet(
+            f"QLabel#youAreBadge {{ background: {theme['badge_bg']}; color: {theme['badge_fg']};"
+            f" border-color: {theme['badge_border']}; }}")
 
     def restart(self) -> None:
         if self.restarter is not None:
             self.restarter()
+
+
+def crashed_theme(theme: Theme) -> Theme:
+    """`theme` for the window of a node that crashed: its own node (and the badge naming it)
+    in the grey of things that are gone instead of the accent colour of a live one."""
+    grey = theme["muted"]
+    return Theme({**theme, "self_fill": grey, "self_text": theme["scene_bg"],
+                  "badge_bg": grey, "badge_fg": theme["scene_bg"], "badge_border": grey})

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
 
+from ..events import Event
 from .feedback import Feedback
 from .recordings import recordings_dir
 from .session import NodeSession
 
-__all__ = ["RecordControl"]
+__all__ = ["RecordControl", "COUNT_UPDATE_MS"]
+
+#: how soon the status bar's event count follows a burst of recorded events
+COUNT_UPDATE_MS = 250
 
 
 class RecordControl:
@@ -30,6 +35,13 @@ class RecordControl:
         self.parent = parent
         self.dialog: QFileDialog | None = None
         status.setVisible(False)
+        # The count follows the recorded events themselves (every kind, not only messages):
+        # one update a quarter second after an event, none while nothing happens.
+        self.counter = QTimer(parent)
+        self.counter.setSingleShot(True)
+        self.counter.setInterval(COUNT_UPDATE_MS)
+        self.counter.timeout.connect(self.update_status)
+        session.watch(self._recorded)
 
     @property
     def recording(self) -> bool:
@@ -88,6 +100,10 @@ class RecordControl:
             self.action.setChecked(on)
         self.status.setVisible(on)
         self.update_status()
+
+    def _recorded(self, _ev: Event) -> None:
+        if self.session.recorder is not None and not self.counter.isActive():
+            self.counter.start()
 
     def update_status(self) -> None:
         recorder = self.session.recorder

@@ -25,7 +25,7 @@ from .session import NodeSession
 from .side_panel import SidePanel
 from .theme import Theme
 
-__all__ = ["ViewSync", "REFRESH_MS"]
+__all__ = ["ViewSync", "REFRESH_MS", "count"]
 
 REFRESH_MS = 25
 
@@ -47,6 +47,8 @@ class ViewSync:
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self.refreshes = 0
+        self._filled = False  # the lists and the status bar shown once (a fresh window's
+        # first picture can equal the empty one it starts with, yet they must be filled)
 
     def schedule(self) -> None:
         """Refresh soon: a burst of changes costs one refresh."""
@@ -71,6 +73,9 @@ class ViewSync:
     def refresh(self) -> None:
         self.timer.stop()
         s = self.session
+        if not s.node.running:
+            self._show_crashed()
+            return
         snap = s.model.snapshot()
         pic = make_picture(snap, s.name, s.scope_name, self.whole, s.spawned, self.picture)
         if pic.selected is not None and pic.selected.startswith("<") \
@@ -79,12 +84,13 @@ class ViewSync:
             pic = dataclasses.replace(pic, selected=None)
         old, self.picture = self.picture, pic
         self.refreshes += 1
-        if dataclasses.replace(old, selected=pic.selected) == pic:
+        if self._filled and dataclasses.replace(old, selected=pic.selected) == pic:
             if old.selected != pic.selected:  # only the selection moved
                 self.view.set_picture(pic)
                 self._select_in_lists(pic)
                 self.show_inbox()
             return
+        self._filled = True
         self.view.set_picture(pic)
         self._fill_members(pic)
         self._fill_groups(pic)
@@ -93,9 +99,29 @@ class ViewSync:
         self._select_in_lists(pic)
         self.show_inbox()
         peers = [n for n in pic.peers if frozenset((s.name, n)) in snap.links]
-        self.status["Peers"].setText(f"{len(peers)} peer{'s' if len(peers) != 1 else ''}")
+        self.status["Peers"].setText(count(len(peers), "peer"))
         live = sum(m.mark != "stale" for m in pic.members)
-        self.status["Members"].setText(f"{live} members · {len(pic.groups)} groups")
+        self.status["Members"].setText(f"{count(live, 'member')} · "
+                                       f"{count(len(pic.groups), 'group')}")
+
+    def _show_crashed(self) -> None:
+        """This window's node crashed: it holds no link, no process and no view of the
+        members any more. Its former peers stay drawn, "not connected", where they were (what
+        happens to them is theirs to show, in their windows)."""
+        old = self.picture
+        pic = Picture(old.me, whole=False, scope=old.scope, ghosts=old.peers + old.ghosts)
+        if self._filled and pic == old:
+            return
+        self._filled = True
+        self.picture = pic
+        self.refreshes += 1
+        self.view.set_picture(pic)
+        self._fill_members(pic)
+        self._fill_groups(pic)
+        self.panel.peers_list.clear()
+        self.show_inbox()
+        self.status["Peers"].setText("crashed: no peers")
+        self.status["Members"].setText("no members")
 
     def _fill_members(self, pic: Picture) -> None:
         tree = self.panel.members_tree
@@ -209,6 +235,13 @@ class ViewSync:
 
     def member_of(self, pid_text: str) -> Member | None:
         return self.picture.member(pid_text)
+
+
+def count(n: int, thing: str) -> str:
+    """ "no peers", "1 peer", "3 peers"."""
+    if n == 0:
+        return f"no {thing}s"
+    return f"{n} {thing}{'s' if n != 1 else ''}"
 
 
 def swatch(colour: str) -> QIcon:

@@ -45,7 +45,7 @@ def test_window_draws_members_links_and_peers_from_model_events(qtbot, open_wind
     assert tree_pids(alice) == [str(a1), str(b1)]
     assert [(g.group, g.members, g.local) for g in pic.groups] == [("chat", 2, 1)]
     assert "chat" in alice.view.legend.text()
-    assert alice.status["Members"].text() == "2 members · 1 groups"
+    assert alice.status["Members"].text() == "2 members · 1 group"
     # alice loses bob: he is shown as not connected, and so is his link to carol
     alice.session.feed(NodeDown(me, 1001.0, 20, BOB, "disconnected"))
     qtbot.waitUntil(lambda: alice.view.peers == (CAROL,), timeout=2000)
