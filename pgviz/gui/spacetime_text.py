@@ -98,10 +98,12 @@ def layout_mark_labels(geo: Geometry, history: SpaceTimeHistory, now: float,
                        ) -> list[tuple[Mark, Label]]:
     """Where the marks' labels go in the view: after their mark, or before it when they
     would run past the right edge; left out when they would start under the lane-name
-    column or overlap the previous label on their lane."""
+    column. A label that would overlap the previous one on its lane joins it when they say
+    the same kind of thing ("✕ carol, dave" when a split takes two peers at once; "+room
+    +chat"), and is left out otherwise."""
     lo, hi = geo.left + 1, geo.width - 4
     out: list[tuple[Mark, Label]] = []
-    label_end: dict[int, float] = {}
+    last: dict[int, int] = {}  # lane -> index in `out` of its last label
     height = metrics.height()
     for mark in history.marks_between(geo.t(lo - 3), min(geo.t(hi), now)):
         text = mark_label(mark)
@@ -113,14 +115,44 @@ def layout_mark_labels(geo: Geometry, history: SpaceTimeHistory, now: float,
         start = x + 3
         if start + w > hi:
             start = x - 3 - w
-        if start < lo or start < label_end.get(i, -math.inf):
+        before = out[last[i]] if i in last else None
+        if before is not None and start < before[1].rect.right() + 6:
+            joined = _joined(before, mark, text)
+            if joined is not None:
+                jw = metrics.horizontalAdvance(joined)
+                jstart = min(before[1].rect.x(), hi - jw)
+                if jstart >= lo and jstart >= _end_before(out, last[i], i, lane_index):
+                    rect = QRectF(jstart, before[1].rect.y(), jw, height)
+                    out[last[i]] = (before[0], Label(joined, rect))
             continue
-        label_end[i] = start + w + 6
+        if start < lo:
+            continue
         # above its lane; on the first lane of a short diagram, no higher than the axis (so
         # the axis never cuts its top off)
         top = max(AXIS_HEIGHT + 1, y - 8 - metrics.ascent())
+        last[i] = len(out)
         out.append((mark, Label(text, QRectF(start, top, w, height))))
     return out
+
+
+def _joined(before: tuple[Mark, Label], mark: Mark, text: str) -> str | None:
+    """The previous label on the lane with this mark's said too, if they are alike."""
+    kind, said = before[0].kind, before[1].text
+    if mark.kind == "nodedown" and kind == "nodedown":
+        name = text.removeprefix("✕ ")
+        return said if name in said.removeprefix("✕ ").split(", ") else f"{said}, {name}"
+    if mark.kind in ("join", "leave") and kind in ("join", "leave"):
+        return said if text in said.split(" ") else f"{said} {text}"
+    return None
+
+
+def _end_before(out: list[tuple[Mark, Label]], index: int, lane: int,
+                lane_index: dict[str, int]) -> float:
+    """Where the label before out[index] on the same lane ends (plus a gap)."""
+    for mark, label in reversed(out[:index]):
+        if lane_index.get(mark.node) == lane:
+            return label.rect.right() + 6
+    return -math.inf
 
 
 def paint_mark_labels(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: float,

@@ -123,3 +123,23 @@ def test_a_replay_shows_lanes_not_window_grey_after_the_playhead(qtbot):
     assert image.pixelColor(x, image.height() - 3) == bg
     lane = round(geo.lane_y(1))
     assert image.pixelColor(x, lane) != bg  # the lane goes on, empty, into the future
+
+
+def test_two_peers_lost_at_once_read_as_one_label(qtbot):
+    """A split takes carol and dave from alice at the same moment: one label names both
+    (the second no longer vanishes behind the first)."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from pgviz.gui.spacetime_text import layout_mark_labels
+
+    D = "dave@h"
+    events = [join(A, T0), join(B, T0 + 0.1), join(C, T0 + 0.2), join(D, T0 + 0.3),
+              NodeDown(node=A, t=T0 + 1.0, lc=5, peer=C, reason="connection_closed"),
+              NodeDown(node=A, t=T0 + 1.001, lc=6, peer=D, reason="connection_closed")]
+    view = view_of(qtbot, events, now=T0 + 2.0)
+    geo = view.geometry_now()
+    lanes = {n: i for i, n in enumerate(geo.lanes)}
+    labels = [label.text for mark, label in
+              layout_mark_labels(geo, view.history, T0 + 2.0, lanes, QFontMetricsF(QFont()))
+              if mark.node == A]
+    assert labels == ["+room", "✕ carol, dave"]
