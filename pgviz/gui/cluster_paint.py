@@ -8,17 +8,19 @@ with a theme; it does not know the view.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEngine, QPen, QPixmap
+from PySide6.QtGui import QColor, QFontMetricsF, QPaintEngine, QPainter, QPen, QPixmap
 
 from ..wire.terms import short_node
 from .markers import MEMBER_PEN, make_font
 from .picture import Picture, group_text
-from .placement import LABEL_PX, Placement
+from .placement import LABEL_MIN_SCREEN_PX, LABEL_PX, Placement
 from .theme import Theme
 
-__all__ = ["BackgroundPainter", "LABEL_MIN_SCREEN_PX"]
+__all__ = ["BackgroundPainter"]
 
-LABEL_MIN_SCREEN_PX = 7.5  # labels smaller than this on screen are not drawn
+NAME_MIN_PX = 10.0  # a node's name at least this tall on screen (within its disc)
+CAPTION_MIN_PX = 8.0  # "2 members" under it
+CROSS_MAX = 14.0  # half a cut link's cross, at most (scene units: a node's radius is 46)
 #: Paint engines that keep shapes as shapes (members are then not blitted sprites).
 VECTOR_ENGINES = frozenset({QPaintEngine.Type.SVG, QPaintEngine.Type.Pdf,
                             QPaintEngine.Type.Picture})
@@ -90,7 +92,7 @@ class BackgroundPainter:
         cross = QPen(danger, 4.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
         cross.setCosmetic(True)
         scale = painter.worldTransform().m11() or 1.0
-        k = 9.0 / scale
+        k = min(9.0 / scale, CROSS_MAX)  # 9 px on screen, never larger than a node
         for link in cuts:
             a, b = sorted(link)
             if a not in pos or b not in pos:
@@ -232,14 +234,25 @@ class BackgroundPainter:
         n = place.counts.get(name, 0)
         caption = (self.caption_ghost if ghost
                    else f"{n} member{'s' if n != 1 else ''}" if n else "")
-        font = make_font((22 if is_self else 17) * ts, True)
+        # In a small view the text keeps a readable size on screen, as large as the disc
+        # allows (the disc itself is kept large enough: cluster_view.py's MIN_NODE_PX).
+        scale = painter.worldTransform().m11() or 1.0
+        base_px = (22 if is_self else 17) * ts
+        name_px = min(max(base_px, NAME_MIN_PX / scale), 0.7 * r)
+        wide = QFontMetricsF(make_font(name_px, True)).horizontalAdvance(short_node(name))
+        if wide > 2 * r - 10:  # smaller rather than elided, down to the normal size
+            name_px = max(base_px, name_px * (2 * r - 10) / wide)
+        font = make_font(name_px, True)
         painter.setFont(font)
         fm = QFontMetricsF(font)
         painter.setPen(t.qcolor("self_text") if is_self else
                        t.qcolor("ghost") if ghost else t.qcolor("fg"))
         name_h = fm.height()
-        cap_font = make_font((12 if is_self else 11) * ts)
+        cap_font = make_font(min(max((12 if is_self else 11) * ts, CAPTION_MIN_PX / scale),
+                                 0.45 * r))
         cap_fm = QFontMetricsF(cap_font)
+        if caption and n and cap_fm.horizontalAdvance(caption) > 2 * r - 6:
+            caption = str(n)  # "12" rather than "12 me…"
         cap_h = cap_fm.height() if caption else 0.0
         top = y - (name_h + cap_h) / 2
         label = fm.elidedText(short_node(name), Qt.TextElideMode.ElideRight, 2 * r - 10)

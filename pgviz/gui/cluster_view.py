@@ -39,14 +39,13 @@ from .layout import NodeLayout
 from .markers import MEMBER_PEN, MemberMarker
 from .picking import link_at, nearest
 from .picture import Member, Picture, group_text
-from .placement import Placement, place_picture
+from .placement import Placement, fit_scale, place_picture, place_to_fit
 from .theme import Theme, group_colour_map
 
 __all__ = ["ClusterView", "MemberMarker"]
 
 MAX_ZOOM = 4.0
 MIN_ZOOM = 0.05
-FIT_MAX = 1.5
 
 
 class ClusterView(QGraphicsView):
@@ -171,18 +170,21 @@ class ClusterView(QGraphicsView):
         if scale != self.text_scale:
             self.text_scale = scale
             self.painter_.text_scale = scale
-            self.overlays.show_badge()
+            self.overlays.set_text_scale(scale)
             self._relayout()
 
     # -- layout ---------------------------------------------------------------------------------
     def _relayout(self) -> None:
-        aspect = None
         if self.auto_fit:  # spread the centres to the view's shape
             avail = (self.overlays.free_area() if self.viewport().width() > 60
                      else QRectF(0, 0, 14, 10))
-            aspect = avail.width() / avail.height()
-        place = place_picture(self.picture, self.centre, self.layout_, self.text_scale,
-                              aspect, self.place.stretch)
+            place = place_to_fit(self.picture, self.centre, self.layout_, self.text_scale,
+                                 avail, self.place.stretch,
+                                 readable=self.viewport().width() > 60)
+        else:
+            place = place_picture(self.picture, self.centre, self.layout_, self.text_scale,
+                                  None, self.place.stretch, self.place.spread,
+                                  self.place.labelled)
         self.place = place
         rect = place.content
         self.scene().setSceneRect(rect.adjusted(-2000, -2000, 2000, 2000))
@@ -232,9 +234,10 @@ class ClusterView(QGraphicsView):
         if rect.isNull() or self.viewport().width() < 10:
             return
         avail = self.overlays.free_area()
-        scale = min(avail.width() / rect.width(), avail.height() / rect.height(), FIT_MAX)
+        scale = fit_scale(rect, avail)
         self.resetTransform()
         self.scale(scale, scale)
+        self._scale_markers()
         # centre the picture in the free area (the viewport's centre is off by the overlays)
         vp_centre = QPointF(self.viewport().width() / 2, self.viewport().height() / 2)
         shift = (avail.center() - vp_centre) / scale
@@ -246,7 +249,13 @@ class ClusterView(QGraphicsView):
         factor = max(MIN_ZOOM / current, min(MAX_ZOOM / current, factor))
         self.auto_fit = False
         self.scale(factor, factor)
+        self._scale_markers()
         self.resetCachedContent()
+
+    def _scale_markers(self) -> None:
+        k = (self.transform().m11() or 1.0) * self.text_scale
+        self.selection.set_scale(k)
+        self.hover_marker.set_scale(k)
 
     def fit_to_window(self) -> None:
         self.auto_fit = True

@@ -65,6 +65,16 @@ REDRAW_EVENTS = frozenset({"nodeup", "nodedown", "join", "leave", "view", "spawn
                            "fault", "clock"})
 
 
+#: A window shorter than this opens without the diagram it remembered open.
+DIAGRAM_MIN_WINDOW_HEIGHT = 620
+
+
+def diagram_height(window_height: int) -> int:
+    """The docked diagram's height when it opens: a third of the window, and never more than
+    leaves the menus, toolbars and the graph 400 px (120 px at least: a few lanes)."""
+    return max(120, min(window_height // 3, window_height - 400))
+
+
 def window_title(short_name: str, address: str) -> str:
     """The app's name once, at the end: Qt adds the application's display name to a title
     that does not already end with it (on X11 and Windows), so it must end with it."""
@@ -87,6 +97,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.show_protocol = True
         self._closing = False
+        self._shown_once = False
         self.stopped: asyncio.Future[bool] = asyncio.get_event_loop().create_future()
         #: set by a restart (`pgviz demo`): the window that takes this one's place
         self.replacement: asyncio.Future[MainWindow] | None = None
@@ -372,7 +383,20 @@ class MainWindow(QMainWindow):
     # -- layout ---------------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self._close_remembered_diagram_if_short()
         self.arrangement.shown()
+
+    def _close_remembered_diagram_if_short(self) -> None:
+        """The diagram is remembered open per node name (QSettings); a window of that name
+        opening too short for it and the graph (a `pgviz demo` tile) starts without it:
+        F9 still opens it."""
+        if (not self.diagram.isHidden() and not self.diagram.isFloating()
+                and self.height() < DIAGRAM_MIN_WINDOW_HEIGHT):
+            self.diagram.hide()
+            self.feedback.report("space-time diagram closed: the window is too short for it "
+                                 "and the graph (F9 opens it)")
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -383,10 +407,11 @@ class MainWindow(QMainWindow):
         self.legend_hint.setVisible(not compact)
 
     def _diagram_shown(self, visible: bool) -> None:
-        """The diagram takes a third of the height when it opens, never the whole window."""
+        """The diagram takes a third of the height when it opens, less in a short window:
+        the graph keeps the larger part."""
         if visible and not self.diagram.isFloating():
             QTimer.singleShot(0, lambda: self.resizeDocks(
-                [self.diagram], [max(160, self.height() // 3)], Qt.Orientation.Vertical))
+                [self.diagram], [diagram_height(self.height())], Qt.Orientation.Vertical))
 
     # -- settings ---------------------------------------------------------------------------------------
     def _settings_group(self) -> str:

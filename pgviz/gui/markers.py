@@ -9,9 +9,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
-__all__ = ["MemberMarker", "make_font", "label_rect", "MEMBER_PEN"]
+__all__ = ["MemberMarker", "make_font", "label_rect", "MEMBER_PEN", "PILL_PX", "MARKER_SCALE"]
 
 MEMBER_PEN = 18.0          # member disc diameter (scene units)
+PILL_PX = 15.0             # the marker's label at zoom 1 (the scene's labels: 14)
+MARKER_SCALE = (0.6, 2.4)  # the marker follows the zoom within these bounds
 
 
 def make_font(px: float, bold: bool = False) -> QFont:
@@ -34,25 +36,41 @@ class MemberMarker(QGraphicsItem):
         self.setVisible(False)
         self.text = ""
         self.colours = ("#2563eb", "#ffffff", "#1f2430")  # ring/pill, pill text, halo
-        self.font = make_font(15, True)
+        self.scale = 1.0  # with the view's zoom (set_scale)
+        self.font = make_font(PILL_PX, True)
+        self.direction = (0.0, -1.0)
         self._rect = QRectF()
         self._pill = QRectF()
+
+    def set_scale(self, scale: float) -> None:
+        """Ring and pill in proportion to the picture: `scale` is the view's zoom times the
+        text scale, kept within MARKER_SCALE (a ring readable around a small dot; the pill
+        as large as the other members' labels in a big view, never smaller)."""
+        scale = max(MARKER_SCALE[0], min(MARKER_SCALE[1], scale))
+        if abs(scale - self.scale) > 0.01:
+            self.scale = scale
+            self.font = make_font(PILL_PX * scale, True)
+            self.set_label(self.text, self.direction)
 
     def set_label(self, text: str, direction: tuple[float, float] = (0.0, -1.0)) -> None:
         """The pill goes on the side of the dot that faces away from its node."""
         self.prepareGeometryChange()
         self.text = text
+        self.direction = direction
+        k = self.scale
         fm = QFontMetricsF(self.font)
-        w, h = fm.horizontalAdvance(text) + 18, fm.height() + 6
+        w, h = fm.horizontalAdvance(text) + 18 * k, fm.height() + 6 * k
         c, s = direction
+        off = 17.0 * k
         if c > 0.38:
-            x, y = 17.0, -h / 2
+            x, y = off, -h / 2
         elif c < -0.38:
-            x, y = -17.0 - w, -h / 2
+            x, y = -off - w, -h / 2
         else:
-            x, y = -w / 2, (-17.0 - h if s < 0 else 17.0)
+            x, y = -w / 2, (-off - h if s < 0 else off)
         self._pill = QRectF(x, y, w, h)
-        self._rect = self._pill.united(QRectF(-22, -22, 44, 44)).adjusted(-3, -3, 3, 3)
+        self._rect = self._pill.united(QRectF(-22 * k, -22 * k, 44 * k, 44 * k)).adjusted(
+            -3, -3, 3, 3)
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
@@ -62,17 +80,18 @@ class MemberMarker(QGraphicsItem):
         painter.setClipRect(option.exposedRect)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         accent, on_accent, halo = (QColor(c) for c in self.colours)
+        k = self.scale
         if self.selected:
             glow = QColor(accent)
             glow.setAlpha(70)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(glow)
-            painter.drawEllipse(QPointF(0, 0), 20, 20)
-            painter.setPen(QPen(accent, 3.5))
+            painter.drawEllipse(QPointF(0, 0), 20 * k, 20 * k)
+            painter.setPen(QPen(accent, 3.5 * min(1.0, k) ** 0.5))
         else:
-            painter.setPen(QPen(accent, 2.5))
+            painter.setPen(QPen(accent, 2.5 * min(1.0, k) ** 0.5))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawEllipse(QPointF(0, 0), 13, 13)
+        painter.drawEllipse(QPointF(0, 0), 13 * k, 13 * k)
         if self.text:
             painter.setPen(QPen(halo, 1.0) if not self.selected else Qt.PenStyle.NoPen)
             painter.setBrush(accent)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 
 from pgviz.gui.exports import write_export
+from pgviz.gui.layout import NODE_RADIUS
+from pgviz.gui.placement import LABEL_PX, MIN_NODE_PX
 
 from .drivers import join_one
 
@@ -36,3 +38,80 @@ def test_cluster_view_svg_export_is_vector_not_a_bitmap(qtbot, run, open_windows
     badge_px = alice.view.badge.fontInfo().pixelSize()
     sizes = re.findall(r'font-size="([0-9.]+)"[^>]*>\s*you are', svg)
     assert sizes and float(sizes[0]) == badge_px
+
+
+def test_remembered_diagram_stays_closed_in_a_window_too_short_for_it(qtbot, run,
+                                                                      open_windows):
+    """A demo tile (640×400) named like a window that closed with its diagram open opens
+    without the diagram; a window tall enough opens with it, as remembered."""
+    (alice,) = open_windows("alice")
+    alice.diagram.show()
+    qtbot.waitUntil(alice.diagram.isVisible, timeout=2000)
+    run(alice.shutdown())
+    (tile,) = open_windows("alice", size=(640, 400))
+    qtbot.waitUntil(tile.isVisible, timeout=2000)
+    assert not tile.diagram.isVisible()
+    assert not tile.diagram.action.isChecked()  # F9 opens it
+    tile.diagram.action.trigger()
+    smallest = tile.diagram.minimumSizeHint().height()
+    qtbot.waitUntil(lambda: tile.diagram.isVisible()
+                    and tile.diagram.height() <= smallest + 4, timeout=2000)
+    tile.diagram.hide()
+    tile.diagram.show()  # remembered open again
+    run(tile.shutdown())
+    (tall,) = open_windows("alice", size=(1200, 780))
+    qtbot.waitUntil(tall.diagram.isVisible, timeout=2000)
+    qtbot.waitUntil(lambda: 240 <= tall.diagram.height() <= 280, timeout=2000)
+
+
+def _mesh(qtbot, run, open_windows, names, size):
+    ws = open_windows(*names, size=size, whole=True)
+    for w in ws[1:]:
+        run(w.session.connect(ws[0].session.node.address))
+    qtbot.waitUntil(lambda: all(len(w.session.node.nodes()) == len(ws) - 1 for w in ws),
+                    timeout=8000)
+    return ws
+
+
+def _peer_radius_on_screen(w):
+    return NODE_RADIUS * w.view.transform().m11()
+
+
+def test_demo_tile_keeps_the_graph_readable_and_overlays_apart(qtbot, run, open_windows):
+    """`pgviz demo --nodes 4` on 1280×800: in a 640×400 tile the labels over the view do not
+    cover each other, and the nodes stay large enough to read their names."""
+    ws = _mesh(qtbot, run, open_windows, ("alice", "bob", "carol", "dave"), (640, 400))
+    alice = ws[0]
+    join_one(qtbot, alice, "room")
+    qtbot.waitUntil(lambda: len(alice.view.members) == 1, timeout=5000)
+    view = alice.view
+    shown = [w.geometry() for w in (view.badge, view.mode_label, view.legend)
+             if w.isVisible()]
+    for i, a in enumerate(shown):
+        for b in shown[i + 1:]:
+            assert not a.intersects(b), (a, b)
+    qtbot.waitUntil(lambda: _peer_radius_on_screen(alice) >= MIN_NODE_PX - 1, timeout=2000)
+    # the graph lies clear of the labels
+    for name in ("alice", "bob", "carol", "dave"):
+        node = next(n for n in view.place.node_pos if n.startswith(name))
+        centre = view.scene_to_widget(*view.place.node_pos[node])
+        assert not view.badge.geometry().contains(centre)
+        assert not view.legend.geometry().contains(centre)
+
+
+def test_overlays_and_selected_pill_grow_with_a_large_view(qtbot, run, open_windows):
+    """At 2560×1440 the "you are" badge grows with the graph, and the selected member's pill
+    is not smaller than the other members' labels."""
+    (small,) = open_windows("erin", size=(1200, 780))
+    badge_small = small.view.badge.height()
+    bob, _carol = _mesh(qtbot, run, open_windows, ("bob", "carol"), (2560, 1400))
+    join_one(qtbot, bob, "room")
+    join_one(qtbot, _carol, "room")
+    qtbot.waitUntil(lambda: len(bob.view.members) == 2, timeout=5000)
+    view = bob.view
+    assert view.badge.height() > 1.3 * badge_small
+    mine = next(m for m in view.members if m.local)
+    bob.selection.select_member(mine)
+    qtbot.waitUntil(view.selection.isVisible, timeout=2000)
+    label_px = LABEL_PX * view.transform().m11()  # the others' labels, on screen
+    assert view.selection.font.pixelSize() >= label_px
