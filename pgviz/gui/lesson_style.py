@@ -28,11 +28,11 @@ def lesson_stylesheet(theme: Theme) -> str:
 #lessonChecks {{ font-size: 16pt; color: {t["fg"]}; background: transparent; border: none;
     padding: 0; }}
 #lessonChecks::item {{ padding: 3px 0; color: {t["fg"]}; background: transparent; }}
-#lessonStepLabel {{ font-size: 14pt; color: {t["fg"]}; }}
+#lessonStepLabel {{ font-size: 14pt; font-weight: 600; color: {t["fg"]}; }}
 #lessonStatus {{ font-size: 13pt; color: {t["muted"]}; }}
 QPushButton#lessonNextButton, QPushButton#lessonBackButton {{
-    font-size: 17pt; font-weight: 600; min-height: 44px; min-width: 150px;
-    padding: 8px 28px; border-radius: 10px; }}
+    font-size: 17pt; font-weight: 600; min-height: 44px; min-width: 110px;
+    padding: 8px 24px; border-radius: 10px; }}
 QPushButton#lessonNextButton {{ background: {t["accent"]}; color: {t["on_accent"]};
     border: 2px solid {t["accent"]}; }}
 QPushButton#lessonNextButton:hover {{ background: {t["accent_hover"]};

@@ -83,7 +83,7 @@ class LessonWindow(QMainWindow):
         self.lesson_label = named(QLabel(lesson.title), "lessonTitle", "Lesson")
         self.lesson_label.setWordWrap(True)
         self.step_label = named(QLabel(), "lessonStepLabel", "Step")
-        self.step_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.step_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         self.step_title = named(QLabel(), "lessonStepTitle", "Step title")
         self.step_title.setWordWrap(True)
         self.narration = named(QLabel(), "lessonNarration", "Narration")
@@ -108,14 +108,18 @@ class LessonWindow(QMainWindow):
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.step_label)
-        buttons.addStretch(1)
         buttons.addWidget(self.next_button)
+        # the lesson's name and where the class is in it, as a slide's header (the button
+        # row keeps only the buttons: a third of a 1280 px screen still holds them)
+        header = QHBoxLayout()
+        header.setSpacing(16)
+        header.addWidget(self.lesson_label, 1)
+        header.addWidget(self.step_label, 0, Qt.AlignmentFlag.AlignTop)
         # The narration, then its checks right under it; the room left over goes below them,
         # above the status line and the buttons, which stay at the bottom where a teacher's
         # hand expects them. A window too short for the text scrolls it (never squeezes a
         # line of narration in half).
-        lay.addWidget(self.lesson_label)
+        lay.addLayout(header)
         lay.addWidget(self.step_title)
         lay.addWidget(self.narration)
         lay.addSpacing(6)

@@ -92,3 +92,23 @@ def test_the_lesson_window_shows_checks_as_coloured_badges_under_the_narration(
     finally:
         lw.close()
         qtbot.waitUntil(lw.stopped.done, timeout=10000)
+
+
+def test_the_lesson_window_fits_a_third_of_a_1280_pixel_screen(qtbot, run, tmp_path):
+    """place_lesson gives it a third of the screen beside the node windows: its big buttons
+    and title must not push it wider than that (it would hide under alice's window)."""
+    from pgviz.gui.lesson_window import LessonWindow
+
+    path = tmp_path / "badges.toml"
+    path.write_text(LESSON)
+    lw = LessonWindow(load_lesson(str(path)))
+    try:
+        lw.show()
+        qtbot.waitUntil(lw.isVisible)
+        assert lw.minimumSizeHint().width() <= 1280 // 3
+        lw.resize(1280 // 3, 400)
+        qtbot.waitUntil(lambda: lw.width() == 1280 // 3)
+        nxt = lw.next_button
+        assert nxt.mapTo(lw, nxt.rect().topRight()).x() < lw.width()
+    finally:
+        run(lw.shutdown())
