@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QPainter, QTextOption
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -28,7 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["SidePanel", "named"]
+__all__ = ["SidePanel", "named", "LIST_ROWS"]
+
+LIST_ROWS = 2  # rows of a node list beside the view (it scrolls for more)
 
 
 W = TypeVar("W", bound=QWidget)
@@ -90,6 +93,16 @@ class TwoLineLabel(QLabel):
         self.setToolTip(text)
 
 
+def _row(label: QWidget, button: QWidget) -> QHBoxLayout:
+    """A list's title and its button on one line, the title taking the room."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(5)
+    row.addWidget(label, 1)
+    row.addWidget(button, 0, Qt.AlignmentFlag.AlignRight)
+    return row
+
+
 class SidePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,7 +110,7 @@ class SidePanel(QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(8, 2, 8, 8)
         self.grid.setHorizontalSpacing(8)
-        self.grid.setVerticalSpacing(6)
+        self.grid.setVerticalSpacing(4)
         self.cluster_box = self._cluster_box()
         self.groups_box = self._groups_box()
         self.message_box = self._message_box()
@@ -133,11 +146,31 @@ class SidePanel(QWidget):
             g.setColumnStretch(0, 1)
             g.setColumnStretch(1, 1)
         self.tabs.setMinimumHeight(170 if columns == 1 else 120)
-        # two columns: the cluster box is as tall as the two boxes beside it; its lists
-        # take that room instead of leaving a gap
-        lists_max = 56 if columns == 1 else 16777215
-        self.local_nodes_list.setMaximumHeight(lists_max)
-        self.peers_list.setMaximumHeight(lists_max)
+        self.size_lists()
+
+    def node_lists(self) -> tuple[QListWidget, ...]:
+        return (self.local_nodes_list, self.lan_nodes_list, self.peers_list)
+
+    def size_lists(self) -> None:
+        """The node lists show whole rows, never a row cut in half: LIST_ROWS beside the
+        view; in two columns the cluster box is as tall as the two boxes beside it and its
+        lists take that room (at least LIST_ROWS rows)."""
+        for lst in self.node_lists():
+            row = lst.sizeHintForRow(0) if lst.count() else lst.fontMetrics().height() + 3
+            lst.ensurePolished()  # the stylesheet's padding and border are in the margins
+            margins = lst.contentsMargins()
+            rows = LIST_ROWS * row + margins.top() + margins.bottom()
+            lst.setMinimumHeight(rows)
+            lst.setMaximumHeight(rows if self.columns == 1 else 16777215)
+
+    def _first_row(self, _parent: object, first: int, _last: int) -> None:
+        if first == 0:
+            self.size_lists()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.size_lists()  # presenter mode: rows are taller
 
     def command_buttons(self) -> list[tuple[QAbstractButton, str, str]]:
         """The buttons that trigger the window's actions: (button, action key, icon name)."""
@@ -160,8 +193,8 @@ class SidePanel(QWidget):
     def _cluster_box(self) -> QGroupBox:
         box = QGroupBox("Cluster")
         grid = QGridLayout(box)
-        grid.setContentsMargins(6, 6, 6, 6)
-        grid.setSpacing(5)
+        grid.setContentsMargins(6, 4, 6, 6)
+        grid.setSpacing(4)
         self.address_edit = named(QLineEdit(), "addressEdit", "Address to connect to",
                                   "host:port of a node (Ctrl+L)")
         self.address_edit.setPlaceholderText("host:port")
@@ -176,12 +209,9 @@ class SidePanel(QWidget):
         self.refresh_nodes_button = named(QToolButton(), "refreshNodesButton",
                                           "Refresh local nodes", "Look for nodes again (F5)")
         self.refresh_nodes_button.setAutoRaise(True)
-        grid.addWidget(hint, 1, 0, 1, 2)
-        grid.addWidget(self.refresh_nodes_button, 1, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addLayout(_row(hint, self.refresh_nodes_button), 1, 0, 1, 3)
         self.local_nodes_list = named(QListWidget(), "localNodesList", "Nodes on this machine",
                                       "pgviz nodes running on this machine")
-        self.local_nodes_list.setMaximumHeight(56)
-        self.local_nodes_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         grid.addWidget(self.local_nodes_list, 2, 0, 1, 3)
         # On the LAN (mDNS): shown only while this node is announced there.
         self.lan_hint = ElidedLabel("On this network — click to connect")
@@ -189,38 +219,36 @@ class SidePanel(QWidget):
         grid.addWidget(self.lan_hint, 3, 0, 1, 3)
         self.lan_nodes_list = named(QListWidget(), "lanNodesList", "Nodes on this network",
                                     "pgviz nodes announced on the local network (mDNS)")
-        self.lan_nodes_list.setMaximumHeight(56)
-        self.lan_nodes_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         grid.addWidget(self.lan_nodes_list, 4, 0, 1, 3)
         self.lan_hint.hide()
         self.lan_nodes_list.hide()
-        peers_label = QLabel("Connected peers")
+        peers_label = ElidedLabel("Connected peers")
         peers_label.setObjectName("hint")
-        grid.addWidget(peers_label, 5, 0, 1, 3)
         self.peers_list = named(QListWidget(), "peersList", "Connected peers",
                                 "Nodes this node is connected to")
-        self.peers_list.setMaximumHeight(56)
-        self.peers_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        grid.addWidget(self.peers_list, 6, 0, 1, 2)
         self.disconnect_button = self._button("disconnectButton", "Disconnect",
                                               "Disconnect peer",
                                               "Disconnect the selected peer (Ctrl+D)")
-        grid.addWidget(self.disconnect_button, 6, 2, Qt.AlignmentFlag.AlignTop)
+        # the button beside the list's title: the addresses get the panel's whole width
+        grid.addLayout(_row(peers_label, self.disconnect_button), 5, 0, 1, 3)
+        grid.addWidget(self.peers_list, 6, 0, 1, 3)
+        for lst in self.node_lists():
+            lst.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            lst.setUniformItemSizes(True)
+            # a row's height is known once there is one
+            lst.model().rowsInserted.connect(self._first_row)
         grid.setColumnStretch(0, 1)
         return box
 
     def _groups_box(self) -> QGroupBox:
         box = QGroupBox("Processes and groups")
         grid = QGridLayout(box)
-        grid.setContentsMargins(6, 6, 6, 6)
-        grid.setSpacing(5)
-        grid.addWidget(QLabel("Scope"), 0, 0)
+        grid.setContentsMargins(6, 4, 6, 6)
+        grid.setSpacing(4)
         self.scope_combo = named(QComboBox(), "scopeCombo", "Scope",
                                  "pg scope shown and used; type a new name to start one")
         self.scope_combo.setEditable(True)
         self.scope_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        grid.addWidget(self.scope_combo, 0, 1, 1, 2)
-        grid.addWidget(QLabel("Group"), 1, 0)
         self.group_combo = named(QComboBox(), "groupCombo", "Group",
                                  "Type a group name or pick a known one")
         self.group_combo.setEditable(True)
@@ -229,7 +257,18 @@ class SidePanel(QWidget):
         if line is not None:
             line.setPlaceholderText("e.g. chat")
         self.group_combo.setEditText("chat")
-        grid.addWidget(self.group_combo, 1, 1, 1, 2)
+        # one row: the scope is short ("pg"), the group gets the larger part
+        names = QHBoxLayout()
+        names.setSpacing(5)
+        names.addWidget(QLabel("Scope"))
+        names.addWidget(self.scope_combo, 2)
+        names.addSpacing(4)
+        names.addWidget(QLabel("Group"))
+        names.addWidget(self.group_combo, 3)
+        for combo in (self.scope_combo, self.group_combo):
+            combo.setMinimumContentsLength(4)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        grid.addLayout(names, 1, 0, 1, 3)
         self.spawn_button = self._button("spawnButton", "Spawn", "Spawn process",
                                          "Start a new process on this node (Ctrl+N)")
         self.kill_button = self._button("killButton", "Kill", "Kill member",
@@ -261,8 +300,8 @@ class SidePanel(QWidget):
     def _message_box(self) -> QGroupBox:
         box = QGroupBox("Messages")
         grid = QGridLayout(box)
-        grid.setContentsMargins(6, 6, 6, 6)
-        grid.setSpacing(5)
+        grid.setContentsMargins(6, 4, 6, 6)
+        grid.setSpacing(4)
         self.message_edit = named(QLineEdit(), "messageEdit", "Message text",
                                   "Text to broadcast or send")
         self.message_edit.setPlaceholderText("hello, class!")
@@ -279,9 +318,9 @@ class SidePanel(QWidget):
                                         "Send the text to the selected member (Ctrl+Enter)")
         grid.addWidget(self.broadcast_button, 1, 0)
         grid.addWidget(self.send_button, 1, 1)
-        grid.addWidget(self.remote_only_check, 2, 0, 1, 2)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        grid.addWidget(self.remote_only_check, 1, 2)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
         return box
 
     def _tabs(self) -> QTabWidget:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtWidgets import QLabel
+
 from pgviz.gui.exports import write_export
 from pgviz.gui.layout import NODE_RADIUS
 from pgviz.gui.placement import LABEL_PX, MIN_NODE_PX
+from pgviz.gui.side_panel import LIST_ROWS
 
 from .drivers import join_one
 
@@ -35,9 +38,9 @@ def test_cluster_view_svg_export_is_vector_not_a_bitmap(qtbot, run, open_windows
     assert "alice" in texts and "bob" in texts  # node names are text, not pixels
     # the badge's text at the size it is laid out for (a smaller font in the same boxes
     # opened gaps: "you are    alice")
-    badge_px = alice.view.badge.fontInfo().pixelSize()
+    badge_px = alice.view.overlays.badge_pt() * alice.view.logicalDpiY() / 72
     sizes = re.findall(r'font-size="([0-9.]+)"[^>]*>\s*you are', svg)
-    assert sizes and float(sizes[0]) == badge_px
+    assert sizes and abs(float(sizes[0]) - badge_px) < 0.1
 
 
 def test_remembered_diagram_stays_closed_in_a_window_too_short_for_it(qtbot, run,
@@ -115,3 +118,26 @@ def test_overlays_and_selected_pill_grow_with_a_large_view(qtbot, run, open_wind
     qtbot.waitUntil(view.selection.isVisible, timeout=2000)
     label_px = LABEL_PX * view.transform().m11()  # the others' labels, on screen
     assert view.selection.font.pixelSize() >= label_px
+
+
+def test_side_panel_fits_a_1280x800_window_with_whole_rows(qtbot, run, open_windows):
+    """At 1280×800 the controls need no scrollbar; the node lists show whole rows, the peers'
+    addresses get the panel's width (Disconnect sits beside the list's title), and the
+    "On this machine" hint is not cut off."""
+    alice, _bob, _carol = _mesh(qtbot, run, open_windows, ("alice", "bob", "carol"),
+                                (1280, 800))
+    panel = alice.panel
+    qtbot.waitUntil(lambda: panel.peers_list.count() == 2, timeout=5000)
+    scroll = alice.side_scroll
+    qtbot.waitUntil(lambda: not scroll.verticalScrollBar().isVisible(), timeout=2000)
+    for lst in (panel.local_nodes_list, panel.peers_list):
+        row = lst.sizeHintForRow(0)
+        assert lst.viewport().height() == LIST_ROWS * row, lst.objectName()
+    box = panel.cluster_box.contentsRect()
+    assert panel.peers_list.width() >= box.width() - 14
+    full = panel.peers_list.item(0).text()
+    assert panel.peers_list.fontMetrics().horizontalAdvance(full) < panel.peers_list.width()
+    hint = next(w for w in panel.cluster_box.findChildren(QLabel)
+                if w.text().startswith("On this machine"))
+    assert hint.fontMetrics().horizontalAdvance(hint.text()) <= hint.contentsRect().width()
+    assert panel.tabs.height() >= 170
