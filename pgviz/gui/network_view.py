@@ -214,6 +214,9 @@ class NetworkView(QObject):
 def crashed_theme(theme: Theme) -> Theme:
     """`theme` for the window of a node that crashed: its own node (and the badge naming it)
     in the grey of things that are gone instead of the accent colour of a live one."""
-    grey = theme["muted"]
-    return Theme({**theme, "self_fill": grey, "self_text": theme["scene_bg"],
-                  "badge_bg": grey, "badge_fg": theme["scene_bg"], "badge_border": grey})
+    # on a dark background a light grey would stand out more than the live nodes: there the
+    # disc takes the dim grey of nodes that are not connected
+    grey, text = ((theme["ghost"], theme["fg"]) if theme["dark"]
+                  else (theme["muted"], theme["scene_bg"]))
+    return Theme({**theme, "self_fill": grey, "self_text": text,
+                  "badge_bg": grey, "badge_fg": text, "badge_border": grey})

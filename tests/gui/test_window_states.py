@@ -8,6 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from pgviz.gui.network_view import crashed_theme
+
 from .drivers import log_lines, peers
 from .test_transport_bar import click_dot, cluster_of, held
 
@@ -43,6 +45,9 @@ def test_a_crashed_nodes_window_shows_the_node_gone(qtbot, open_windows, run):
     badge = bob.view.badge
     assert close_to(colour_at(badge, 10, badge.height() // 2), muted)
     assert "you were" in badge.text()
+    bob.cycle_theme()  # another theme: still grey, in that theme's grey
+    assert bob.view.theme["self_fill"] == crashed_theme(bob.theme)["self_fill"]
+    assert bob.view.theme["self_fill"] in (bob.theme["muted"], bob.theme["ghost"])
     # the network clock bar acts on nothing: grey, no mode checked, its keys dead
     bar = bob.net.bar
     assert not bar.isEnabled() and "crashed" in bar.state_label.text()
