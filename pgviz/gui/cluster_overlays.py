@@ -18,7 +18,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QGraphicsView, QLabel
 
 from ..wire.terms import short_node
-from .picture import Picture, group_text
+from .picture import GroupRow, Picture, group_text
 from .theme import Theme
 
 __all__ = ["Overlays"]
@@ -136,7 +136,7 @@ class Overlays:
         muted = theme["muted"]
         parts = [f"<span style='color:{colours.get(group_text(r.group), '#888')}'>●"
                  f"</span>&nbsp;<b>{_escape(group_text(r.group))}</b>"
-                 f"&nbsp;<span style='color:{muted}'>{r.members}</span>"
+                 f"&nbsp;{_count(r, pic.me, muted)}"
                  for r in rows[:LEGEND_GROUPS]]
         more = len(rows) - LEGEND_GROUPS
         if more > 0:
@@ -200,6 +200,16 @@ class Overlays:
         else:
             self.legend.adjustSize()
         self.legend.move(14, self.view.height() - self.legend.height() - 14)
+
+
+def _count(row: GroupRow, me: str, muted: str) -> str:
+    """A group's count in the legend. The window is a node: first what that node's pg gives
+    it (get_members), which is what its code acts on; the whole cluster's picture adds the
+    count of all the nodes' own members when the two differ (a split, a join on its way)."""
+    if row.here is None or row.here == row.members:
+        return f"<span style='color:{muted}'>{row.members}</span>"
+    return (f"{row.here}&nbsp;<span style='color:{muted}'>at {_escape(short_node(me))}"
+            f" · {row.members} in all</span>")
 
 
 def _room(rect: QRectF) -> float:

@@ -59,6 +59,9 @@ class GroupRow:
     group: Any
     members: int  # distinct pids
     local: int    # distinct pids of the window's own node
+    #: distinct pids the window's own node has in the group (what its get_members gives);
+    #: None: the same as `members` (my node's picture counts nothing else)
+    here: int | None = None
 
 
 @dataclass(frozen=True)
@@ -157,8 +160,10 @@ def make_picture(snap: Snapshot, me: str, scope: str, whole: bool,
             row = counts.setdefault(g, [0, 0])
             row[0] += 1
             row[1] += m.local
-    rows = tuple(GroupRow(g, n, local) for g, (n, local)
-                 in sorted(counts.items(), key=lambda kv: group_text(kv[0])))
+    own_view = views.get(me, {})
+    rows = tuple(GroupRow(g, n, local,
+                          len(set(own_view.get((scope, g), ()))) if whole else None)
+                 for g, (n, local) in sorted(counts.items(), key=lambda kv: group_text(kv[0])))
     shown = {me, *peers, *ghosts}
     cuts = frozenset(pair for pair in (frozenset((f.src, f.dst)) for f in snap.faults
                                        if f.what == "cut")

@@ -141,3 +141,22 @@ def test_side_panel_fits_a_1280x800_window_with_whole_rows(qtbot, run, open_wind
                 if w.text().startswith("On this machine"))
     assert hint.fontMetrics().horizontalAdvance(hint.text()) <= hint.contentsRect().width()
     assert panel.tabs.height() >= 170
+
+
+def test_legend_counts_what_the_windows_node_sees_first_during_a_split(qtbot, run,
+                                                                        open_windows):
+    """alice is cut from bob: her whole-cluster window draws every node's own members (3 in
+    room) but her pg gives her 2; the legend says both, hers first. In agreement it shows
+    one number."""
+    alice, bob, carol = _mesh(qtbot, run, open_windows, ("alice", "bob", "carol"),
+                              (1200, 780))
+    for w in (alice, bob, carol):
+        join_one(qtbot, w, "room")
+    qtbot.waitUntil(lambda: len(alice.session.scope.get_members("room")) == 3, timeout=5000)
+    qtbot.waitUntil(lambda: "room" in alice.view.legend.text()
+                    and ">3<" in alice.view.legend.text(), timeout=5000)
+    assert "in all" not in alice.view.legend.text()
+    run(alice.session.node.disconnect(bob.session.name))
+    qtbot.waitUntil(lambda: len(alice.session.scope.get_members("room")) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: "2&nbsp;" in alice.view.legend.text()
+                    and "at alice · 3 in all" in alice.view.legend.text(), timeout=5000)
