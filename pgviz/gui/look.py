@@ -84,12 +84,12 @@ class Look:
         self.view.window().setStyleSheet(stylesheet(self.theme, self.font_size()))
         self.view.set_text_scale(self.font_size() / FONT_PT)
         self.view.set_theme(self.theme)
-        fg = self.theme["fg"]
+        fg, muted = self.theme["fg"], self.theme["muted"]
         for act, name in self.icons.items():
-            act.setIcon(icon(name, fg))
+            act.setIcon(icon(name, fg, muted))
         for button, name in self.buttons.items():
             on_accent = button.objectName() in ("connectButton", "broadcastButton")
-            button.setIcon(icon(name, self.theme["on_accent"] if on_accent else fg))
+            button.setIcon(icon(name, self.theme["on_accent"] if on_accent else fg, muted))
         self.legend_hint.setText(
             f"<span style='color:{self.theme['user_dot']}'>●</span> user message &nbsp; "
             f"<span style='color:{self.theme['pg_dot']}'>■</span> pg protocol &nbsp;")

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSlider,
     QSplitter,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -46,7 +45,7 @@ from .picture import PROTOCOL_KINDS, Picture, dot_kind, make_picture
 from .playhead import SPEEDS, Playhead
 from .recordings import opening_count
 from .side_panel import named
-from .theme import Theme, app_icon, resolve_theme, stylesheet
+from .theme import Theme, app_icon, icon, resolve_theme, stylesheet
 from .window_settings import first_size
 
 __all__ = ["ReplayWindow", "open_replay"]
@@ -160,10 +159,8 @@ class ReplayWindow(QMainWindow):
         frame.setVisible(bool(problems))
         return frame
 
-    def _button(self, name: str, accessible: str, icon: QStyle.StandardPixmap,
-                tip: str) -> QToolButton:
+    def _button(self, name: str, accessible: str, tip: str) -> QToolButton:
         b = named(QToolButton(), name, accessible, tip)
-        b.setIcon(self.style().standardIcon(icon))
         b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         b.setAutoRaise(True)
         return b
@@ -172,13 +169,10 @@ class ReplayWindow(QMainWindow):
         bar = named(QFrame(), "transportBar", "Replay controls")
         lay = QHBoxLayout(bar)
         lay.setContentsMargins(10, 6, 10, 6)
-        sp = QStyle.StandardPixmap
         self.prev_button = self._button("prevEventButton", "Previous event",
-                                        sp.SP_MediaSkipBackward, "Previous event (Left)")
-        self.play_button = self._button("playButton", "Play or pause", sp.SP_MediaPlay,
-                                        "Play / pause (Space)")
-        self.next_button = self._button("nextEventButton", "Next event", sp.SP_MediaSkipForward,
-                                        "Next event (Right)")
+                                        "Previous event (←)")
+        self.play_button = self._button("playButton", "Play or pause", "Play / pause (Space)")
+        self.next_button = self._button("nextEventButton", "Next event", "Next event (→)")
         self.slider = named(QSlider(Qt.Orientation.Horizontal), "timeSlider", "Time",
                             "Drag to any moment of the recording")
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -299,6 +293,15 @@ class ReplayWindow(QMainWindow):
         self.view.set_theme(t)
         if hasattr(self, "diagram"):
             self.diagram.set_theme(t, 10.0)
+        self._paint_buttons()
+
+    def _paint_buttons(self) -> None:
+        """The transport's icons in the theme's text colour (the style's standard ones are
+        black, and vanish on the dark theme's bar)."""
+        fg, muted = self.theme["fg"], self.theme["muted"]
+        self.prev_button.setIcon(icon("previous", fg, muted))
+        self.play_button.setIcon(icon("pause" if self._icon_playing else "play", fg, muted))
+        self.next_button.setIcon(icon("next", fg, muted))
 
     # -- moving the playhead -------------------------------------------------------------------------
     def show_count(self, count: int, moving: bool = False) -> None:
@@ -345,9 +348,7 @@ class ReplayWindow(QMainWindow):
         playing = self.playhead.playing
         if playing != self._icon_playing:
             self._icon_playing = playing
-            sp = QStyle.StandardPixmap
-            self.play_button.setIcon(self.style().standardIcon(
-                sp.SP_MediaPause if playing else sp.SP_MediaPlay))
+            self._paint_buttons()
 
     def _tick(self) -> None:
         now = time.monotonic()
@@ -444,8 +445,9 @@ class ReplayWindow(QMainWindow):
         lst.setUpdatesEnabled(False)
         lst.clear()
         current = None
-        muted = self.palette().color(self.foregroundRole())
-        muted.setAlpha(110)
+        # the theme's muted ink, not the palette's: the palette is the desktop's (light), and
+        # its dimmed black was unreadable on the dark theme's list
+        muted = QColor(self.theme["muted"])
         for i in range(lo, hi):
             ev = events[i]
             it = QListWidgetItem(f"{ev.t - start:7.3f} s   {event_words(ev)}")

@@ -129,6 +129,18 @@ _DRAWN = {
                'M6.5 18h11"/><circle cx="12" cy="5" r="2.6" fill="currentColor"/>'
                '<circle cx="5" cy="18.5" r="2.6" fill="currentColor"/>'
                '<circle cx="19" cy="18.5" r="2.6" fill="currentColor"/></svg>',
+    # the replay's transport: previous event, play, pause, next event
+    "previous": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" '
+                'fill="currentColor"><rect x="5" y="5" width="2.4" height="14" rx="0.6"/>'
+                '<path d="M19 5.5v13L8.8 12z"/></svg>',
+    "play": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" '
+            'fill="currentColor"><path d="M7 4.5v15L19.5 12z"/></svg>',
+    "pause": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" '
+             'fill="currentColor"><rect x="6" y="5" width="4" height="14" rx="0.8"/>'
+             '<rect x="14" y="5" width="4" height="14" rx="0.8"/></svg>',
+    "next": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" '
+            'fill="currentColor"><rect x="16.6" y="5" width="2.4" height="14" rx="0.6"/>'
+            '<path d="M5 5.5v13L15.2 12z"/></svg>',
     # a red recording dot with a ring in the theme's colour
     "record": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
               '<circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" '
@@ -136,20 +148,24 @@ _DRAWN = {
 }
 
 
-def icon(name: str, colour: str) -> QIcon:
-    """The SVG icon `name` drawn in `colour`, at the sizes toolbars and buttons use."""
+def icon(name: str, colour: str, disabled: str | None = None) -> QIcon:
+    """The SVG icon `name` drawn in `colour`, at the sizes toolbars and buttons use; in
+    `disabled` when its button or action is off (Qt's own dimming of a white icon on a
+    greyed button leaves nothing visible)."""
     svg = _DRAWN.get(name) or _svg(name)
-    data = QByteArray(svg.replace("currentColor", colour).encode())
-    renderer = QSvgRenderer(data)
     result = QIcon()
-    for size in (16, 20, 24, 32, 48):
-        pm = QPixmap(size, size)
-        pm.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pm)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        renderer.render(p, QRectF(0, 0, size, size))
-        p.end()
-        result.addPixmap(pm)
+    for mode, drawn in ((QIcon.Mode.Normal, colour), (QIcon.Mode.Disabled, disabled)):
+        if drawn is None:
+            continue
+        renderer = QSvgRenderer(QByteArray(svg.replace("currentColor", drawn).encode()))
+        for size in (16, 20, 24, 32, 48):
+            pm = QPixmap(size, size)
+            pm.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pm)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            renderer.render(p, QRectF(0, 0, size, size))
+            p.end()
+            result.addPixmap(pm, mode)
     return result
 
 

@@ -149,3 +149,71 @@ def test_checked_menu_entries_show_that_they_are_checked(qtbot, open_windows):
         counts = accents(whole), accents(controls)
         menu.hide()
         assert all(counts) if checked else not any(counts), (checked, counts)
+
+
+def _icon_ink(icon, mode, background: str) -> QColor:
+    """The colour of `icon`'s 24 px pixmap in `mode` farthest from `background`."""
+    from PySide6.QtCore import QRect, QSize
+    from PySide6.QtGui import QImage, QPainter
+    image = QImage(24, 24, QImage.Format.Format_RGB32)
+    image.fill(QColor(background))
+    painter = QPainter(image)  # on the background: a transparent pixel is not black ink
+    painter.drawPixmap(0, 0, icon.pixmap(QSize(24, 24), mode))
+    painter.end()
+    return _ink(image, QRect(0, 0, 24, 24), background)
+
+
+def test_a_disabled_buttons_icon_is_drawn_in_the_muted_colour(qtbot, open_windows):
+    """Connect's icon is white on the accent; once the button is off (a crashed node) it is
+    drawn in the muted colour, not left white on a grey button where it vanishes."""
+    from PySide6.QtGui import QIcon
+    (alice,) = open_windows("alice")
+    for name, theme in (("light", LIGHT), ("dark", DARK)):
+        alice.look.set_choice(name)
+        alice.look.apply()
+        icon = alice.panel.connect_button.icon()
+        assert _distance(_icon_ink(icon, QIcon.Mode.Normal, theme["accent"]),
+                         QColor(theme["on_accent"])) < 60, name
+        assert _distance(_icon_ink(icon, QIcon.Mode.Disabled, theme["panel"]),
+                         QColor(theme["muted"])) < 60, name
+
+
+def test_the_replay_transport_icons_follow_the_theme(qtbot, tmp_path):
+    """Previous, play/pause and next are drawn in the theme's text colour: light on the dark
+    theme's bar (the style's standard icons were black there)."""
+    from PySide6.QtGui import QIcon
+
+    from pgviz.gui.replay_window import open_replay
+
+    from .test_record_replay import _small_recording
+    path = _small_recording(tmp_path / "small.jsonl")
+    for name, theme in (("light", LIGHT), ("dark", DARK)):
+        w = open_replay(path, theme=name)
+        qtbot.addWidget(w)
+        buttons = (w.prev_button, w.play_button, w.next_button)
+        for b in buttons:
+            ink = _icon_ink(b.icon(), QIcon.Mode.Normal, theme["panel"])
+            assert _distance(ink, QColor(theme["fg"])) < 60, (name, b.objectName(), ink.name())
+        w.play()
+        assert w.playhead.playing
+        ink = _icon_ink(w.play_button.icon(), QIcon.Mode.Normal, theme["panel"])
+        assert _distance(ink, QColor(theme["fg"])) < 60, name
+        w.pause()
+        w.close()
+
+
+def test_the_replay_lists_events_to_come_in_the_muted_ink(qtbot, tmp_path):
+    """Events after the playhead are dimmed in the theme's muted colour, readable on both
+    themes (the palette's dimmed black was nearly invisible on the dark list)."""
+    from pgviz.gui.replay_window import open_replay
+
+    from .test_record_replay import _small_recording
+    path = _small_recording(tmp_path / "small.jsonl")
+    for name, theme in (("light", LIGHT), ("dark", DARK)):
+        w = open_replay(path, theme=name)
+        qtbot.addWidget(w)
+        items = [w.events_list.item(i) for i in range(w.events_list.count())]
+        later = [it for it in items if it.data(0x0100) >= w.playhead.count]
+        assert later, name
+        assert {it.foreground().color().name() for it in later} == {theme["muted"]}, name
+        w.close()
