@@ -205,11 +205,12 @@ class Overlays:
 def _count(row: GroupRow, me: str, muted: str) -> str:
     """A group's count in the legend. The window is a node: first what that node's pg gives
     it (get_members), which is what its code acts on; the whole cluster's picture adds the
-    count of all the nodes' own members when the two differ (a split, a join on its way)."""
+    count of the drawn nodes' own members (what each member's node says) when the two
+    differ: a split, a join or a leave on its way."""
     if row.here is None or row.here == row.members:
         return f"<span style='color:{muted}'>{row.members}</span>"
     return (f"{row.here}&nbsp;<span style='color:{muted}'>at {_escape(short_node(me))}"
-            f" · {row.members} in all</span>")
+            f" · {row.members} at their nodes</span>")
 
 
 def _room(rect: QRectF) -> float:

@@ -394,9 +394,7 @@ class MainWindow(QMainWindow):
         F9 still opens it."""
         if (not self.diagram.isHidden() and not self.diagram.isFloating()
                 and self.height() < DIAGRAM_MIN_WINDOW_HEIGHT):
-            self.diagram.hide()
-            self.feedback.report("space-time diagram closed: the window is too short for it "
-                                 "and the graph (F9 opens it)")
+            self.diagram.hide()  # quietly: View ▸ Space-time diagram shows it unchecked
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
