@@ -21,7 +21,7 @@ from ..wire.terms import short_node
 from .picture import GroupRow, Picture, group_text
 from .theme import Theme
 
-__all__ = ["Overlays"]
+__all__ = ["Overlays", "EMPTY_HINT"]
 
 LEGEND_GROUPS = 14  # groups listed by name; the rest are "+N more"
 BADGE_PT = 24.0     # the badge's text at the normal font size (10 pt) in a normal view
@@ -38,6 +38,8 @@ GRAPH_SHARE = 0.5   # of the view's height, at least, left to the graph
 MODE_MIN_FACTOR = 0.7  # below this size the mode line gives way (its text is the tooltip)
 
 
+EMPTY_HINT = "no groups yet — spawn a process and join a group"
+
 class Overlays:
     def __init__(self, view: QGraphicsView, centre: str) -> None:
         self.view = view
@@ -47,6 +49,9 @@ class Overlays:
         self.badge.setTextFormat(Qt.TextFormat.RichText)
         self.badge_html = (f"<span style='font-weight:normal'>you are</span>&nbsp;"
                            f"<b>{short_node(centre)}</b>")
+        # what the legend says with no group to show (a replay or a crashed node has no
+        # process to spawn: their windows say something else)
+        self.empty_hint = EMPTY_HINT
         self.mode_label = QLabel(view)
         self.mode_label.setObjectName("viewModeLabel")
         self.mode_label.setAccessibleName("What the view shows")
@@ -150,8 +155,7 @@ class Overlays:
             keys.append(f"<span style='color:{muted}'>◌ dashed: left, still shown by a "
                         "node</span>")
         if not parts:
-            parts.append(f"<span style='color:{muted}'>no groups yet — "
-                         "spawn a process and join a group</span>")
+            parts.append(f"<span style='color:{muted}'>{_escape(self.empty_hint)}</span>")
         text = "&nbsp;&nbsp;&nbsp; ".join(parts)
         if keys:
             text += "<br>" + "<br>".join(keys)

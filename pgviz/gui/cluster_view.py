@@ -152,6 +152,11 @@ class ClusterView(QGraphicsView):
     def set_badge(self, html: str) -> None:
         self.overlays.set_badge(html)
 
+    def set_empty_hint(self, text: str) -> None:
+        """What the legend says when there is no group to show."""
+        self.overlays.empty_hint = text
+        self.overlays.show_legend(self.picture, self.colours, self.theme)
+
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.painter_.theme = theme

@@ -43,6 +43,7 @@ from .keys_overlay import KeysOverlay
 from .lessons_menu import LessonsMenu
 from .look import Arrangement, Look
 from .menu_bar import build_menu_bar
+from .net_commands import kind_words
 from .network_view import NetworkView
 from .picture import PROTOCOL_KINDS, Member, dot_kind
 from .record_control import RecordControl
@@ -79,6 +80,11 @@ def window_title(short_name: str, address: str) -> str:
     """The app's name once, at the end: Qt adds the application's display name to a title
     that does not already end with it (on X11 and Windows), so it must end with it."""
     return f"you are {short_name}  ({address}) — pgviz"
+
+
+# What a crashed node can no longer do (Close, views, themes and exports still work).
+_ACTS_ON_THE_NODE = ("connect", "disconnect", "spawn", "kill", "join", "leave", "monitorGroup",
+                     "monitorScope", "broadcast", "send", "record", "recordTo")
 
 
 class MainWindow(QMainWindow):
@@ -217,8 +223,14 @@ class MainWindow(QMainWindow):
         """This window's node crashed (its menu): nothing here works any more but Close
         (and Restart, in `pgviz demo`)."""
         self.panel.setEnabled(False)
+        for name in _ACTS_ON_THE_NODE:  # greyed in the toolbar and menus, as the panel is
+            self.actions_[name].setEnabled(False)
         self.record.stop()
         self.setWindowTitle(f"{self.session.short_name} crashed — pgviz")
+        # The crashed picture at once (not on the next event), and "On this machine" no
+        # longer saying "✓ connected" for links of a dead node.
+        self.sync.refresh()
+        self.commands.refresh_local_nodes()
 
     @property
     def restarter(self) -> Callable[[], object] | None:
@@ -302,8 +314,8 @@ class MainWindow(QMainWindow):
         if arrow is None:
             return
         self.selection.select(arrow.dst)
-        self.feedback.report(f"frame {frame_id}: {arrow.kind} {short_node(arrow.src)} → "
-                             f"{short_node(arrow.dst)} {arrow.summary}")
+        self.feedback.report(f"{kind_words(arrow.kind)} {short_node(arrow.src)} → "
+                             f"{short_node(arrow.dst)}: {arrow.summary}")
 
     def select_member(self, member: Member | None) -> None:
         self.selection.select_member(member)

@@ -36,7 +36,8 @@ class MemberMarker(QGraphicsItem):
         self.setVisible(False)
         self.text = ""
         self.colours = ("#2563eb", "#ffffff", "#1f2430")  # ring/pill, pill text, halo
-        self.scale = 1.0  # with the view's zoom (set_scale)
+        # with the view's zoom (set_scale); not `scale`, which is QGraphicsItem.scale()
+        self.size_k = 1.0
         self.font = make_font(PILL_PX, True)
         self.direction = (0.0, -1.0)
         self._rect = QRectF()
@@ -47,8 +48,8 @@ class MemberMarker(QGraphicsItem):
         text scale, kept within MARKER_SCALE (a ring readable around a small dot; the pill
         as large as the other members' labels in a big view, never smaller)."""
         scale = max(MARKER_SCALE[0], min(MARKER_SCALE[1], scale))
-        if abs(scale - self.scale) > 0.01:
-            self.scale = scale
+        if abs(scale - self.size_k) > 0.01:
+            self.size_k = scale
             self.font = make_font(PILL_PX * scale, True)
             self.set_label(self.text, self.direction)
 
@@ -57,7 +58,7 @@ class MemberMarker(QGraphicsItem):
         self.prepareGeometryChange()
         self.text = text
         self.direction = direction
-        k = self.scale
+        k = self.size_k
         fm = QFontMetricsF(self.font)
         w, h = fm.horizontalAdvance(text) + 18 * k, fm.height() + 6 * k
         c, s = direction
@@ -80,7 +81,7 @@ class MemberMarker(QGraphicsItem):
         painter.setClipRect(option.exposedRect)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         accent, on_accent, halo = (QColor(c) for c in self.colours)
-        k = self.scale
+        k = self.size_k
         if self.selected:
             glow = QColor(accent)
             glow.setAlpha(70)

@@ -195,6 +195,7 @@ class NetworkView(QObject):
         self.bar.show_crashed()
         self.view.set_badge(f"<span style='font-weight:normal'>you were</span>&nbsp;"
                             f"<b>{short_node(node.name)}</b>&nbsp;— crashed")
+        self.view.set_empty_hint("no groups: this node crashed")
         self._show_crashed()
         self.on_crash()
 

@@ -91,6 +91,7 @@ class ReplayWindow(QMainWindow):
         self.redraws = 0
 
         self.view = ClusterView(self.centre, self.theme)
+        self.view.set_empty_hint("no groups at this point of the recording")
         self.view.set_badge(f"<span style='font-weight:normal'>recorded by</span>&nbsp;"
                             f"<b>{short_node(self.centre)}</b>")
         self.problems = self._problems_area()

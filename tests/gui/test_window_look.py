@@ -216,4 +216,6 @@ def test_the_replay_lists_events_to_come_in_the_muted_ink(qtbot, tmp_path):
         later = [it for it in items if it.data(0x0100) >= w.playhead.count]
         assert later, name
         assert {it.foreground().color().name() for it in later} == {theme["muted"]}, name
+        # no advice to spawn a process: there is none to spawn in a replay
+        assert "spawn" not in w.view.overlays.legend.text(), name
         w.close()

@@ -45,6 +45,7 @@ def test_a_crashed_nodes_window_shows_the_node_gone(qtbot, open_windows, run):
     badge = bob.view.badge
     assert close_to(colour_at(badge, 10, badge.height() // 2), muted)
     assert "you were" in badge.text()
+    assert "crashed" in bob.view.overlays.legend.text()  # no advice to spawn a process
     bob.cycle_theme()  # another theme: still grey, in that theme's grey
     assert bob.view.theme["self_fill"] == crashed_theme(bob.theme)["self_fill"]
     assert bob.view.theme["self_fill"] in (bob.theme["muted"], bob.theme["ghost"])
@@ -56,6 +57,10 @@ def test_a_crashed_nodes_window_shows_the_node_gone(qtbot, open_windows, run):
     bob.activateWindow()
     qtbot.keyClick(bob.view, Qt.Key.Key_Space)
     assert not alice.session.node.net.clock.paused
+    # the actions that act on the node are greyed in the toolbar and menus too; views stay
+    assert not any(bob.actions_[k].isEnabled() for k in
+                   ("connect", "spawn", "join", "broadcast", "send", "record"))
+    assert bob.actions_["theme"].isEnabled() and bob.actions_["wholeCluster"].isEnabled()
     # a command's key still reaches Commands: it says the node is gone, and does nothing
     bob.commands.connect(alice.session.node.address)
     assert "bob has crashed" in log_lines(bob)[-1]
