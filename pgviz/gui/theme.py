@@ -155,33 +155,29 @@ def icon(name: str, colour: str, disabled: str | None = None) -> QIcon:
     svg = _DRAWN.get(name) or _svg(name)
     result = QIcon()
     for mode, drawn in ((QIcon.Mode.Normal, colour), (QIcon.Mode.Disabled, disabled)):
-        if drawn is None:
-            continue
-        renderer = QSvgRenderer(QByteArray(svg.replace("currentColor", drawn).encode()))
-        for size in (16, 20, 24, 32, 48):
-            pm = QPixmap(size, size)
-            pm.fill(Qt.GlobalColor.transparent)
-            p = QPainter(pm)
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            renderer.render(p, QRectF(0, 0, size, size))
-            p.end()
-            result.addPixmap(pm, mode)
+        if drawn is not None:
+            _add_sizes(result, svg.replace("currentColor", drawn).encode(),
+                       (16, 20, 24, 32, 48), mode)
     return result
 
 
 def app_icon() -> QIcon:
     data = resources.files("pgviz.resources").joinpath("pgviz.svg").read_bytes()
-    renderer = QSvgRenderer(QByteArray(data))
     result = QIcon()
-    for size in (16, 32, 64, 128):
+    _add_sizes(result, data, (16, 32, 64, 128), QIcon.Mode.Normal)
+    return result
+
+
+def _add_sizes(into: QIcon, svg: bytes, sizes: tuple[int, ...], mode: QIcon.Mode) -> None:
+    renderer = QSvgRenderer(QByteArray(svg))
+    for size in sizes:
         pm = QPixmap(size, size)
         pm.fill(Qt.GlobalColor.transparent)
         p = QPainter(pm)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         renderer.render(p, QRectF(0, 0, size, size))
         p.end()
-        result.addPixmap(pm)
-    return result
+        into.addPixmap(pm, mode)
 
 
 def group_colour_map(groups: list[str]) -> dict[str, str]:
