@@ -346,6 +346,11 @@ class SidePanel(QWidget):
                                  "Groups of the scope with their member counts")
         self.groups_tree.setHeaderLabels(["Group", "Members", "Local"])
         self.groups_tree.setRootIsDecorated(False)
+        self.groups_tree.setUniformRowHeights(True)
+        header = self.groups_tree.header()
+        # during a split the count reads "3 at alice · 5 at their nodes": shown whole
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tabs.addTab(self.members_tree, "Members")
         self.tabs.addTab(inbox_page, "Inbox")
         self.tabs.addTab(self.groups_tree, "Groups")

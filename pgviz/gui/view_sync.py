@@ -19,13 +19,13 @@ from PySide6.QtWidgets import QLabel, QListWidgetItem, QTreeWidgetItem, QWidget
 from ..wire.terms import short_node
 from .cluster_view import ClusterView
 from .commands import ITEM_DATA
-from .picture import Member, Picture, group_text, make_picture
+from .picture import GroupRow, Member, Picture, group_text, make_picture
 from .selection import Selection
 from .session import NodeSession
 from .side_panel import SidePanel
 from .theme import Theme
 
-__all__ = ["ViewSync", "REFRESH_MS", "count"]
+__all__ = ["ViewSync", "REFRESH_MS", "count", "members_text"]
 
 REFRESH_MS = 25
 
@@ -150,8 +150,12 @@ class ViewSync:
         names = []
         for row in pic.groups:
             name = group_text(row.group)
-            it = QTreeWidgetItem([name, str(row.members), str(row.local)])
+            it = QTreeWidgetItem([name, members_text(row, pic.me), str(row.local)])
             it.setIcon(0, swatch(self.view.colours.get(name, "#888888")))
+            if row.here is not None and row.here != row.members:
+                it.setToolTip(1, f"{short_node(pic.me)}'s pg gives {row.here} (what its "
+                                 f"get_members returns); the members' own nodes hold "
+                                 f"{row.members}: a split, or a join or leave on its way")
             tree.addTopLevelItem(it)
             names.append(name)
         combo = self.panel.group_combo
@@ -235,6 +239,16 @@ class ViewSync:
 
     def member_of(self, pid_text: str) -> Member | None:
         return self.picture.member(pid_text)
+
+
+def members_text(row: GroupRow, me: str) -> str:
+    """A group's member count as the legend words it: one number while the window's node
+    agrees with the members' own nodes; during a split (or a join or leave on its way) what
+    the window's node's pg gives it first, then what the members' nodes hold:
+    "3 at alice · 5 at their nodes"."""
+    if row.here is None or row.here == row.members:
+        return str(row.members)
+    return f"{row.here} at {short_node(me)} · {row.members} at their nodes"
 
 
 def count(n: int, thing: str) -> str:
