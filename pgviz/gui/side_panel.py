@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 __all__ = ["SidePanel", "named", "LIST_ROWS"]
 
-LIST_ROWS = 2  # rows of a node list beside the view (it scrolls for more)
+LIST_ROWS = 2  # rows of a node list beside the view (it scrolls for more); see set_list_rows
 
 
 W = TypeVar("W", bound=QWidget)
@@ -116,7 +116,15 @@ class SidePanel(QWidget):
         self.message_box = self._message_box()
         self._tabs()
         self.columns = 0
+        self.list_rows = LIST_ROWS
         self.set_columns(1)
+
+    def set_list_rows(self, rows: int) -> None:
+        """Rows of a node list beside the view: more in a tall window (a class's laptops
+        listed without scrolling), LIST_ROWS where the height is needed elsewhere."""
+        if rows != self.list_rows:
+            self.list_rows = rows
+            self.size_lists()
 
     def set_columns(self, columns: int) -> None:
         """1: one column (beside the view); 2: two columns (below the view, in a tall
@@ -152,14 +160,14 @@ class SidePanel(QWidget):
         return (self.local_nodes_list, self.lan_nodes_list, self.peers_list)
 
     def size_lists(self) -> None:
-        """The node lists show whole rows, never a row cut in half: LIST_ROWS beside the
+        """The node lists show whole rows, never a row cut in half: `list_rows` beside the
         view; in two columns the cluster box is as tall as the two boxes beside it and its
-        lists take that room (at least LIST_ROWS rows)."""
+        lists take that room (at least `list_rows` rows)."""
         for lst in self.node_lists():
             row = lst.sizeHintForRow(0) if lst.count() else lst.fontMetrics().height() + 3
             lst.ensurePolished()  # the stylesheet's padding and border are in the margins
             margins = lst.contentsMargins()
-            rows = LIST_ROWS * row + margins.top() + margins.bottom()
+            rows = self.list_rows * row + margins.top() + margins.bottom()
             lst.setMinimumHeight(rows)
             lst.setMaximumHeight(rows if self.columns == 1 else 16777215)
 
