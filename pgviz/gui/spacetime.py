@@ -8,8 +8,10 @@
 
 Time runs left to right; the view follows the newest event (and "now" while frames are in
 flight) until the user scrolls back with the wheel (Ctrl+wheel zooms; Home or a double click
-follows again). Arrows in flight grow towards their destination as their frame travels
-(slow motion) and freeze while the network clock is paused. Membership changes are diamonds
+follows again). A frame in flight is one mark: a line from its send to now (a replay: the
+playhead) ending in one dot where the frame is then; it grows towards its destination as the
+frame travels (slow motion) and its dot waits while the network clock is paused. Membership
+changes are diamonds
 on the lane (filled: join, hollow: leave, coloured by group), partitions and pauses are shaded
 bands. Colours by kind: user (theme `user_dot`), pg (`pg_dot`), distribution (`control_dot`);
 ticks and distribution traffic are hidden by default (`set_filter`).
@@ -258,16 +260,17 @@ class SpaceTimeView(QWidget):
         geo = self.geometry_now()
         now = self.now()
         replay = self._replay_time is not None
-        # A replay's static layer is the whole recording, drawn once and shown up to the
-        # playhead (a clip), so that moving the scrubber redraws nothing but what moves.
+        # A replay's static layer holds what had ended by the playhead (spacetime_cache.py):
+        # playing on draws onto it what ends; a frame in flight at the playhead is drawn
+        # once, with what moves. The bands (the whole recording's) are cut at the playhead.
         key = make_key(version=self.history.version, frames=self.frames,
                        theme=self.theme.name, height=geo.height, width=geo.width,
                        scale=geo.scale, lanes=geo.lanes, highlight=self.highlight,
                        font_size=self.font_size, replay=replay,
                        dpr=self.devicePixelRatioF())
-        draw = Draw(dict(history=self.history, now=self.history.end if replay else now,
-                         frames=self.frames, theme=self.theme, highlight=self.highlight,
-                         font_size=self.font_size))
+        draw = Draw(dict(history=self.history, now=now, frames=self.frames, theme=self.theme,
+                         highlight=self.highlight, font_size=self.font_size),
+                    upto=now if replay else None)
         if replay:
             playhead = geo.x(now)
             p.save()
@@ -277,7 +280,6 @@ class SpaceTimeView(QWidget):
         if replay:
             p.restore()
             paint_future(p, geo, max(geo.left, playhead + 1), self.theme, self.highlight)
-            done = [s for s in done if min(s.x1, s.x2) <= playhead]
         selected = None
         if self._selected is not None:
             selected = next((s for s in done if s.id == self._selected),

@@ -225,6 +225,14 @@ class SpaceTimeHistory:
                 return band.start
         return None
 
+    def pause_at(self, t: float) -> float | None:
+        """When the pause of the network clock going on at time `t` started (None: it ran
+        then). A replay asks at its playhead, not at the recording's end."""
+        for band in reversed(self.bands):
+            if band.kind == "pause" and band.start <= t and (band.end is None or t < band.end):
+                return band.start
+        return None
+
     def progress(self, arrow: Arrow, now: float) -> float | None:
         """How far along its link an arrow in flight is at `now` (as Snapshot.progress)."""
         if arrow.travel <= 0:
@@ -232,6 +240,22 @@ class SpaceTimeHistory:
         pauses = tuple((b.start, b.end) for b in self.bands if b.kind == "pause")
         snap = Snapshot(pauses=pauses)
         return snap.progress(_as_in_flight(arrow), now)
+
+    def position(self, arrow: Arrow, now: float) -> float | None:
+        """Where its frame is on its link at `now`, 0..1: its progress in slow motion; a frame
+        sent live (no travel time) whose arrival is known (a replay, looking back) is as far
+        as the running clock has taken it towards that arrival, so that its line in flight
+        is the first part of the arrow it becomes and it waits while the clock is paused.
+        None when neither is known (live, a frame sent live still on its way)."""
+        k = self.progress(arrow, now)
+        if k is not None or arrow.delivered is None or arrow.delivered <= arrow.sent:
+            return k
+        pauses = tuple((b.start, b.end) for b in self.bands if b.kind == "pause")
+        snap = Snapshot(pauses=pauses)
+        way = snap.network_elapsed(arrow.sent, arrow.delivered)
+        if way <= 0:  # sent and arrived within one pause: its way is all in the jump
+            return 0.0 if now < arrow.delivered else 1.0
+        return min(1.0, snap.network_elapsed(arrow.sent, now) / way)
 
     def network_elapsed(self, arrow: Arrow, now: float) -> float:
         """Seconds of running network clock since the arrow's send (pauses left out)."""

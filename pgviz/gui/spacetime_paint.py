@@ -97,10 +97,14 @@ def paint_dynamic(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: fl
     font = _font(p, font_size)
     paint_axis(p, geo, history, theme)
     p.setClipRect(QRectF(geo.left, AXIS_HEIGHT, geo.width - geo.left, geo.height))
-    pool = arrows_moving(visible_arrows(history, geo, now) if replay
-                         else list(history.in_flight.values()), now)
-    segments = draw_arrows(p, geo, history, pool, now, frames, theme, lane_index, highlight,
-                           moving=True)
+    if replay:
+        seen = visible_arrows(history, geo, now)
+        _edge_of_replay(p, geo, history, seen, now, frames, theme, lane_index, highlight)
+        pool = arrows_moving(seen, now)
+    else:
+        pool = arrows_moving(history.in_flight.values(), now)
+    segments = draw_arrows(p, geo, history, pool, present(history, now, replay), frames, theme,
+                           lane_index, highlight, moving=True)
     paint_band_labels(p, geo, history, now, theme, font, replay)
     paint_mark_labels(p, geo, history, now, theme, lane_index, font)
     if selected is not None:
@@ -110,6 +114,33 @@ def paint_dynamic(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: fl
     p.setClipping(False)
     _lane_names(p, geo, theme, highlight, font)
     return segments
+
+
+EDGE = 9.0  # pixels: how far a mark's or a cross's shape reaches right of its time
+
+
+def _edge_of_replay(p: QPainter, geo: Geometry, history: SpaceTimeHistory,
+                    seen: list[Arrow], now: float, frames: FrameFilter, theme: Theme,
+                    lane_index: dict[str, int], highlight: Highlight | None) -> None:
+    """What ended just before a replay's playhead once more, whole: the future drawn over
+    the static layer from the playhead on cut the right half off a mark standing at the
+    playhead (a step puts it on an event) and off a lost frame's cross."""
+    edge = geo.t(geo.x(now) - EDGE)
+    ending = [a for a in arrows_done(seen, now)
+              if a.delivered is None and (_ended_by(a, now) or 0.0) >= edge]
+    draw_arrows(p, geo, history, ending, now, frames, theme, lane_index, highlight,
+                moving=False)
+    _marks(p, geo, history, now, theme, lane_index, highlight,
+           history.marks_between(edge, now))
+
+
+def present(history: SpaceTimeHistory, now: float, replay: bool) -> float:
+    """The time the lines of frames in flight run to: a replay's playhead; live, now, or
+    while the network clock is paused the newest event (the view stops following the clock
+    then: the frames wait, nothing moves until something happens)."""
+    if replay or not history.paused:
+        return now
+    return min(now, history.end)
 
 
 def paint_future(p: QPainter, geo: Geometry, x: float, theme: Theme,
@@ -130,8 +161,10 @@ def paint_diagram(p: QPainter, geo: Geometry, history: SpaceTimeHistory, now: fl
                   frames: FrameFilter, selected: str | None, theme: Theme,
                   highlight: Highlight | None = None, font_size: float = 10.0,
                   replay: bool = False) -> list[Segment]:
-    """The whole diagram in one pass (pictures, SVG)."""
+    """The whole diagram in one pass (pictures, SVG), as the cached path draws it."""
     done = paint_static(p, geo, history, now, frames, theme, highlight, font_size)
+    if replay:  # a band that went on after the playhead stops there
+        paint_future(p, geo, max(geo.left, geo.x(now) + 1), theme, highlight)
     sel = next((s for s in done if s.id == selected), None)
     if sel is None and selected is not None:
         sel = Segment(selected, 0, 0, 0, 0)
@@ -246,7 +279,8 @@ def draw_arrows(p: QPainter, geo: Geometry, history: SpaceTimeHistory, arrows: I
                 now: float, frames: FrameFilter, theme: Theme, lane_index: dict[str, int],
                 highlight: Highlight | None, moving: bool) -> list[Segment]:
     """Draw finished arrows (moving=False: a head at the destination, a cross where lost) or
-    arrows in flight (moving=True: a dot at the frame's position now). Returns the segments."""
+    arrows in flight (moving=True: a line from the send to `now`, ending in a dot where the
+    frame is then). Returns the segments."""
     left, scale, t0 = geo.left, geo.scale, geo.view_start
     lane_h = geo.lane_height
     ys = {n: AXIS_HEIGHT + (i + 0.5) * lane_h for n, i in lane_index.items()}
@@ -257,7 +291,6 @@ def draw_arrows(p: QPainter, geo: Geometry, history: SpaceTimeHistory, arrows: I
     lost: list[QPointF] = []
     unknown: list[QPointF] = []  # its receiver went out of sight: how it ended is not known
     segments: list[Segment] = []
-    paused_at = history.pause_started() if history.paused else None
     lit_kind = highlight.target[0] if highlight and highlight.kind == "frames" else None
     shows = frames.shows
     cos_a, sin_a = math.cos(2.7), math.sin(2.7)
@@ -278,11 +311,10 @@ def draw_arrows(p: QPainter, geo: Geometry, history: SpaceTimeHistory, arrows: I
                 k = history.progress(arrow, done)
                 y2 = y1 + (y2 - y1) * (0.5 if k is None else k)
                 (lost if done == arrow.lost else unknown).append(QPointF(x2, y2))
-        else:
-            at = paused_at if paused_at is not None and paused_at < now else now
-            k = history.progress(arrow, at)
+        else:  # one mark: its line from the send to `now`, where its one dot is
+            k = history.position(arrow, now)
             y2 = y1 + (y2 - y1) * (0.5 if k is None else k)
-            x2 = left + (max(arrow.sent, at) - t0) * scale
+            x2 = left + (max(arrow.sent, now) - t0) * scale
             dots.append((arrow.category, QPointF(x2, y2)))
         target = batches[arrow.category]
         if lit_kind is not None and arrow.kind != lit_kind and arrow.category != lit_kind:
