@@ -129,7 +129,6 @@ class ViewSync:
         tree.clear()
         items = []
         colours = self.view.colours
-        fg = self.theme().qcolor("fg")
         for m in pic.members:
             if m.mark == "stale":
                 continue  # gone already: only the picture shows who still believes in it
@@ -137,8 +136,7 @@ class ViewSync:
                                   ", ".join(group_text(g) for g in m.groups) or "—"])
             it.setData(0, ITEM_DATA, str(m.pid))
             colour = colours.get(group_text(m.groups[0])) if m.groups else None
-            if colour:
-                it.setForeground(0, fg)
+            if colour:  # (its text keeps the list's colour, which follows the theme)
                 it.setIcon(0, swatch(colour))
             items.append(it)
         tree.addTopLevelItems(items)

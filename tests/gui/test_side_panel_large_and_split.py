@@ -17,6 +17,7 @@ from pgviz.gui.look import (
     TALL_LIST_ROWS,
 )
 from pgviz.gui.side_panel import LIST_ROWS
+from pgviz.gui.theme import DARK
 
 from .drivers import join_one
 from .test_view_size_and_layout import _mesh
@@ -121,3 +122,21 @@ def test_a_panel_width_the_user_dragged_is_kept_when_the_window_grows(qtbot, run
     qtbot.waitUntil(lambda: alice.splitter.width() > 1900, timeout=2000)
     qtbot.wait(50)  # (nothing to wait for: the panel must not move)
     assert _panel_width(alice) == dragged
+
+
+def test_members_list_text_follows_a_theme_change(qtbot, open_windows):
+    """A member's process name is drawn in the theme's text colour after the window goes dark
+    (it kept the light theme's near-black, unreadable on the dark list, until the list was
+    refilled)."""
+    (alice,) = open_windows("alice")
+    join_one(qtbot, alice, "room")
+    tree = alice.panel.members_tree
+    # the row shows its group's colour swatch
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1
+                    and not tree.topLevelItem(0).icon(0).isNull(), timeout=5000)
+    while alice.look.theme.name != "dark":
+        alice.cycle_theme()
+    item = tree.topLevelItem(0)
+    for column in range(tree.columnCount()):
+        brush = item.data(column, Qt.ItemDataRole.ForegroundRole)
+        assert brush is None or brush.color() == DARK.qcolor("fg"), column
