@@ -134,8 +134,8 @@ class MainWindow(QMainWindow):
         # -- parts
         self.feedback = Feedback(self.event_log, self.statusBar(), session.short_name)
         self.tasks = Tasks(self.feedback)
-        self.sync = ViewSync(session, self.view, self.panel, self.status,
-                             lambda: self.look.theme, self, whole=bool(whole_cluster))
+        self.sync = ViewSync(session, self.view, self.panel, self.status, self,
+                             whole=bool(whole_cluster))
         self.selection = self.sync.selection
         self.commands = Commands(session, self.panel, self.feedback, self.tasks,
                                  self.selection, self.sync.schedule)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -23,7 +22,6 @@ from .picture import GroupRow, Member, Picture, group_text, make_picture
 from .selection import Selection
 from .session import NodeSession
 from .side_panel import SidePanel
-from .theme import Theme
 
 __all__ = ["ViewSync", "REFRESH_MS", "count", "members_text"]
 
@@ -32,13 +30,11 @@ REFRESH_MS = 25
 
 class ViewSync:
     def __init__(self, session: NodeSession, view: ClusterView, panel: SidePanel,
-                 status: dict[str, QLabel], theme: Callable[[], Theme], parent: QWidget,
-                 whole: bool = False) -> None:
+                 status: dict[str, QLabel], parent: QWidget, whole: bool = False) -> None:
         self.session = session
         self.view = view
         self.panel = panel
         self.status = status
-        self.theme = theme
         self.whole = whole
         self.picture = Picture(session.name)
         self.selection = Selection(session.model, lambda: self.picture, self.refresh)
