@@ -1,11 +1,15 @@
 """The moving layer: one QGraphicsItem that draws every dot in flight, and the timer.
 
 The static picture (links, nodes, members) is the view's cached background, so a frame costs
-one pixmap blit plus this item: dots are batched by kind into a few drawPoints calls. Two
+one pixmap blit plus this item: dots are blitted from sprites rendered once per size. Two
 sources of dots: the live animation (a DotScheduler: frames sent live, drawn after the fact)
 and the frames the network really holds in slow motion or pause (`flights`, see flights.py).
 The timer runs only while a dot moves: when the last one lands, or the clock is paused, it
 stops and nothing repaints.
+
+A dot keeps its size in proportion to the nodes, as the picture is zoomed (the view's zoom is
+the painter's world transform, the same one the nodes and the member marker follow), within a
+floor that keeps it visible in a small tile and the size it has in the largest fitted view.
 """
 
 from __future__ import annotations
@@ -16,18 +20,39 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtGui import QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from .animation import DotScheduler
+from .cluster_paint import VECTOR_ENGINES
 from .flights import FlightDot
+from .markers import make_font
+from .placement import FIT_MAX
 from .theme import Theme
 
-__all__ = ["DotLayer", "DotAnimator"]
+__all__ = ["DotLayer", "DotAnimator", "dot_px", "DOT_SCENE", "DOT_MIN_PX"]
 
 FRAME_MS = 16
-DOT_SIZES = {"user": 20, "pg": 13, "control": 9}  # on screen, in pixels
+#: A dot's diameter in scene units (a peer node's radius is 46, a member's disc 18)...
+DOT_SCENE = {"user": 24.0, "pg": 16.0, "control": 11.0}
+#: ...never smaller than this on screen (a demo tile, a view beside a docked diagram)...
+DOT_MIN_PX = {"user": 8.0, "pg": 6.0, "control": 4.0}
+#: ...nor larger than in the largest fitted view (zooming in further shows members, not dots).
+DOT_MAX_ZOOM = FIT_MAX
+TAG_PX = (13.0, 9.0)  # a dot's "×3": at zoom 1, and at least (on screen)
+TAG_MIN_ZOOM = 0.3  # below it (peers under 14 px in radius) a "×3" would outsize the nodes
 LANE = 8.0  # sideways offset so the two directions of a link don't share a lane
+_FILL = {"user": "user_dot", "pg": "pg_dot", "control": "control_dot"}
+
+
+def dot_px(kind: str, zoom: float, count: int = 1) -> float:
+    """A dot's diameter on screen at the view's `zoom`; one that carries `count` messages is
+    a little larger (a burst folded into one dot)."""
+    base = DOT_SCENE.get(kind, DOT_SCENE["control"])
+    size = max(DOT_MIN_PX.get(kind, DOT_MIN_PX["control"]), base * min(zoom, DOT_MAX_ZOOM))
+    if count > 1:
+        size *= 1.0 + min(0.15 * math.log2(count), 0.6)
+    return size
 
 
 class DotLayer(QGraphicsItem):
@@ -39,11 +64,8 @@ class DotLayer(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, True)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(10)
-        self._font = QFont()
-        self._font.setPointSizeF(10)
-        self._font.setBold(True)
         self.highlight: tuple[float, float] | None = None  # the inspected dot, scene coords
-        self._sprite_key: tuple[str, float] | None = None
+        self._sprite_key: tuple[str, float, float] | None = None
         self._sprite_cache: dict[str, tuple[QPixmap, float]] = {}
 
     def set_rect(self, rect: QRectF) -> None:
@@ -53,17 +75,14 @@ class DotLayer(QGraphicsItem):
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
         return self._rect
 
-    def _sprites(self, dpr: float) -> dict[str, tuple[QPixmap, float]]:
-        """Each kind of dot pre-rendered once (per theme and pixel ratio): a frame then only
-        blits pixmaps, which is several times cheaper than stroking 500 antialiased shapes."""
-        key = (self.theme.name, dpr)
+    def _sprites(self, dpr: float, zoom: float) -> dict[str, tuple[QPixmap, float]]:
+        """Each kind of dot pre-rendered once (per theme, pixel ratio and zoom): a frame then
+        only blits pixmaps, which is several times cheaper than stroking 500 antialiased
+        shapes."""
+        key = (self.theme.name, dpr, round(dot_px("user", zoom), 1))
         if self._sprite_key != key:
-            t = self.theme
-            self._sprite_cache = {
-                "user": _sprite(dpr, DOT_SIZES["user"], t.qcolor("user_dot"), t.qcolor("user_ring"), True),
-                "pg": _sprite(dpr, DOT_SIZES["pg"], t.qcolor("pg_dot"), None, False),
-                "control": _sprite(dpr, DOT_SIZES["control"], t.qcolor("control_dot"), None, False),
-            }
+            self._sprite_cache = {kind: self._sprite(dpr, kind, dot_px(kind, zoom))
+                                  for kind in DOT_SCENE}
             self._sprite_key = key
         return self._sprite_cache
 
@@ -71,67 +90,80 @@ class DotLayer(QGraphicsItem):
               widget: QWidget | None = None) -> None:
         if not self.frame and self.highlight is None:
             return
-        # Dots keep their size on screen whatever the zoom: draw them in device pixels.
+        # Dots are drawn in device pixels, at a size that follows the view's zoom (dot_px).
         tr = painter.worldTransform()
-        sx, sy, ox, oy = tr.m11(), tr.m22(), tr.dx(), tr.dy()
-        sprites = self._sprites(painter.device().devicePixelRatioF())
+        zoom, sx, sy, ox, oy = abs(tr.m11()) or 1.0, tr.m11(), tr.m22(), tr.dx(), tr.dy()
+        engine = painter.paintEngine()
+        vector = engine is not None and engine.type() in VECTOR_ENGINES
+        device = painter.device()
+        sprites = ({} if vector else
+                   self._sprites(device.devicePixelRatioF() if device is not None else 1.0,
+                                 zoom))
         painter.save()
         painter.resetTransform()
-        clip = tr.mapRect(option.exposedRect)  # type: ignore[attr-defined]
-        painter.setClipRect(clip)
-        draw = painter.drawPixmap
+        painter.setClipRect(tr.mapRect(option.exposedRect))  # type: ignore[attr-defined]
         counted = []
         for x, y, kind, count in self.frame:
-            pm, half = sprites.get(kind) or sprites["control"]
-            if count > 1:
+            if count > 1 or vector:  # shapes: a bundle's size varies; a bitmap in an SVG
                 counted.append((x * sx + ox, y * sy + oy, kind, count))
                 continue
-            draw(QPointF(x * sx + ox - half, y * sy + oy - half), pm)
+            pm, half = sprites.get(kind) or sprites["control"]
+            painter.drawPixmap(QPointF(x * sx + ox - half, y * sy + oy - half), pm)
         if counted:
-            t = self.theme
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setFont(self._font)
+            tag_px = max(TAG_PX[1], TAG_PX[0] * min(zoom, DOT_MAX_ZOOM))
+            painter.setFont(make_font(tag_px, True))
+            fg = self.theme.qcolor("fg")
             for x, y, kind, count in counted:
-                size = min(18.0 + 3.0 * math.log2(count), 32.0)
-                colour = t.qcolor({"user": "user_dot", "pg": "pg_dot"}.get(kind, "control_dot"))
-                painter.setPen(QPen(t.qcolor("user_ring"), 2.0))
-                painter.setBrush(colour)
-                r = QRectF(x - size / 2, y - size / 2, size, size)
-                if kind == "user":
-                    painter.drawEllipse(r)
-                else:
-                    painter.drawRoundedRect(r, 3, 3)
-                painter.setPen(t.qcolor("fg"))
-                painter.drawText(QRectF(x + size / 2 + 1, y - 9, 60, 18),
-                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                                 f"×{count}")
+                size = dot_px(kind, zoom, count)
+                self._shape(painter, QPointF(x, y), kind, size, bundle=count > 1)
+                if count > 1 and zoom >= TAG_MIN_ZOOM:
+                    painter.setPen(fg)
+                    painter.drawText(QRectF(x + size / 2 + 1, y - tag_px, 5 * tag_px,
+                                            2 * tag_px),
+                                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                                     f"×{count}")
         if self.highlight is not None:
             hx, hy = self.highlight
+            k = min(zoom, DOT_MAX_ZOOM)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(self.theme.qcolor("accent"), 3.0))
-            painter.drawEllipse(QPointF(hx * sx + ox, hy * sy + oy), 17.0, 17.0)
+            painter.setPen(QPen(self.theme.qcolor("accent"), max(2.0, 3.0 * min(k, 1.0))))
+            r = dot_px("user", zoom) / 2 + max(4.0, 7.0 * k)
+            painter.drawEllipse(QPointF(hx * sx + ox, hy * sy + oy), r, r)
         painter.restore()
 
+    def _shape(self, painter: QPainter, centre: QPointF, kind: str, size: float,
+               bundle: bool = False) -> None:
+        """One dot: a user message is a disc with a dark ring, a protocol frame a rounded
+        square; a bundle of several frames gets the ring whatever its kind."""
+        t = self.theme
+        fill = t.qcolor(_FILL.get(kind, "control_dot"))
+        ring = kind == "user" or bundle
+        width = max(1.0, min(2.0, size / 9)) if ring else 1.0
+        painter.setPen(QPen(t.qcolor("user_ring"), width) if ring
+                       else QPen(fill.darker(140), width))
+        painter.setBrush(fill)
+        side = size - width
+        r = QRectF(centre.x() - side / 2, centre.y() - side / 2, side, side)
+        if kind == "user":
+            painter.drawEllipse(r)
+        else:
+            corner = max(1.5, side / 6)
+            painter.drawRoundedRect(r, corner, corner)
 
-def _sprite(dpr: float, size: int, fill: QColor, ring: QColor | None,
-            round_: bool) -> tuple[QPixmap, float]:
-    px = int(round(size * dpr))
-    pm = QPixmap(px, px)
-    pm.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pm)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    p.scale(dpr, dpr)
-    r = QRectF(1, 1, size - 2, size - 2)
-    p.setPen(QPen(ring, 2.0) if ring is not None else QPen(fill.darker(140), 1.0))
-    p.setBrush(fill)
-    if round_:
-        p.drawEllipse(r)
-    else:
-        p.drawRoundedRect(r, 2, 2)
-    p.end()
-    pm.setDevicePixelRatio(dpr)
-    return pm, size / 2
+    def _sprite(self, dpr: float, kind: str, size: float) -> tuple[QPixmap, float]:
+        side = math.ceil(size) + 2  # whole pixels, the shape centred
+        px = int(math.ceil(side * dpr))
+        pm = QPixmap(px, px)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.scale(dpr, dpr)
+        self._shape(p, QPointF(side / 2, side / 2), kind, size)
+        p.end()
+        pm.setDevicePixelRatio(dpr)
+        return pm, side / 2
 
 
 Flights = Callable[[], tuple[list[FlightDot], bool]]
