@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QToolTip, Q
 from ..wire.terms import short_node
 from .cluster_overlays import Overlays
 from .cluster_paint import BackgroundPainter
-from .dots import DotAnimator, DotLayer
+from .dots import DotAnimator, DotLayer, dot_px
 from .flights import FlightDot
 from .layout import NodeLayout
 from .markers import MEMBER_PEN, MemberMarker
@@ -387,7 +387,9 @@ class ClusterView(QGraphicsView):
     def dot_at(self, scene_pos: QPointF) -> FlightDot | None:
         """The dot of a real frame in flight under the point (live dots are not clickable:
         their messages were delivered already)."""
-        slack = 14.0 / (self.transform().m11() or 1.0)
+        zoom = self.transform().m11() or 1.0
+        # the largest dot's edge, plus a little: dots grow with the zoom (dots.dot_px)
+        slack = max(14.0, dot_px("user", zoom, 16) / 2 + 3) / zoom
         return nearest(self.animator.hits, scene_pos.x(), scene_pos.y(), slack)
 
     def link_at(self, scene_pos: QPointF) -> tuple[str, str] | None:

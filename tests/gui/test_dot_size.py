@@ -128,3 +128,18 @@ def test_svg_export_holds_the_dots_in_flight_as_shapes(qtbot, run, open_windows,
     # the dot: a shape filled with the user messages' red (Qt writes a group per brush)
     shapes = re.findall(rf'<g [^>]*fill="{red}"[^>]*>\s*<(path|ellipse|circle)\b', svg)
     assert shapes, f"no shape filled with {red}"
+
+
+def test_a_large_dot_is_clicked_anywhere_on_it(qtbot, run, open_windows):
+    """On a 2560×1440 screen a held dot is larger than the old 14 px click radius allowed for:
+    a click near its edge still finds it (the inspector opens on it)."""
+    from PySide6.QtCore import QPointF
+    alice, _bob = _mesh(qtbot, run, open_windows, ("alice", "bob"), (2560, 1400))
+    alice.view.zoom(1.5)  # the largest a dot gets
+    dot = _broadcast_held_mid_link(qtbot, alice)[0]
+    x, y = alice.view.dot_position(dot.ids[0])
+    zoom = alice.view.transform().m11()
+    edge = _red_extent(alice, dot) / 2
+    assert edge > 14, "the dot is not larger than the old click radius here"
+    found = alice.view.dot_at(QPointF(x + (edge - 1) / zoom, y))
+    assert found is not None and dot.ids[0] in found.ids

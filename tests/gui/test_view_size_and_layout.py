@@ -29,7 +29,6 @@ def _pair_in_a_group(qtbot, run, open_windows, size=(1200, 780)):
 def test_cluster_view_svg_export_is_vector_not_a_bitmap(qtbot, run, open_windows, tmp_path):
     """The graph is painted into the SVG as shapes and text: no embedded image of the view."""
     alice, _bob = _pair_in_a_group(qtbot, run, open_windows)
-    alice.view.animator.clear()  # dots in flight are sprites of their own; the graph is not
     path = write_export("view-svg", tmp_path / "view.svg", [], [], alice.view)
     svg = path.read_text()
     assert "<image" not in svg
