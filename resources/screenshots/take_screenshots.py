@@ -6,8 +6,8 @@ dot's inspector open, and a partition seen from both sides.
     .venv/bin/python resources/screenshots/take_screenshots.py [OUT_DIR] [--classroom]
 
 Offscreen (no display needed), with its own registry, settings and recordings directories;
-writes whole-cluster.png, my-node.png and replay.png (my-node.png is for looking at, it is not
-in the README), slow-motion.png, paused-inspector.png and partition.png (`--classroom`: only
+writes three-windows.png (and -dark), whole-cluster.png, my-node.png, replay.png and killed-node.png
+(my-node.png is for looking at, it is not in the README), slow-motion.png, paused-inspector.png and partition.png (`--classroom`: only
 these three). Look at them before committing them.
 """
 
@@ -82,6 +82,19 @@ async def three_windows_and_replay() -> None:
     carol.session.join("jobs", [carol.session.spawn_member()])  # pg's join dots too
     await asyncio.sleep(0.2)
     alice.grab().save(f"{OUT}/whole-cluster.png")
+    for w in ws:  # narrower, so that three side by side still read at the README's width
+        w.resize(1000, 760)
+    await asyncio.sleep(0.05)
+    side_by_side(alice, bob, carol, f"{OUT}/three-windows.png")
+    for w in ws:  # the same moment in the dark theme
+        w.look.set_choice("dark")
+        w.look.apply()
+    await asyncio.sleep(0.05)
+    side_by_side(alice, bob, carol, f"{OUT}/three-windows-dark.png")
+    for w in ws:
+        w.look.set_choice("light")
+        w.look.apply()
+        w.resize(*SIZE)
     bob.set_whole_cluster(False)
     await asyncio.sleep(0.1)
     bob.grab().save(f"{OUT}/my-node.png")
@@ -101,20 +114,35 @@ async def three_windows_and_replay() -> None:
     replay.grab().save(f"{OUT}/replay.png")
     print(f"{path}: {len(events)} events; screenshots in {OUT}")
     replay.close()
-    for w in ws:
+
+    # carol's window closes: alice and bob show her gone, her members removed
+    bob.set_whole_cluster(True)
+    await carol.shutdown()
+    carol.close()
+    await until(lambda: all(w.session.node.nodes() == [o.session.name]
+                            for w, o in ((alice, bob), (bob, alice))))
+    await until(lambda: all(len(w.view.members) == 5 for w in (alice, bob)))
+    await asyncio.sleep(1.2)  # the leave dots land
+    side_by_side(alice, bob, f"{OUT}/killed-node.png")
+    for w in (alice, bob):
         await w.shutdown()
 
 
-def side_by_side(left: QWidget, right: QWidget, path: str) -> None:
-    a, b = left.grab(), right.grab()
+def side_by_side(*windows_then_path: QWidget | str) -> None:
+    """side_by_side(w1, w2, ..., path): the windows' grabs in a row, a thin gap between."""
+    *windows, path = windows_then_path
+    shots = [w.grab() for w in windows if isinstance(w, QWidget)]
     gap = 6
-    out = QPixmap(a.width() + gap + b.width(), max(a.height(), b.height()))
+    out = QPixmap(sum(s.width() for s in shots) + gap * (len(shots) - 1),
+                  max(s.height() for s in shots))
     out.fill(QColor("#9aa4b5"))
     p = QPainter(out)
-    p.drawPixmap(0, 0, a)
-    p.drawPixmap(a.width() + gap, 0, b)
+    x = 0
+    for shot in shots:
+        p.drawPixmap(x, 0, shot)
+        x += shot.width() + gap
     p.end()
-    out.save(path)
+    out.save(str(path))
 
 
 async def classroom() -> None:
