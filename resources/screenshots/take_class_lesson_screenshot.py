@@ -11,12 +11,12 @@ teacher's step in its lesson banner, laid out as on a 1920×1080 screen.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["QT_API"] = "pyside6"
+import isolated  # noqa: E402  (this folder: the script's own settings, registry, recordings)
+
+SCRATCH = isolated.environment()
 
 from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -79,5 +79,6 @@ if __name__ == "__main__":
 
     app = QApplication(sys.argv)
     app.setStyle("Fusion")
+    isolated.settings(SCRATCH)
     app.setQuitOnLastWindowClosed(False)
     qasync.run(main())

@@ -13,12 +13,12 @@ of that window; export-mermaid.md: its Mermaid export (for the README's example)
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["QT_API"] = "pyside6"
+import isolated  # noqa: E402  (this folder: the script's own settings, registry, recordings)
+
+SCRATCH = isolated.environment()
 
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
@@ -91,5 +91,6 @@ if __name__ == "__main__":
 
     app = QApplication(sys.argv)
     app.setStyle("Fusion")
+    isolated.settings(SCRATCH)
     app.setQuitOnLastWindowClosed(False)
     qasync.run(main())
