@@ -5,6 +5,10 @@ the recording: any point in a few milliseconds). Under it: previous/next event, 
 (Space), a time scrubber, the speed (0.1x-10x). Beside it, the events around the playhead.
 What the reader skipped in a damaged file is listed in a message area above the view (never a
 modal dialog). While paused nothing runs: the play timer exists only while playing.
+
+The window holds the playhead and composes the parts that show it, each handed what it needs:
+`ReplayTransport` (replay_transport.py: the bar's buttons, slider, time, scope and speed),
+`EventsAround` (replay_events.py: the list) and `ProblemsArea` (replay_problems.py: the note).
 """
 
 from __future__ import annotations
@@ -14,25 +18,11 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QSlider,
-    QSplitter,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from ..events import Deliver, ScopeView, Send
 from ..model import Recording, Replay, load_recording
-from ..trace import describe
 from ..wire.terms import short_node
 from .cluster_view import ClusterView
 from .diagram_dock import DiagramDock
@@ -42,17 +32,19 @@ from .exports import ExportMenu
 from .keys_overlay import KeysOverlay
 from .lessons_menu import LessonsMenu
 from .picture import PROTOCOL_KINDS, Picture, dot_kind, make_picture
-from .playhead import SPEEDS, Playhead
+from .playhead import Playhead
 from .recordings import opening_count
+from .replay_events import EventsAround
+from .replay_problems import ProblemsArea, problems_style
+from .replay_transport import ReplayTransport, transport_style
 from .side_panel import named
-from .theme import Theme, app_icon, icon, resolve_theme, stylesheet
+from .theme import Theme, app_icon, resolve_theme, stylesheet
 from .window_settings import first_size
 
 __all__ = ["ReplayWindow", "open_replay"]
 
 FRAME_MS = 33          # play timer (only while playing)
 MAX_DOTS_PER_TICK = 60
-LIST_BEFORE, LIST_AFTER = 30, 10
 
 
 def open_replay(path: str | Path, theme: str = "system") -> ReplayWindow:
@@ -87,21 +79,18 @@ class ReplayWindow(QMainWindow):
         self.picture = Picture(self.centre, whole=True, scope=self.scope)
         self.show_protocol = True
         self._wall = 0.0
-        self._icon_playing = False
         self.redraws = 0
 
         self.view = ClusterView(self.centre, self.theme)
         self.view.set_empty_hint("no groups at this point of the recording")
         self.view.set_badge(f"<span style='font-weight:normal'>recorded by</span>&nbsp;"
                             f"<b>{short_node(self.centre)}</b>")
-        self.problems = self._problems_area()
-        self.events_list = named(QListWidget(), "replayEventsList", "Events around the playhead",
-                                 "Click an event to jump just after it")
-        self.events_list.setUniformItemSizes(True)
-        self.events_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.events_list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.events_list.itemClicked.connect(self._event_clicked)
-        self.events_list.setMinimumWidth(300)
+        self.problems = ProblemsArea(recording.problems, len(recording.events))
+        self.problems_label = self.problems.label
+        self.events_around = EventsAround(events, self.replay.start, self.theme,
+                                          lambda index: self.jump(index + 1))
+        self.events_list = self.events_around.widget
+        self.transport = self._transport()
         splitter = named(QSplitter(Qt.Orientation.Horizontal), "replaySplitter", "Replay splitter")
         splitter.addWidget(self.view)
         splitter.addWidget(self.events_list)
@@ -113,7 +102,7 @@ class ReplayWindow(QMainWindow):
         lay.setSpacing(0)
         lay.addWidget(self.problems)
         lay.addWidget(splitter, 1)
-        lay.addWidget(self._transport())
+        lay.addWidget(self.transport)
         self.setCentralWidget(central)
         self._actions()
         self.diagram = DiagramDock(self.theme, self)
@@ -137,74 +126,19 @@ class ReplayWindow(QMainWindow):
         self.show_count(self.playhead.count)
 
     # -- construction ------------------------------------------------------------------------------
-    def _problems_area(self) -> QFrame:
-        frame = named(QFrame(), "problemsArea", "Problems in the recording")
-        lay = QHBoxLayout(frame)
-        lay.setContentsMargins(12, 8, 8, 8)
-        self.problems_label = named(QLabel(), "problemsLabel", "What was skipped")
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        dismiss = named(QToolButton(), "dismissProblemsButton", "Dismiss the problems")
-        dismiss.setText("✕")
-        dismiss.setAutoRaise(True)
-        dismiss.clicked.connect(frame.hide)
-        lay.addWidget(self.problems_label, 1)
-        lay.addWidget(dismiss, 0, Qt.AlignmentFlag.AlignTop)
-        problems = self.recording.problems
-        if problems:
-            shown = problems[:12] + ([f"… and {len(problems) - 12} more"]
-                                     if len(problems) > 12 else [])
-            self.problems_label.setText(
-                f"<b>Loaded {len(self.recording.events)} events; some of the file was "
-                f"skipped:</b><br>" + "<br>".join("• " + _escape(p) for p in shown))
-        frame.setVisible(bool(problems))
-        return frame
-
-    def _button(self, name: str, accessible: str, tip: str) -> QToolButton:
-        b = named(QToolButton(), name, accessible, tip)
-        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        b.setAutoRaise(True)
-        return b
-
-    def _transport(self) -> QWidget:
-        bar = named(QFrame(), "transportBar", "Replay controls")
-        lay = QHBoxLayout(bar)
-        lay.setContentsMargins(10, 6, 10, 6)
-        self.prev_button = self._button("prevEventButton", "Previous event",
-                                        "Previous event (←)")
-        self.play_button = self._button("playButton", "Play or pause", "Play / pause (Space)")
-        self.next_button = self._button("nextEventButton", "Next event", "Next event (→)")
-        self.slider = named(QSlider(Qt.Orientation.Horizontal), "timeSlider", "Time",
-                            "Drag to any moment of the recording")
-        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.slider.setRange(0, max(1, round(self.playhead.duration * 1000)))
-        self.slider.setPageStep(max(1, self.slider.maximum() // 20))
-        self.slider.valueChanged.connect(self._scrubbed)
-        self.time_label = named(QLabel(), "replayTimeLabel", "Time in the recording")
-        self.time_label.setMinimumWidth(170)
-        self.speed_combo = named(QComboBox(), "speedCombo", "Playback speed",
-                                 "How fast the recording plays")
-        for s in SPEEDS:
-            self.speed_combo.addItem(f"{s:g}×", s)
-        self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
-        self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.speed_combo.currentIndexChanged.connect(
-            lambda i: self.playhead.set_speed(self.speed_combo.itemData(i)))
-        self.scope_combo = named(QComboBox(), "replayScopeCombo",
-                                 "Scope shown (only when the recording has several)")
-        self.scope_combo.addItems(self.scopes)
-        self.scope_combo.setCurrentText(self.scope)
-        self.scope_combo.setVisible(len(self.scopes) > 1)
-        self.scope_combo.currentTextChanged.connect(self._scope_chosen)
-        self.prev_button.clicked.connect(lambda: self.step(-1))
-        self.play_button.clicked.connect(self.toggle_play)
-        self.next_button.clicked.connect(lambda: self.step(1))
-        for w in (self.prev_button, self.play_button, self.next_button):
-            lay.addWidget(w)
-        lay.addWidget(self.slider, 1)
-        lay.addWidget(self.time_label)
-        lay.addWidget(self.scope_combo)
-        lay.addWidget(self.speed_combo)
+    def _transport(self) -> ReplayTransport:
+        bar = ReplayTransport(self.playhead.duration, self.scopes, self.scope, self.theme)
+        bar.stepped.connect(self.step)
+        bar.playPressed.connect(self.toggle_play)
+        bar.scrubbed.connect(self._scrubbed)
+        bar.scrubbedToEnd.connect(self._scrubbed_to_end)
+        bar.speedChosen.connect(self.playhead.set_speed)
+        bar.scopeChosen.connect(self._scope_chosen)
+        # the bar's widgets, as the tests, the benchmark and the screenshots reach them
+        self.prev_button, self.play_button = bar.prev_button, bar.play_button
+        self.next_button, self.slider = bar.next_button, bar.slider
+        self.time_label, self.speed_combo = bar.time_label, bar.speed_combo
+        self.scope_combo = bar.scope_combo
         return bar
 
     def _actions(self) -> None:
@@ -223,8 +157,10 @@ class ReplayWindow(QMainWindow):
             "start": action("startAction", "To the start", ("Home",), lambda: self.jump(0)),
             "end": action("endAction", "To the end", ("End",),
                           lambda: self.jump(self.playhead.total)),
-            "faster": action("fasterAction", "Faster", ("+", "="), lambda: self._speed_step(1)),
-            "slower": action("slowerAction", "Slower", ("-",), lambda: self._speed_step(-1)),
+            "faster": action("fasterAction", "Faster", ("+", "="),
+                             lambda: self.transport.step_speed(1)),
+            "slower": action("slowerAction", "Slower", ("-",),
+                             lambda: self.transport.step_speed(-1)),
             "protocol": action("protocolAction", "Show protocol messages", ("Ctrl+P",),
                                self._toggle_protocol),
             "fit": action("fitAction", "Fit to window", ("Ctrl+0",), self.view.fit_to_window),
@@ -286,23 +222,12 @@ class ReplayWindow(QMainWindow):
 
     def apply_theme(self) -> None:
         t = self.theme
-        self.setStyleSheet(stylesheet(t, 10.0) + (
-            f"#problemsArea {{ background: {t['selection_bg']}; border-bottom: 2px solid "
-            f"{t['danger']}; }} #problemsLabel {{ color: {t['fg']}; }}"
-            f"#transportBar {{ background: {t['panel']}; border-top: 1px solid {t['border']}; }}"
-            f"#replayTimeLabel {{ font-family: monospace; color: {t['fg']}; }}"))
+        self.setStyleSheet(stylesheet(t, 10.0) + problems_style(t) + transport_style(t))
         self.view.set_theme(t)
         if hasattr(self, "diagram"):
             self.diagram.set_theme(t, 10.0)
-        self._paint_buttons()
-
-    def _paint_buttons(self) -> None:
-        """The transport's icons in the theme's text colour (the style's standard ones are
-        black, and vanish on the dark theme's bar)."""
-        fg, muted = self.theme["fg"], self.theme["muted"]
-        self.prev_button.setIcon(icon("previous", fg, muted))
-        self.play_button.setIcon(icon("pause" if self._icon_playing else "play", fg, muted))
-        self.next_button.setIcon(icon("next", fg, muted))
+        self.transport.set_theme(t)
+        self.events_around.set_theme(t)
 
     # -- moving the playhead -------------------------------------------------------------------------
     def show_count(self, count: int, moving: bool = False) -> None:
@@ -338,18 +263,12 @@ class ReplayWindow(QMainWindow):
             self._wall = time.monotonic()
             self.timer.start()
             self.view.animator.clear()
-        self._play_icon()
+        self.transport.show_playing(self.playhead.playing)
 
     def pause(self) -> None:
         self.playhead.pause()
         self.timer.stop()
-        self._play_icon()
-
-    def _play_icon(self) -> None:
-        playing = self.playhead.playing
-        if playing != self._icon_playing:
-            self._icon_playing = playing
-            self._paint_buttons()
+        self.transport.show_playing(self.playhead.playing)
 
     def _tick(self) -> None:
         now = time.monotonic()
@@ -370,21 +289,13 @@ class ReplayWindow(QMainWindow):
         if not self.playhead.playing:
             self.pause()
 
-    def _scrubbed(self, value: int) -> None:
+    def _scrubbed(self, seconds: float) -> None:
         self.pause()
-        if value >= self.slider.maximum():  # the slider's end is the recording's end (ms
-            self.show_count(self.playhead.total)  # rounding would leave the last events out)
-        else:
-            self.jump_to_time(self.replay.start + value / 1000.0)
+        self.jump_to_time(self.replay.start + seconds)
 
-    def _event_clicked(self, item: QListWidgetItem) -> None:
-        index = item.data(Qt.ItemDataRole.UserRole)
-        if isinstance(index, int):
-            self.jump(index + 1)
-
-    def _speed_step(self, d: int) -> None:
-        i = max(0, min(len(SPEEDS) - 1, self.speed_combo.currentIndex() + d))
-        self.speed_combo.setCurrentIndex(i)
+    def _scrubbed_to_end(self) -> None:
+        self.pause()
+        self.show_count(self.playhead.total)
 
     def _scope_chosen(self, scope: str) -> None:
         if scope and scope != self.scope:
@@ -406,7 +317,7 @@ class ReplayWindow(QMainWindow):
         if not animate:
             self.view.show_frames(self._still_frames(snap.in_flight))
         self._update_time()
-        self._fill_events(count)
+        self.events_around.show_around(count)
         self.redraws += 1
 
     def _still_frames(self, in_flight: tuple) -> list[tuple[str, str, str, float]]:
@@ -428,41 +339,12 @@ class ReplayWindow(QMainWindow):
 
     def _update_time(self) -> None:
         ph = self.playhead
-        self.slider.blockSignals(True)
-        self.slider.setValue(round((ph.t - self.replay.start) * 1000))
-        self.slider.blockSignals(False)
-        self.time_label.setText(f"{ph.t - self.replay.start:8.3f} s / {ph.duration:.3f} s")
+        self.transport.show_time(ph.t - self.replay.start, ph.duration)
         if ph.count:
             ev = self.replay.events[ph.count - 1]
             self.event_label.setText(f"event {ph.count} of {ph.total} · {event_words(ev)}")
         else:
             self.event_label.setText(f"before the first of {ph.total} events")
-
-    def _fill_events(self, count: int) -> None:
-        lst = self.events_list
-        events = self.replay.events
-        lo, hi = max(0, count - LIST_BEFORE), min(len(events), count + LIST_AFTER)
-        start = self.replay.start
-        lst.setUpdatesEnabled(False)
-        lst.clear()
-        current = None
-        # the theme's muted ink, not the palette's: the palette is the desktop's (light), and
-        # its dimmed black was unreadable on the dark theme's list
-        muted = QColor(self.theme["muted"])
-        for i in range(lo, hi):
-            ev = events[i]
-            it = QListWidgetItem(f"{ev.t - start:7.3f} s   {event_words(ev)}")
-            it.setToolTip(describe(ev))  # the trace's line: Lamport time, size, frame id
-            it.setData(Qt.ItemDataRole.UserRole, i)
-            if i >= count:
-                it.setForeground(muted)  # not happened yet
-            lst.addItem(it)
-            if i == count - 1:
-                current = it
-        if current is not None:
-            current.setSelected(True)
-            lst.scrollToItem(current, QListWidget.ScrollHint.PositionAtCenter)
-        lst.setUpdatesEnabled(True)
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -477,6 +359,3 @@ class ReplayWindow(QMainWindow):
         super().closeEvent(event)
         self.closed.emit()
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
