@@ -21,7 +21,7 @@ __all__ = ["ReplayTransport", "transport_style"]
 def transport_style(theme: Theme) -> str:
     """The bar's rules, for the window's stylesheet (one sheet for the whole window, so the
     bar's combos and buttons take the same cascade as everything else)."""
-    return (f"#transportBar {{ background: {theme['panel']}; border-top: 1px solid "
+    return (f"#replayTransportBar {{ background: {theme['panel']}; border-top: 1px solid "
             f"{theme['border']}; }}"
             f"#replayTimeLabel {{ font-family: monospace; color: {theme['fg']}; }}")
 
@@ -43,7 +43,7 @@ class ReplayTransport(QFrame):
 
     def __init__(self, duration: float, scopes: list[str], scope: str, theme: Theme) -> None:
         super().__init__()
-        named(self, "transportBar", "Replay controls")
+        named(self, "replayTransportBar", "Replay controls")
         self._theme = theme
         self._playing = False
         lay = QHBoxLayout(self)
