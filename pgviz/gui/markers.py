@@ -9,11 +9,21 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
-__all__ = ["MemberMarker", "make_font", "label_rect", "MEMBER_PEN", "PILL_PX", "MARKER_SCALE"]
+from .layout import NODE_RADIUS
 
-MEMBER_PEN = 18.0          # member disc diameter (scene units)
-PILL_PX = 15.0             # the marker's label at zoom 1 (the scene's labels: 14)
-MARKER_SCALE = (0.6, 2.4)  # the marker follows the zoom within these bounds
+__all__ = ["MemberMarker", "make_font", "label_rect", "MEMBER_PEN", "PILL_PX", "MARKER_SCALE",
+           "PILL_MIN_SCALE"]
+
+MEMBER_PEN = 18.0           # member disc diameter (scene units)
+PILL_PX = 15.0              # the marker's label at zoom 1 (the scene's labels: 14)
+#: The ring follows the zoom within these bounds: at 0.25 it is 13 px across, still a ring
+#: around the member's dot, and inside a peer of a tiny view (a demo tile with the diagram
+#: docked, zoom 0.16: peers 15 px across).
+MARKER_SCALE = (0.25, 2.4)
+#: The pill's text is never smaller than at this scale (9 px, a readable label), so below it
+#: the pill no longer shrinks with the nodes: it is left out once it would be taller than a
+#: peer's radius (it covered the nodes and the dots of a tiny view).
+PILL_MIN_SCALE = 0.6
 
 
 def make_font(px: float, bold: bool = False) -> QFont:
@@ -25,7 +35,8 @@ def make_font(px: float, bold: bool = False) -> QFont:
 
 class MemberMarker(QGraphicsItem):
     """A ring around one member plus a label pill, drawn at screen size whatever the zoom
-    (the selected member: accent colours; the hovered one: quieter)."""
+    (the selected member: accent colours; the hovered one: quieter). In a view so small that
+    the pill would outsize the nodes, the ring alone."""
 
     def __init__(self, selected: bool) -> None:
         super().__init__()
@@ -38,6 +49,8 @@ class MemberMarker(QGraphicsItem):
         self.colours = ("#2563eb", "#ffffff", "#1f2430")  # ring/pill, pill text, halo
         # with the view's zoom (set_scale); not `scale`, which is QGraphicsItem.scale()
         self.size_k = 1.0
+        self.node_px = NODE_RADIUS  # a peer's radius on screen at this scale
+        self.pill_shown = True
         self.font = make_font(PILL_PX, True)
         self.direction = (0.0, -1.0)
         self._rect = QRectF()
@@ -45,12 +58,17 @@ class MemberMarker(QGraphicsItem):
 
     def set_scale(self, scale: float) -> None:
         """Ring and pill in proportion to the picture: `scale` is the view's zoom times the
-        text scale, kept within MARKER_SCALE (a ring readable around a small dot; the pill
-        as large as the other members' labels in a big view, never smaller)."""
+        text scale (presenter mode), kept within MARKER_SCALE (a ring readable around a small
+        dot, never larger than a peer); the pill as large as the other members' labels in a
+        big view, never smaller than PILL_MIN_SCALE's, and shown while no taller than a
+        peer's radius (the zoom is at most `scale`: a peer may be smaller in presenter mode,
+        by 1.3 at most)."""
+        node_px = NODE_RADIUS * scale
         scale = max(MARKER_SCALE[0], min(MARKER_SCALE[1], scale))
-        if abs(scale - self.size_k) > 0.01:
+        if abs(scale - self.size_k) > 0.01 or abs(node_px - self.node_px) > 0.5:
             self.size_k = scale
-            self.font = make_font(PILL_PX * scale, True)
+            self.node_px = node_px
+            self.font = make_font(PILL_PX * max(scale, PILL_MIN_SCALE), True)
             self.set_label(self.text, self.direction)
 
     def set_label(self, text: str, direction: tuple[float, float] = (0.0, -1.0)) -> None:
@@ -69,9 +87,12 @@ class MemberMarker(QGraphicsItem):
             x, y = -off - w, -h / 2
         else:
             x, y = -w / 2, (-off - h if s < 0 else off)
-        self._pill = QRectF(x, y, w, h)
-        self._rect = self._pill.united(QRectF(-22 * k, -22 * k, 44 * k, 44 * k)).adjusted(
-            -3, -3, 3, 3)
+        self.pill_shown = bool(text) and h <= self.node_px
+        self._pill = QRectF(x, y, w, h) if self.pill_shown else QRectF()
+        # the glow (20 k) or the ring and half its pen, and a pixel of antialiasing
+        r = max(20 * k, 13 * k + 1.75) + 1
+        ring = QRectF(-r, -r, 2 * r, 2 * r)
+        self._rect = self._pill.adjusted(-1, -1, 1, 1).united(ring) if self.pill_shown else ring
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
@@ -93,7 +114,7 @@ class MemberMarker(QGraphicsItem):
             painter.setPen(QPen(accent, 2.5 * min(1.0, k) ** 0.5))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(QPointF(0, 0), 13 * k, 13 * k)
-        if self.text:
+        if self.pill_shown:
             painter.setPen(QPen(halo, 1.0) if not self.selected else Qt.PenStyle.NoPen)
             painter.setBrush(accent)
             painter.drawRoundedRect(self._pill, self._pill.height() / 2, self._pill.height() / 2)
