@@ -189,7 +189,8 @@ class Arrangement:
 
     Beside the view the panel follows the window's width (`panel_width`) until the user drags
     the splitter's handle: from then on the width is theirs, as in any desktop application.
-    In a tall window the node lists show TALL_LIST_ROWS rows rather than LIST_ROWS."""
+    In a tall window the node lists show TALL_LIST_ROWS rows rather than LIST_ROWS; in a
+    short one the panel gives way (SidePanel.fit_height) to fit its height without scrolling."""
 
     def __init__(self, window: QWidget, splitter: QSplitter, panel: SidePanel,
                  scroll: QScrollArea, on_panel: Callable[[bool], None] | None = None) -> None:
@@ -203,6 +204,13 @@ class Arrangement:
         self.panel_shown = True
         self.dragged = False  # the user moved the splitter's handle: keep their width
         splitter.splitterMoved.connect(self._dragged)
+        self._height_watch = _ResizeWatch(scroll, lambda _w, _h: self.fit_height())
+
+    def fit_height(self) -> None:
+        """Beside the view the panel fits the scroll area's height if it can (a short window,
+        presenter mode's larger text); under the view its part of the splitter is sized to it."""
+        beside = self.splitter.orientation() == Qt.Orientation.Horizontal
+        self.panel.fit_height(self.scroll.height() if beside else None)
 
     def _dragged(self, *_: object) -> None:
         self.dragged = True
@@ -224,6 +232,7 @@ class Arrangement:
         self.dragged = False  # a new arrangement starts with its own sizes
         self.panel.set_columns(2 if narrow else 1)
         self.splitter.setOrientation(orientation)
+        self.fit_height()
         self.fit_panel()
         self._size_soon()
 
@@ -260,6 +269,8 @@ class Arrangement:
         self.scroll.setMinimumWidth(self.panel.minimumSizeHint().width() + bar + 2)
 
     def after_restyle(self) -> None:
+        self.fit_height()
+        QTimer.singleShot(0, self.fit_height)  # once the new font's rows are measured
         self.fit_panel()
         QTimer.singleShot(0, self.ensure_panel_fits)
         if self.splitter.orientation() == Qt.Orientation.Horizontal and not self.dragged:

@@ -29,9 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["SidePanel", "named", "LIST_ROWS"]
+__all__ = ["SidePanel", "named", "LIST_ROWS", "GIVES_WAY", "TABS_SHORT_ROWS"]
 
 LIST_ROWS = 2  # rows of a node list beside the view (it scrolls for more); see set_list_rows
+#: What gives, in this order, when the panel beside the view is taller than its window
+#: (1280×640, presenter mode at 1280×800), so that every control is seen without a scrollbar
+#: (see fit_height). The details tabs first: they scroll within themselves and 3 rows still
+#: show a member's inbox; then the margins and spacing; the node lists last, to one row (the
+#: graph shows the peers; the lists serve to connect, once).
+GIVES_WAY = ("tabs", "spacing", "lists")
+TABS_SHORT_ROWS = 3  # rows of the Members list (and as high the others) when "tabs" gives
+#: A box's margins and spacing: (left, top, right, bottom), spacing; and when "spacing" gives.
+BOX_SPACING = ((6, 4, 6, 6), 4)
+BOX_SPACING_TIGHT = ((6, 1, 6, 3), 2)
 
 
 W = TypeVar("W", bound=QWidget)
@@ -107,6 +117,8 @@ class SidePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sidePanel")
+        self.giving: tuple[str, ...] = ()  # what gives way to fit a short window (GIVES_WAY)
+        self.columns = 0
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(8, 2, 8, 8)
         self.grid.setHorizontalSpacing(8)
@@ -118,6 +130,48 @@ class SidePanel(QWidget):
         self.columns = 0
         self.list_rows = LIST_ROWS
         self.set_columns(1)
+
+    def fit_height(self, height: int | None) -> None:
+        """Beside the view (one column), in a window too short for the whole panel: what
+        GIVES_WAY gives, in order, until the panel fits `height` or nothing more can give.
+        None (or two columns, under the view): nothing gives."""
+        for steps in range(len(GIVES_WAY) + 1):
+            self._give(GIVES_WAY[:steps])
+            if height is None or self.columns != 1 or self.minimumSizeHint().height() <= height:
+                return
+
+    def _give(self, giving: tuple[str, ...]) -> None:
+        if giving == self.giving:
+            return
+        self.giving = giving
+        (left, top, right, bottom), spacing = (
+            BOX_SPACING_TIGHT if "spacing" in giving else BOX_SPACING)
+        for box in (self.cluster_box, self.groups_box, self.message_box):
+            lay = box.layout()
+            lay.setContentsMargins(left, top, right, bottom)
+            lay.setSpacing(spacing)
+            lay.invalidate()
+            box.updateGeometry()
+        self.grid.setVerticalSpacing(2 if "spacing" in giving else 4)
+        self.grid.setContentsMargins(8, 0 if "spacing" in giving else 2, 8,
+                                     4 if "spacing" in giving else 8)
+        self._size_tabs()
+        self.size_lists()
+        self.grid.invalidate()
+
+    def _size_tabs(self) -> None:
+        if self.columns != 1:
+            self.tabs.setMinimumHeight(120)
+        elif "tabs" in self.giving:
+            tree = self.members_tree
+            row = (tree.sizeHintForRow(0) if tree.topLevelItemCount()
+                   else tree.fontMetrics().height() + 6)
+            frame = 2 * tree.frameWidth() + 8  # the pane's border and the tree's padding
+            self.tabs.setMinimumHeight(self.tabs.tabBar().sizeHint().height()
+                                       + tree.header().sizeHint().height()
+                                       + TABS_SHORT_ROWS * row + frame)
+        else:
+            self.tabs.setMinimumHeight(170)
 
     def set_list_rows(self, rows: int) -> None:
         """Rows of a node list beside the view: more in a tall window (a class's laptops
@@ -153,7 +207,7 @@ class SidePanel(QWidget):
             g.setRowStretch(2, 1)
             g.setColumnStretch(0, 1)
             g.setColumnStretch(1, 1)
-        self.tabs.setMinimumHeight(170 if columns == 1 else 120)
+        self._size_tabs()
         self.size_lists()
 
     def node_lists(self) -> tuple[QListWidget, ...]:
@@ -167,7 +221,8 @@ class SidePanel(QWidget):
             row = lst.sizeHintForRow(0) if lst.count() else lst.fontMetrics().height() + 3
             lst.ensurePolished()  # the stylesheet's padding and border are in the margins
             margins = lst.contentsMargins()
-            rows = self.list_rows * row + margins.top() + margins.bottom()
+            shown = 1 if "lists" in self.giving and self.columns == 1 else self.list_rows
+            rows = shown * row + margins.top() + margins.bottom()
             lst.setMinimumHeight(rows)
             lst.setMaximumHeight(rows if self.columns == 1 else 16777215)
 
@@ -179,6 +234,7 @@ class SidePanel(QWidget):
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self.size_lists()  # presenter mode: rows are taller
+            self._size_tabs()
 
     def command_buttons(self) -> list[tuple[QAbstractButton, str, str]]:
         """The buttons that trigger the window's actions: (button, action key, icon name)."""
@@ -201,8 +257,8 @@ class SidePanel(QWidget):
     def _cluster_box(self) -> QGroupBox:
         box = QGroupBox("Cluster")
         grid = QGridLayout(box)
-        grid.setContentsMargins(6, 4, 6, 6)
-        grid.setSpacing(4)
+        grid.setContentsMargins(*BOX_SPACING[0])
+        grid.setSpacing(BOX_SPACING[1])
         self.address_edit = named(QLineEdit(), "addressEdit", "Address to connect to",
                                   "host:port of a node (Ctrl+L)")
         self.address_edit.setPlaceholderText("host:port")
@@ -251,8 +307,8 @@ class SidePanel(QWidget):
     def _groups_box(self) -> QGroupBox:
         box = QGroupBox("Processes and groups")
         grid = QGridLayout(box)
-        grid.setContentsMargins(6, 4, 6, 6)
-        grid.setSpacing(4)
+        grid.setContentsMargins(*BOX_SPACING[0])
+        grid.setSpacing(BOX_SPACING[1])
         self.scope_combo = named(QComboBox(), "scopeCombo", "Scope",
                                  "pg scope shown and used; type a new name to start one")
         self.scope_combo.setEditable(True)
@@ -308,8 +364,8 @@ class SidePanel(QWidget):
     def _message_box(self) -> QGroupBox:
         box = QGroupBox("Messages")
         grid = QGridLayout(box)
-        grid.setContentsMargins(6, 4, 6, 6)
-        grid.setSpacing(4)
+        grid.setContentsMargins(*BOX_SPACING[0])
+        grid.setSpacing(BOX_SPACING[1])
         self.message_edit = named(QLineEdit(), "messageEdit", "Message text",
                                   "Text to broadcast or send")
         self.message_edit.setPlaceholderText("hello, class!")

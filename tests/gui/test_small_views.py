@@ -117,3 +117,25 @@ def test_a_diagram_the_user_put_under_a_short_graph_stays_there(qtbot, run, open
     qtbot.waitUntil(dock.isVisible, timeout=2000)
     assert alice.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
 
+
+def test_presenter_mode_at_1280x800_fits_the_side_panel_without_a_scrollbar(
+        qtbot, run, open_windows):
+    """Presenter mode's larger text at 1280×800 (the panel once scrolled by 54 px): the
+    details tabs and the spacing give way, the node lists keep their two whole rows and the
+    tabs still show three rows; back to the normal size, the tabs get their room again."""
+    (alice,) = open_windows("alice", size=(1280, 800))
+    scroll, panel = alice.side_scroll, alice.panel
+    qtbot.waitUntil(lambda: not scroll.verticalScrollBar().isVisible(), timeout=2000)
+    normal_tabs = panel.tabs.minimumHeight()
+    alice.set_presenter(True)
+    qtbot.waitUntil(lambda: panel.message_edit.font().pointSizeF() > 12, timeout=2000)
+    qtbot.waitUntil(lambda: scroll.verticalScrollBar().maximum() == 0
+                    and not scroll.verticalScrollBar().isVisible(), timeout=3000)
+    for lst in (panel.local_nodes_list, panel.peers_list):
+        row = lst.sizeHintForRow(0) if lst.count() else lst.fontMetrics().height() + 3
+        assert lst.viewport().height() >= 2 * row - 1, lst.objectName()
+    tree = panel.members_tree
+    assert tree.viewport().height() >= 3 * (tree.fontMetrics().height() + 4)
+    assert panel.tabs.geometry().bottom() <= scroll.viewport().height()
+    alice.set_presenter(False)
+    qtbot.waitUntil(lambda: panel.tabs.minimumHeight() == normal_tabs, timeout=3000)
