@@ -38,8 +38,9 @@ __all__ = ["DiagramDock", "DIAGRAM_SHORTCUT", "SHORT_WINDOW_HEIGHT", "BESIDE_MAX
 
 DIAGRAM_SHORTCUT = "F9"
 #: A window shorter than this (and wider than tall) opens the diagram beside the graph.
-#: main_window.DIAGRAM_MIN_WINDOW_HEIGHT is the same height: the graph under its toolbars
-#: keeps 400 px above a diagram of a third of the window from there.
+#: main_window uses it too (a window this short opens without the diagram it remembered
+#: open): the graph under its toolbars keeps 400 px above a diagram of a third of the
+#: window from there.
 SHORT_WINDOW_HEIGHT = 620
 #: Beside the graph the diagram takes half the window, at most this.
 BESIDE_MAX_WIDTH = 480
@@ -133,10 +134,11 @@ class DiagramDock(QDockWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         """The window it was put beside grows tall enough, or closes: back under the graph."""
-        if self.placed_beside and watched is self.parentWidget() and (
-                event.type() == QEvent.Type.Close
-                or (event.type() == QEvent.Type.Resize and isinstance(watched, QMainWindow)
-                    and watched.height() >= SHORT_WINDOW_HEIGHT)):
+        if (self.placed_beside and watched is self.parentWidget()
+                and isinstance(watched, QMainWindow)
+                and (event.type() == QEvent.Type.Close
+                     or (event.type() == QEvent.Type.Resize
+                         and watched.height() >= SHORT_WINDOW_HEIGHT))):
             self.put_under(watched)
         return False
 

@@ -36,7 +36,7 @@ from ..wire.terms import short_node
 from .actions import TOOLBAR, icon_names, make_actions, make_toolbar
 from .cluster_view import ClusterView
 from .commands import Commands
-from .diagram_dock import DiagramDock
+from .diagram_dock import SHORT_WINDOW_HEIGHT, DiagramDock
 from .exports import ExportMenu
 from .feedback import Feedback, RateMeter, Tasks, status_labels
 from .keys_overlay import KeysOverlay
@@ -64,10 +64,6 @@ log = logging.getLogger(__name__)
 #: nothing drawn).
 REDRAW_EVENTS = frozenset({"nodeup", "nodedown", "join", "leave", "view", "spawn", "exit",
                            "fault", "clock"})
-
-
-#: A window shorter than this opens without the diagram it remembered open.
-DIAGRAM_MIN_WINDOW_HEIGHT = 620
 
 
 def diagram_height(window_height: int) -> int:
@@ -405,7 +401,7 @@ class MainWindow(QMainWindow):
         opening too short for it and the graph (a `pgviz demo` tile) starts without it:
         F9 still opens it."""
         if (not self.diagram.isHidden() and not self.diagram.isFloating()
-                and self.height() < DIAGRAM_MIN_WINDOW_HEIGHT):
+                and self.height() < SHORT_WINDOW_HEIGHT):
             self.diagram.hide()  # quietly: View ▸ Space-time diagram shows it unchecked
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
@@ -442,6 +438,10 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         if not self.remember:
             return
+        if self.diagram.placed_beside:
+            # beside the graph only for this short window's sake: a window of this node
+            # opened later, and larger, finds it under the graph
+            self.diagram.put_under(self)
         SavedWindow(self.saveGeometry(), self.saveState(), self.look.choice, self.look.presenter,
                     self.show_protocol, self.sync.whole).save(self._settings_group())
 

@@ -148,6 +148,8 @@ class SidePanel(QWidget):
             BOX_SPACING_TIGHT if "spacing" in giving else BOX_SPACING)
         for box in (self.cluster_box, self.groups_box, self.message_box):
             lay = box.layout()
+            if lay is None:
+                continue
             lay.setContentsMargins(left, top, right, bottom)
             lay.setSpacing(spacing)
             lay.invalidate()

@@ -139,3 +139,17 @@ def test_presenter_mode_at_1280x800_fits_the_side_panel_without_a_scrollbar(
     assert panel.tabs.geometry().bottom() <= scroll.viewport().height()
     alice.set_presenter(False)
     qtbot.waitUntil(lambda: panel.tabs.minimumHeight() == normal_tabs, timeout=3000)
+
+
+def test_a_diagram_beside_a_short_graph_is_saved_under_it(qtbot, run, open_windows):
+    """The window's settings are saved (as a crash-restart does, with no close event) while
+    the diagram is beside a short graph: what is saved has it under the graph, where a larger
+    window of this node will want it."""
+    (alice,) = open_windows("alice", size=(640, 400))
+    dock = alice.diagram
+    dock.action.trigger()
+    qtbot.waitUntil(lambda: dock.isVisible() and dock.placed_beside, timeout=3000)
+    alice.remember = True
+    alice.save_settings()
+    assert not dock.placed_beside
+    assert alice.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
