@@ -16,7 +16,7 @@ import socket
 from ..errors import ConnectionRefused
 
 __all__ = ["WILDCARDS", "advertised_host", "primary_address", "format_address", "split_address",
-           "endpoint", "resolve"]
+           "endpoint", "is_local_ip", "resolve"]
 
 WILDCARDS = frozenset({"0.0.0.0", "::", "", "[::]"})
 
@@ -85,6 +85,24 @@ def endpoint(sockaddr: tuple[object, ...]) -> tuple[str, int]:
         return ip, int(sockaddr[1])  # type: ignore[call-overload]
     mapped = getattr(parsed, "ipv4_mapped", None)
     return str(mapped or parsed), int(sockaddr[1])  # type: ignore[call-overload]
+
+
+def is_local_ip(ip: str) -> bool:
+    """`ip` is one of this machine's addresses (loopback included): binding to it succeeds.
+    A syscall, no lookup."""
+    try:
+        parsed = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return False
+    if parsed.is_loopback:
+        return True
+    family = socket.AF_INET6 if parsed.version == 6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.bind((ip, 0))
+    except OSError:
+        return False
+    return True
 
 
 async def resolve(address: str, timeout: float) -> set[tuple[str, int]]:

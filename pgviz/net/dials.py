@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AuthenticationError, ConnectionRefused, PgvizError, Refusal
 from ..name_waiters import NameWaiters
-from .addresses import endpoint, resolve, split_address
+from .addresses import endpoint, is_local_ip, resolve, split_address
 from .blocks import DisconnectBlocks
 from .connection import Connection
 
@@ -183,10 +183,20 @@ class Dials:
             return True
         if self._dist.network is not None or not isinstance(reached, tuple):
             return False  # (in memory an address has one spelling)
+        here = endpoint(reached)
+        announced: set[tuple[str, int]] = set()
         for spelled in known:
-            if endpoint(reached) in await resolve(spelled, self._dist.handshake_timeout):
-                return True
-        return False
+            announced |= await resolve(spelled, self._dist.handshake_timeout)
+        if here in announced:
+            return True
+        # A node listening on the wildcard (`--host 0.0.0.0`, the LAN setup) announces one
+        # of this machine's addresses and is reached at any of them: the dial landed on this
+        # machine at the port it announced there, which no other process can hold while the
+        # node listens on the wildcard. (A node bound to one address leaves that port free
+        # on the others, to a process on this machine: a local impostor, which this check,
+        # against strangers on the network, does not cover.)
+        return is_local_ip(here[0]) and any(
+            port == here[1] and is_local_ip(ip) for ip, port in announced)
 
     async def _await_peer(self, name: str, why: ConnectionRefused) -> str:
         dist = self._dist

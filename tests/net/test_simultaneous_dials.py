@@ -288,3 +288,28 @@ def test_a_dial_by_another_spelling_of_a_connected_nodes_address_returns_its_nam
             await n1.stop()
             await n3.stop()
     run(main())
+
+
+def test_a_node_on_the_wildcard_is_reached_again_at_another_of_its_addresses():
+    """n3 listens on 0.0.0.0 (the LAN setup) and announces this machine's primary address;
+    n1, connected to it there, connects again at 127.0.0.1:port (the same listener, as a
+    click in "On this machine" does). n3 answers already connected: the dial landed on this
+    machine at the port n3 announced on it, so the claim holds and connect() returns n3,
+    with no nodedown."""
+    cookie = "wildcard-cookie-0123456789"
+
+    async def main() -> None:
+        n1 = await start_node("n1", cookie=cookie)
+        n3 = await start_node("n3", host="0.0.0.0", cookie=cookie)
+        try:
+            assert await n1.connect(n3.address) == n3.name
+            link = n1._dist.conns[n3.name]
+            downs = nodedowns(n1)
+            port = n3.address.rsplit(":", 1)[1]
+            assert await n1.connect(f"127.0.0.1:{port}") == n3.name
+            await holds_for(lambda: not downs, 0.2, what="no nodedown on n1")
+            assert n1._dist.conns.get(n3.name) is link and link.state == "up"
+        finally:
+            await n1.stop()
+            await n3.stop()
+    run(main())
