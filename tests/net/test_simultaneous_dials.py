@@ -268,45 +268,26 @@ def test_a_strangers_welcome_in_a_connected_nodes_name_is_no_answer_to_a_dial_by
     run(main())
 
 
-def test_a_dial_by_another_spelling_of_a_connected_nodes_address_returns_its_name():
-    """n3 dialled n1; n1 then connects to n3 at "localhost:port" (n3 announced
-    127.0.0.1:port). n3 answers as n3, already connected: the dial reached the address n3
-    announced, so the claim holds, and connect() returns n3 with no nodedown."""
-    async def main() -> None:
-        n1 = await start_node("n1")
-        n3 = await start_node("n3")
-        try:
-            assert await n3.connect(n1.address) == n1.name
-            await wait_until(lambda: n3.name in n1.nodes(), what="n3 up on n1")
-            link = n1._dist.conns[n3.name]
-            downs = nodedowns(n1)
-            port = n3.address.rsplit(":", 1)[1]
-            assert await n1.connect(f"localhost:{port}") == n3.name
-            await holds_for(lambda: not downs, 0.2, what="no nodedown on n1")
-            assert n1._dist.conns.get(n3.name) is link and link.state == "up"
-        finally:
-            await n1.stop()
-            await n3.stop()
-    run(main())
-
-
-def test_a_node_on_the_wildcard_is_reached_again_at_another_of_its_addresses():
-    """n3 listens on 0.0.0.0 (the LAN setup) and announces this machine's primary address;
-    n1, connected to it there, connects again at 127.0.0.1:port (the same listener, as a
-    click in "On this machine" does). n3 answers already connected: the dial landed on this
-    machine at the port n3 announced on it, so the claim holds and connect() returns n3,
-    with no nodedown."""
-    cookie = "wildcard-cookie-0123456789"
+@pytest.mark.parametrize("host, again", [("127.0.0.1", "localhost"), ("0.0.0.0", "127.0.0.1")],
+                         ids=["localhost-for-127.0.0.1", "127.0.0.1-for-the-wildcard"])
+def test_a_dial_by_another_spelling_of_a_connected_nodes_address_returns_its_name(host, again):
+    """n1 is connected to n3, then connects to it again at another spelling of its address:
+    "localhost:port" when n3 announced 127.0.0.1:port; "127.0.0.1:port" when n3 listens on
+    0.0.0.0 (the LAN setup) and announced this machine's primary address (as a click in "On
+    this machine" does). n3 answers already connected; the dial reached n3's announced
+    endpoint, or landed on this machine at the port n3 announced on it, so the claim holds:
+    connect() returns n3, with no nodedown."""
+    cookie = "spelling-cookie-0123456789"
 
     async def main() -> None:
         n1 = await start_node("n1", cookie=cookie)
-        n3 = await start_node("n3", host="0.0.0.0", cookie=cookie)
+        n3 = await start_node("n3", host=host, cookie=cookie)
         try:
             assert await n1.connect(n3.address) == n3.name
             link = n1._dist.conns[n3.name]
             downs = nodedowns(n1)
             port = n3.address.rsplit(":", 1)[1]
-            assert await n1.connect(f"127.0.0.1:{port}") == n3.name
+            assert await n1.connect(f"{again}:{port}") == n3.name
             await holds_for(lambda: not downs, 0.2, what="no nodedown on n1")
             assert n1._dist.conns.get(n3.name) is link and link.state == "up"
         finally:
