@@ -109,6 +109,12 @@ async def resolve(address: str, timeout: float) -> set[tuple[str, int]]:
     """The TCP endpoints "host:port" names (empty when it names none within `timeout`)."""
     try:
         host, port = split_address(address)
+        try:
+            # a literal needs no lookup: no executor thread (a slow resolver would keep one
+            # busy past the timeout, which wait_for cannot cancel)
+            return {endpoint((ipaddress.ip_address(host.split("%", 1)[0]), port))}
+        except ValueError:
+            pass
         infos = await asyncio.wait_for(asyncio.get_running_loop().getaddrinfo(
             host, port, type=socket.SOCK_STREAM), timeout)
     except (OSError, ValueError, UnicodeError, TimeoutError):

@@ -66,3 +66,30 @@ def test_an_ipv6_mesh_forms_through_gossip():
             for n in nodes:
                 await n.stop()
     run(main())
+
+
+def test_a_literal_address_resolves_without_a_lookup(monkeypatch):
+    """resolve() of an IP literal (an announced address, usually) answers without the
+    executor's getaddrinfo, which a slow resolver would keep busy past the timeout; a name
+    still goes through it; this machine's own addresses are told apart by a bind."""
+    import asyncio
+
+    from pgviz.net.addresses import is_local_ip, resolve
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        asked: list[str] = []
+
+        async def lookup(host, port, **_kw):
+            asked.append(host)
+            return [(2, 1, 6, "", ("127.0.0.1", port))]
+        monkeypatch.setattr(loop, "getaddrinfo", lookup)
+        assert await resolve("192.0.2.7:4000", 1.0) == {("192.0.2.7", 4000)}
+        assert await resolve("[::ffff:127.0.0.1]:5", 1.0) == {("127.0.0.1", 5)}
+        assert asked == []
+        assert await resolve("somewhere:4000", 1.0) == {("127.0.0.1", 4000)}
+        assert asked == ["somewhere"]
+    run(main())
+    assert is_local_ip("127.0.0.1") and is_local_ip("::1")
+    assert not is_local_ip("192.0.2.254") or primary_address() == "192.0.2.254"
+    assert not is_local_ip("not an ip")
