@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from ..dial_outcome import settle
 from ..errors import ConnectionRefused, PgvizError, Refusal
 from ..name_waiters import NameWaiters
 from . import epmd
@@ -73,15 +74,7 @@ class ErlangDials:
 
     async def _dial(self, target: str, result: asyncio.Future[str]) -> None:
         try:
-            name = await self._dial_once(target)
-        except BaseException as exc:
-            if not result.done():
-                result.set_exception(exc if isinstance(exc, Exception) else
-                                     ConnectionRefused(f"dial to {target} cancelled"))
-                result.exception()
-        else:
-            if not result.done():
-                result.set_result(name)
+            await settle(result, self._dial_once(target), target)
         finally:
             if self._by_target.get(target) is result:
                 del self._by_target[target]

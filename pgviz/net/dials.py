@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from ..dial_outcome import settle
 from ..errors import AuthenticationError, ConnectionRefused, PgvizError, Refusal
 from ..name_waiters import NameWaiters
 from .addresses import endpoint, is_local_ip, resolve, split_address
@@ -91,15 +92,7 @@ class Dials:
     async def _dial(self, address: str, explicit: bool, result: asyncio.Future[str],
                     expect: str | None = None, begun: int = 0) -> None:
         try:
-            name = await self._dial_once(address, explicit, expect, begun)
-        except BaseException as exc:
-            if not result.done():
-                result.set_exception(exc if isinstance(exc, Exception) else
-                                     ConnectionRefused(f"dial to {address} cancelled"))
-                result.exception()
-        else:
-            if not result.done():
-                result.set_result(name)
+            await settle(result, self._dial_once(address, explicit, expect, begun), address)
         finally:
             if self._by_address.get(address, (None,))[0] is result:
                 del self._by_address[address]
