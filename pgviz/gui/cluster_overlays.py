@@ -211,10 +211,10 @@ def _count(row: GroupRow, me: str, muted: str) -> str:
     it (get_members), which is what its code acts on; the whole cluster's picture adds the
     count of the drawn nodes' own members (what each member's node says) when the two
     differ: a split, a join or a leave on its way."""
-    if row.here is None or row.here == row.members:
+    elsewhere = row.elsewhere(me)
+    if elsewhere is None:
         return f"<span style='color:{muted}'>{row.members}</span>"
-    return (f"{row.here}&nbsp;<span style='color:{muted}'>at {_escape(short_node(me))}"
-            f" · {row.members} at their nodes</span>")
+    return f"{row.here}&nbsp;<span style='color:{muted}'>{_escape(elsewhere)}</span>"
 
 
 def _room(rect: QRectF) -> float:

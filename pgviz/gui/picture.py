@@ -21,6 +21,7 @@ from typing import Any
 
 from ..model import Snapshot
 from ..runtime import Pid
+from ..wire.terms import short_node
 
 __all__ = ["Member", "GroupRow", "Picture", "make_picture", "dot_kind", "group_text",
            "PG_MESSAGES", "PROTOCOL_KINDS"]
@@ -62,6 +63,14 @@ class GroupRow:
     #: distinct pids the window's own node has in the group (what its get_members gives);
     #: None: the same as `members` (my node's picture counts nothing else)
     here: int | None = None
+
+    def elsewhere(self, me: str) -> str | None:
+        """What follows `here` when the window's node and the members' own nodes disagree
+        (a split, a join or a leave on its way): "at alice · 5 at their nodes"; None when
+        they agree (one number says it). The legend and the Groups tab both word it so."""
+        if self.here is None or self.here == self.members:
+            return None
+        return f"at {short_node(me)} · {self.members} at their nodes"
 
 
 @dataclass(frozen=True)

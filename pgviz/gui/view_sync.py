@@ -240,9 +240,8 @@ def members_text(row: GroupRow, me: str) -> str:
     agrees with the members' own nodes; during a split (or a join or leave on its way) what
     the window's node's pg gives it first, then what the members' nodes hold:
     "3 at alice · 5 at their nodes"."""
-    if row.here is None or row.here == row.members:
-        return str(row.members)
-    return f"{row.here} at {short_node(me)} · {row.members} at their nodes"
+    elsewhere = row.elsewhere(me)
+    return f"{row.here} {elsewhere}" if elsewhere else str(row.members)
 
 
 def count(n: int, thing: str) -> str:
