@@ -225,14 +225,6 @@ class SpaceTimeHistory:
                 return band.start
         return None
 
-    def pause_at(self, t: float) -> float | None:
-        """When the pause of the network clock going on at time `t` started (None: it ran
-        then). A replay asks at its playhead, not at the recording's end."""
-        for band in reversed(self.bands):
-            if band.kind == "pause" and band.start <= t and (band.end is None or t < band.end):
-                return band.start
-        return None
-
     def progress(self, arrow: Arrow, now: float) -> float | None:
         """How far along its link an arrow in flight is at `now` (as Snapshot.progress)."""
         if arrow.travel <= 0:
