@@ -219,12 +219,6 @@ class SpaceTimeHistory:
     def paused(self) -> bool:
         return self._paused
 
-    def pause_started(self) -> float | None:
-        for band in reversed(self.bands):
-            if band.kind == "pause" and band.end is None:
-                return band.start
-        return None
-
     def progress(self, arrow: Arrow, now: float) -> float | None:
         """How far along its link an arrow in flight is at `now` (as Snapshot.progress)."""
         if arrow.travel <= 0:
