@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QListWidgetItem, QTreeWidgetItem, QWidget
 from ..wire.terms import short_node
 from .cluster_view import ClusterView
 from .commands import ITEM_DATA
-from .picture import GroupRow, Member, Picture, group_text, make_picture
+from .picture import GroupRow, Picture, group_text, make_picture
 from .selection import Selection
 from .session import NodeSession
 from .side_panel import SidePanel
@@ -230,9 +230,6 @@ class ViewSync:
                       f"{'s' if len(box) != 1 else ''}")
         lst.addItems([time.strftime("%H:%M:%S ", time.localtime(e.t)) + e.text for e in box])
         lst.scrollToBottom()
-
-    def member_of(self, pid_text: str) -> Member | None:
-        return self.picture.member(pid_text)
 
 
 def members_text(row: GroupRow, me: str) -> str:
