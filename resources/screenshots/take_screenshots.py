@@ -16,19 +16,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 
-SCRATCH = tempfile.mkdtemp(prefix="pgviz-shots-")
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
-os.environ["QT_API"] = "pyside6"
-os.environ["PGVIZ_REGISTRY_DIR"] = f"{SCRATCH}/registry"
-os.environ["PGVIZ_RECORDINGS_DIR"] = f"{SCRATCH}/recordings"
-os.environ["XDG_CONFIG_HOME"] = f"{SCRATCH}/config"
+import isolated  # (this folder: the script's own settings, registry, recordings)
+
+SCRATCH = isolated.environment()
 
 import qasync  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtGui import QColor, QPainter, QPixmap  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
@@ -211,6 +206,5 @@ async def classroom() -> None:
 if __name__ == "__main__":
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      f"{SCRATCH}/settings")
+    isolated.settings(SCRATCH)
     qasync.run(main())

@@ -16,7 +16,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-import isolated  # noqa: E402  (this folder: the script's own settings, registry, recordings)
+import isolated  # (this folder: the script's own settings, registry, recordings)
 
 SCRATCH = isolated.environment()
 
