@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 from .._version import __version__
 from ..events import Event, Send
 from ..net import registry
-from ..wire.terms import short_node
 from .actions import TOOLBAR, icon_names, make_actions, make_toolbar
 from .cluster_view import ClusterView
 from .commands import Commands
@@ -43,7 +42,7 @@ from .keys_overlay import KeysOverlay
 from .lessons_menu import LessonsMenu
 from .look import Arrangement, Look
 from .menu_bar import build_menu_bar
-from .net_commands import kind_words
+from .net_commands import frame_words
 from .network_view import NetworkView
 from .picture import PROTOCOL_KINDS, Member, dot_kind
 from .record_control import RecordControl
@@ -310,8 +309,7 @@ class MainWindow(QMainWindow):
         if arrow is None:
             return
         self.selection.select(arrow.dst)
-        self.feedback.report(f"{kind_words(arrow.kind)} {short_node(arrow.src)} → "
-                             f"{short_node(arrow.dst)}: {arrow.summary}")
+        self.feedback.report(f"{frame_words(arrow)}: {arrow.summary}")
 
     def select_member(self, member: Member | None) -> None:
         self.selection.select_member(member)

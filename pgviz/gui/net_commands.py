@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import NodeNotRunning
-from ..model import InFlight
 from ..net.control import NetControl
 from ..wire.terms import short_node
 from .feedback import Feedback, Tasks
@@ -43,7 +42,18 @@ def kind_words(kind: str) -> str:
     return kind
 
 
-def frame_words(frame: InFlight) -> str:
+class _Frame(Protocol):
+    """A frame in flight (model.InFlight) or drawn in the diagram (spacetime_history.Arrow)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def src(self) -> str: ...
+    @property
+    def dst(self) -> str: ...
+
+
+def frame_words(frame: _Frame) -> str:
     """ "pg join bob → alice": what the frame is and where it goes (its id is for tools)."""
     return f"{kind_words(frame.kind)} {short_node(frame.src)} → {short_node(frame.dst)}"
 
