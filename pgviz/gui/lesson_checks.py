@@ -55,14 +55,6 @@ def badge(kind: str) -> QIcon:
     return icon
 
 
-def _sentence(text: str) -> str:
-    """The check's sentence without its leading mark (the badge says it, in colour)."""
-    for mark in ("✓", "✗", "⚠"):
-        if text.startswith(mark):
-            return text[len(mark):].lstrip()
-    return text
-
-
 class ChecksList(QListWidget):
     def __init__(self) -> None:
         super().__init__()
@@ -78,18 +70,18 @@ class ChecksList(QListWidget):
 
     def show_checks(self, checks: Sequence[Check], error: str = "") -> None:
         self.clear()
-        for check in checks:
-            self._add(str(check), "ok" if check.ok else "fail", check.ok)
+        for check in checks:  # the badge says ✓ or ✗, in colour; the text says the rest
+            self._add(check.words, str(check), "ok" if check.ok else "fail", check.ok)
         if error:
-            self._add(f"⚠ {error}", "error", None)
+            self._add(error, f"⚠ {error}", "error", None)
         self.setVisible(self.count() > 0)
         self.fit()
 
-    def _add(self, text: str, kind: str, ok: bool | None) -> None:
-        item = QListWidgetItem(badge(kind), _sentence(text))
+    def _add(self, words: str, marked: str, kind: str, ok: bool | None) -> None:
+        item = QListWidgetItem(badge(kind), words)
         item.setData(OK_ROLE, ok)
-        item.setData(Qt.ItemDataRole.AccessibleTextRole, text)  # with its ✓ or ✗
-        item.setToolTip(text)
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, marked)  # with its ✓ or ✗
+        item.setToolTip(marked)
         self.addItem(item)
 
     def fit(self) -> None:

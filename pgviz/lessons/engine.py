@@ -29,7 +29,7 @@ from ..node import Node
 from .format import Expectation, Lesson, Step
 from .players import LocalPlayer
 from .stage import Cast, LoopbackStage, Stage
-from .wording import check_sentence
+from .wording import check_sentence, check_words
 from .world import ActionError, World
 
 __all__ = ["LessonRun", "StepResult", "Check"]
@@ -45,6 +45,11 @@ class Check:
         """A sentence for the class: "✓ alice sees 1 other node" (lesson file's wording:
         `expectation.text`; the number measured: `actual`)."""
         return check_sentence(self.expectation, self.ok, self.actual)
+
+    @property
+    def words(self) -> str:
+        """The sentence without its ✓ or ✗ (a window that draws the mark itself)."""
+        return check_words(self.expectation, self.ok, self.actual)
 
 
 @dataclass(frozen=True, slots=True)

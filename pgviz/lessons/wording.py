@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .format import Expectation
 
-__all__ = ["expectation_sentence", "check_sentence"]
+__all__ = ["expectation_sentence", "check_sentence", "check_words"]
 
 #: how a comparison reads before a number ("at least 2 members")
 AMOUNT = {"==": "", "!=": "other than ", ">=": "at least ", "<=": "at most ",
@@ -47,7 +47,12 @@ def expectation_sentence(exp: Expectation) -> str:
 def check_sentence(exp: Expectation, ok: bool, actual: int) -> str:
     """ "✓ alice sees 1 other node"; when it does not hold, what the cluster shows instead:
     "✗ alice sees 2 other nodes — it sees 1"."""
-    text = f"{'✓' if ok else '✗'} {expectation_sentence(exp)}"
+    return f"{'✓' if ok else '✗'} {check_words(exp, ok, actual)}"
+
+
+def check_words(exp: Expectation, ok: bool, actual: int) -> str:
+    """check_sentence without its mark (for a window that shows the mark as a badge)."""
+    text = expectation_sentence(exp)
     if ok:
         return text
     if exp.what == "agreed":
